@@ -1,0 +1,95 @@
+package io.pgsync.sink;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.sink.SinkConnector;
+
+import io.pgsync.common.Version;
+
+/** Sink connector of pgsync: applies a pgsync changelog (or plain Debezium topics) to one PostgreSQL database. */
+public class PgSyncSinkConnector extends SinkConnector {
+
+    private Map<String, String> props;
+
+    @Override
+    public void start(Map<String, String> props) {
+        new PgSyncSinkConfig(props);
+        this.props = Map.copyOf(props);
+    }
+
+    @Override
+    public Class<? extends Task> taskClass() {
+        return PgSyncSinkTask.class;
+    }
+
+    @Override
+    public List<Map<String, String>> taskConfigs(int maxTasks) {
+        List<Map<String, String>> configs = new ArrayList<>(maxTasks);
+        for (int i = 0; i < maxTasks; i++) {
+            configs.add(props);
+        }
+        return configs;
+    }
+
+    @Override
+    public void stop() {
+        props = null;
+    }
+
+    @Override
+    public ConfigDef config() {
+        return PgSyncSinkConfig.CONFIG_DEF;
+    }
+
+    /** Validates the keys, then connects to the destination and reports a failure on the key to fix. */
+    @Override
+    public Config validate(Map<String, String> connectorConfigs) {
+        Config config = super.validate(connectorConfigs);
+        boolean keysValid = config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
+        if (keysValid) {
+            checkConnection(connectorConfigs, config);
+        }
+        return config;
+    }
+
+    private static void checkConnection(Map<String, String> connectorConfigs, Config config) {
+        PgSyncSinkConfig sinkConfig;
+        try {
+            sinkConfig = new PgSyncSinkConfig(connectorConfigs);
+        } catch (ConfigException e) {
+            value(config, PgSyncSinkConfig.CONNECTION_URL).addErrorMessage(e.getMessage());
+            return;
+        }
+        try (Connection ignored = DriverManager.getConnection(sinkConfig.connectionUrl(),
+                sinkConfig.connectionProperties())) {
+            // reaching the database with these credentials is the whole check for now
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            String key = state.equals("28P01") || state.equals("28000") ? PgSyncSinkConfig.CONNECTION_PASSWORD
+                    : PgSyncSinkConfig.CONNECTION_URL;
+            value(config, key).addErrorMessage("Cannot connect to the destination " + sinkConfig.connectionUrl()
+                    + " as '" + connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER) + "': " + e.getMessage()
+                    + " (SQLState " + state + "). Check " + PgSyncSinkConfig.CONNECTION_URL + ", "
+                    + PgSyncSinkConfig.CONNECTION_USER + " and " + PgSyncSinkConfig.CONNECTION_PASSWORD + ".");
+        }
+    }
+
+    private static ConfigValue value(Config config, String name) {
+        return config.configValues().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+}

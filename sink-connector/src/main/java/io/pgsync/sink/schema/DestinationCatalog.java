@@ -1,0 +1,133 @@
+package io.pgsync.sink.schema;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.sink.sql.SqlBuilder;
+import io.pgsync.sink.sql.SqlBuilder.ColumnDefinition;
+import io.pgsync.sink.type.ColumnTypes;
+
+/** Makes the destination table fit the record (reads it from the catalog, creates it if missing), or says why not. */
+public final class DestinationCatalog {
+
+    private static final Logger log = LoggerFactory.getLogger(DestinationCatalog.class);
+
+    private static final String COLUMNS_SQL = """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+              FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum""";
+
+    private static final String KEY_SQL = """
+            SELECT a.attname
+              FROM pg_catalog.pg_index i
+              JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+             WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary
+             ORDER BY k.position""";
+
+    private final boolean createEnabled;
+    private final Map<TableRef, DestinationTable> tables = new HashMap<>();
+
+    public DestinationCatalog(boolean createEnabled) {
+        this.createEnabled = createEnabled;
+    }
+
+    /**
+     * Returns the destination table for rows of the given shape, creating it (and its schema) when it is missing
+     * and creation is enabled. Creation runs on the given connection, inside the caller's transaction.
+     *
+     * @param rowSchema the row's Connect schema, with the source column types in its field parameters; null for a
+     *     TRUNCATE, which needs an existing table
+     * @param keySchema the record key's schema (the primary-key columns), null for a table without key
+     */
+    public DestinationTable resolve(Connection connection, TableRef table, Schema rowSchema, Schema keySchema)
+            throws SQLException {
+        DestinationTable known = tables.get(table);
+        if (known != null) {
+            return known;
+        }
+        Optional<DestinationTable> existing = read(connection, table);
+        if (existing.isEmpty() && rowSchema != null) {
+            if (!createEnabled) {
+                throw new ConnectException("Destination table " + table + " does not exist and "
+                        + "apply.table.create.enabled=false; create the table or enable table creation");
+            }
+            create(connection, table, rowSchema, keySchema);
+            existing = read(connection, table);
+        }
+        if (existing.isEmpty()) {
+            throw new ConnectException("Destination table " + table + " does not exist");
+        }
+        tables.put(table, existing.get());
+        return existing.get();
+    }
+
+    /** Forgets what was read, e.g. after a rolled-back transaction that may have created tables. */
+    public void invalidate() {
+        tables.clear();
+    }
+
+    private static Optional<DestinationTable> read(Connection connection, TableRef table) throws SQLException {
+        Map<String, String> columns = new LinkedHashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(COLUMNS_SQL)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(KEY_SQL)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    key.add(rs.getString(1));
+                }
+            }
+        }
+        return Optional.of(new DestinationTable(table, columns, key));
+    }
+
+    private static void create(Connection connection, TableRef table, Schema rowSchema, Schema keySchema)
+            throws SQLException {
+        List<ColumnDefinition> columns = new ArrayList<>();
+        for (Field field : rowSchema.fields()) {
+            columns.add(new ColumnDefinition(field.name(), ColumnTypes.ddlType(field.name(), field.schema()),
+                    field.schema().isOptional()));
+        }
+        List<String> key = keySchema == null ? List.of() : keySchema.fields().stream().map(Field::name).toList();
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(SqlBuilder.createSchema(table.schema()).sql());
+            String ddl = SqlBuilder.createTable(table, columns, key).sql();
+            statement.execute(ddl);
+            log.info("Created destination table {}: {}", table, ddl);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.pgsync.sink.sql;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+import io.pgsync.common.pg.Identifiers;
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.sink.schema.DestinationTable;
+
+/**
+ * Builds every statement the sink runs. Identifiers enter only through {@link Identifiers#quote}, values only as
+ * parameters cast to the destination column's type, so the server parses each value with the column's own input
+ * function.
+ */
+public final class SqlBuilder {
+
+    private SqlBuilder() {
+    }
+
+    /**
+     * {@code INSERT ... ON CONFLICT (key) DO UPDATE} of the given columns; a plain INSERT when the table has no
+     * key, {@code DO NOTHING} when every column is part of the key.
+     */
+    public static Statement upsert(DestinationTable table, List<String> columns) {
+        StringJoiner names = new StringJoiner(", ", " (", ")");
+        StringJoiner values = new StringJoiner(", ", " VALUES (", ")");
+        for (String column : columns) {
+            names.add(Identifiers.quote(column));
+            values.add(parameter(table, column));
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table.table().quoted()).append(names).append(values);
+        if (!table.keyColumns().isEmpty()) {
+            StringJoiner key = new StringJoiner(", ", " ON CONFLICT (", ")");
+            table.keyColumns().forEach(c -> key.add(Identifiers.quote(c)));
+            sql.append(key);
+            StringJoiner set = new StringJoiner(", ", " DO UPDATE SET ", "");
+            set.setEmptyValue(" DO NOTHING");
+            for (String column : columns) {
+                if (!table.keyColumns().contains(column)) {
+                    set.add(Identifiers.quote(column) + " = EXCLUDED." + Identifiers.quote(column));
+                }
+            }
+            sql.append(set);
+        }
+        return new Statement(sql.toString(), columns);
+    }
+
+    /** {@code DELETE ... WHERE} every key column equals its parameter. */
+    public static Statement deleteByKey(DestinationTable table) {
+        if (table.keyColumns().isEmpty()) {
+            throw new IllegalArgumentException("Table " + table.table() + " has no primary key to delete by");
+        }
+        StringJoiner where = new StringJoiner(" AND ", " WHERE ", "");
+        for (String column : table.keyColumns()) {
+            where.add(Identifiers.quote(column) + " = " + parameter(table, column));
+        }
+        return new Statement("DELETE FROM " + table.table().quoted() + where, table.keyColumns());
+    }
+
+    public static Statement truncate(DestinationTable table) {
+        return new Statement("TRUNCATE " + table.table().quoted(), List.of());
+    }
+
+    public static Statement createSchema(String schema) {
+        return new Statement("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema), List.of());
+    }
+
+    /**
+     * {@code CREATE TABLE IF NOT EXISTS} with the given column definitions and primary key.
+     *
+     * @param columns column name to its complete type text (type name with modifiers, optionally followed by
+     *     {@code NOT NULL}), as produced by the type layer, never user input
+     */
+    public static Statement createTable(TableRef table, List<ColumnDefinition> columns, List<String> keyColumns) {
+        List<String> parts = new ArrayList<>();
+        for (ColumnDefinition column : columns) {
+            parts.add(Identifiers.quote(column.name()) + ' ' + column.type() + (column.nullable() ? "" : " NOT NULL"));
+        }
+        if (!keyColumns.isEmpty()) {
+            StringJoiner key = new StringJoiner(", ", "PRIMARY KEY (", ")");
+            keyColumns.forEach(c -> key.add(Identifiers.quote(c)));
+            parts.add(key.toString());
+        }
+        return new Statement("CREATE TABLE IF NOT EXISTS " + table.quoted() + " (" + String.join(", ", parts) + ")",
+                List.of());
+    }
+
+    private static String parameter(DestinationTable table, String column) {
+        return "CAST(? AS " + table.typeOf(column) + ")";
+    }
+
+    /**
+     * A column to create.
+     *
+     * @param name the column name (quoted by the builder)
+     * @param type the PostgreSQL type text, e.g. {@code numeric(12,2)} or {@code text[]}
+     * @param nullable false for NOT NULL
+     */
+    public record ColumnDefinition(String name, String type, boolean nullable) {
+    }
+}

@@ -1,0 +1,128 @@
+package io.pgsync.sink.type;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.DataException;
+
+/**
+ * Decides the PostgreSQL column type of a record field: the source column type the source connector propagated
+ * (exact name, length, precision, scale), else a type inferred from the Connect schema.
+ */
+public final class ColumnTypes {
+
+    /** Field parameters Debezium adds with {@code column.propagate.source.type}. */
+    public static final String SOURCE_TYPE = "__debezium.source.column.type";
+    public static final String SOURCE_LENGTH = "__debezium.source.column.length";
+    public static final String SOURCE_SCALE = "__debezium.source.column.scale";
+
+    /** A type name pgsync accepts into DDL: a plain or schema-qualified lowercase name, modifiers, array marks. */
+    private static final Pattern SAFE_TYPE = Pattern.compile(
+            "[a-z_][a-z0-9_$]*(\\.[a-z_][a-z0-9_$]*)?( [a-z]+)*(\\(\\d+(,\\d+)?\\))?(\\[\\])*");
+
+    private static final Map<String, String> LENGTH_TYPES = Map.of(
+            "varchar", "varchar", "bpchar", "char", "char", "char", "bit", "bit", "varbit", "varbit");
+
+    private static final Map<String, String> PRECISION_TYPES = Map.of(
+            "timestamp", "timestamp", "timestamptz", "timestamptz", "time", "time", "timetz", "timetz",
+            "interval", "interval");
+
+    private ColumnTypes() {
+    }
+
+    /** Returns the type to create a column of, e.g. {@code numeric(12,2)}, {@code varchar(40)}, {@code text[]}. */
+    public static String ddlType(String column, Schema schema) {
+        Map<String, String> params = schema.parameters();
+        String sourceType = params == null ? null : params.get(SOURCE_TYPE);
+        String type = sourceType != null
+                ? fromSourceType(sourceType.toLowerCase(Locale.ROOT), intParam(params, SOURCE_LENGTH),
+                        intParam(params, SOURCE_SCALE))
+                : fromConnectSchema(column, schema);
+        if (!SAFE_TYPE.matcher(type).matches()) {
+            throw new DataException("Column " + column + " has source type '" + sourceType + "', which pgsync cannot "
+                    + "create yet; create the destination table yourself with that column");
+        }
+        return type;
+    }
+
+    static String fromSourceType(String name, Integer length, Integer scale) {
+        if (name.startsWith("_")) {
+            return fromSourceType(name.substring(1), length, scale) + "[]";
+        }
+        String lengthType = LENGTH_TYPES.get(name);
+        if (lengthType != null) {
+            return length != null && length > 0 && length < 10_485_760 ? lengthType + "(" + length + ")"
+                    : name.equals("bpchar") ? "bpchar" : lengthType;
+        }
+        if (name.equals("numeric") || name.equals("decimal")) {
+            return length != null && length > 0 && length <= 1000
+                    ? "numeric(" + length + "," + (scale == null ? 0 : scale) + ")" : "numeric";
+        }
+        String precisionType = PRECISION_TYPES.get(name);
+        if (precisionType != null) {
+            return scale != null && scale >= 0 && scale < 6 ? precisionType + "(" + scale + ")" : precisionType;
+        }
+        return name;
+    }
+
+    private static String fromConnectSchema(String column, Schema schema) {
+        String logical = schema.name();
+        if (logical != null) {
+            switch (logical) {
+                case "org.apache.kafka.connect.data.Decimal", "io.debezium.data.VariableScaleDecimal":
+                    return "numeric";
+                case "org.apache.kafka.connect.data.Date", "io.debezium.time.Date":
+                    return "date";
+                case "org.apache.kafka.connect.data.Time", "io.debezium.time.Time", "io.debezium.time.MicroTime",
+                        "io.debezium.time.NanoTime":
+                    return "time";
+                case "io.debezium.time.ZonedTime":
+                    return "timetz";
+                case "org.apache.kafka.connect.data.Timestamp", "io.debezium.time.Timestamp",
+                        "io.debezium.time.MicroTimestamp", "io.debezium.time.NanoTimestamp":
+                    return "timestamp";
+                case "io.debezium.time.ZonedTimestamp":
+                    return "timestamptz";
+                case "io.debezium.time.Interval", "io.debezium.time.MicroDuration":
+                    return "interval";
+                case "io.debezium.data.Json":
+                    return "jsonb";
+                case "io.debezium.data.Uuid":
+                    return "uuid";
+                case "io.debezium.data.Xml":
+                    return "xml";
+                default:
+                    break;
+            }
+        }
+        return switch (schema.type()) {
+            case INT8, INT16 -> "int2";
+            case INT32 -> "int4";
+            case INT64 -> "int8";
+            case FLOAT32 -> "float4";
+            case FLOAT64 -> "float8";
+            case BOOLEAN -> "bool";
+            case STRING -> "text";
+            case BYTES -> "bytea";
+            case ARRAY -> fromConnectSchema(column, schema.valueSchema()) + "[]";
+            default -> throw new DataException("Column " + column + " has Connect type " + schema.type()
+                    + (logical == null ? "" : " (" + logical + ")") + " and no source column type; pgsync cannot "
+                    + "choose a PostgreSQL type for it. Set column.propagate.source.type on the source connector "
+                    + "or create the destination table yourself.");
+        };
+    }
+
+    private static Integer intParam(Map<String, String> params, String name) {
+        String value = params.get(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

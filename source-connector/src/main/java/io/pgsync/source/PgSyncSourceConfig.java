@@ -1,0 +1,130 @@
+package io.pgsync.source;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+
+import io.pgsync.common.event.Changelog;
+
+/**
+ * The source connector's own keys (the changelog) and the Debezium defaults it applies for lossless
+ * PostgreSQL-to-PostgreSQL capture; every other key is Debezium's PostgreSQL connector option.
+ */
+public final class PgSyncSourceConfig extends AbstractConfig {
+
+    public static final String CHANGELOG_TOPIC = "changelog.topic";
+    private static final String CHANGELOG_TOPIC_DOC = "Topic that receives every record of the database: snapshot "
+            + "reads, inserts, updates, deletes, truncates and the transaction BEGIN/END markers, in source commit "
+            + "order per partition. Default: '<topic.prefix>.changelog'.";
+
+    public static final String CHANGELOG_PARTITIONS = "changelog.partitions";
+    private static final String CHANGELOG_PARTITIONS_DOC = "Number of partitions of the changelog topic. 1 (the "
+            + "default) keeps the whole database in source commit order, so a sink applies whole transactions in "
+            + "order. N > 1 spreads tables over N partitions by a stable hash of the table name: order is kept per "
+            + "table, transaction markers are copied to every partition, and up to N sink tasks apply in parallel. "
+            + "Connect creates the topic from 'topic.creation.default.partitions', which must equal this value.";
+
+    public static final String TOPIC_CREATION_PARTITIONS = "topic.creation.default.partitions";
+    public static final String TOPIC_CREATION_REPLICATION = "topic.creation.default.replication.factor";
+
+    static final String GROUP = "Changelog";
+
+    /** Debezium keys pgsync sets unless the user sets them; see {@link #withDefaults(Map)}. */
+    static final String DBZ_TOPIC_PREFIX = "topic.prefix";
+    static final String DBZ_SLOT_NAME = "slot.name";
+    static final String DBZ_PUBLICATION_NAME = "publication.name";
+
+    public static final ConfigDef CONFIG_DEF = configDef();
+
+    public PgSyncSourceConfig(Map<String, String> props) {
+        super(CONFIG_DEF, props, false);
+    }
+
+    private static ConfigDef configDef() {
+        int order = 0;
+        return new ConfigDef()
+                .define(CHANGELOG_TOPIC, Type.STRING, null, Importance.HIGH, CHANGELOG_TOPIC_DOC, GROUP, ++order,
+                        Width.LONG, "Changelog topic")
+                .define(CHANGELOG_PARTITIONS, Type.INT, 1, ConfigDef.Range.between(1, 10_000), Importance.MEDIUM,
+                        CHANGELOG_PARTITIONS_DOC, GROUP, ++order, Width.SHORT, "Changelog partitions");
+    }
+
+    /** Returns the changelog topic: the configured one, else {@code <topic.prefix>.changelog}. */
+    public String changelogTopic() {
+        String topic = getString(CHANGELOG_TOPIC);
+        if (topic != null && !topic.isBlank()) {
+            return topic;
+        }
+        return Changelog.defaultTopic((String) originals().get(DBZ_TOPIC_PREFIX));
+    }
+
+    public int changelogPartitions() {
+        return getInt(CHANGELOG_PARTITIONS);
+    }
+
+    /**
+     * Returns the connector configuration with pgsync's Debezium defaults added where the user set nothing:
+     * <ul>
+     *   <li>{@code plugin.name=pgoutput}, {@code publication.autocreate.mode=filtered}: the built-in decoder and a
+     *       publication of just the selected tables;</li>
+     *   <li>{@code slot.name} and {@code publication.name} derived from the connector name, so two connectors on one
+     *       database never share a slot (e.g. connector "orders-sync" uses slot and publication
+     *       {@code pgsync_orders_sync});</li>
+     *   <li>{@code provide.transaction.metadata=true}: BEGIN/END markers with per-table event counts;</li>
+     *   <li>{@code column.propagate.source.type=.*}: every field carries its source column type, length and scale,
+     *       so the sink creates columns of the exact type;</li>
+     *   <li>{@code decimal.handling.mode=string}, {@code interval.handling.mode=string}: numeric (any scale, NaN,
+     *       Infinity) and interval (months kept apart from days) travel without loss;</li>
+     *   <li>{@code skipped.operations=none}: TRUNCATE is captured; {@code tombstones.on.delete=false}: the changelog
+     *       is a log, not a compacted table, so deletes need no tombstone.</li>
+     * </ul>
+     */
+    public static Map<String, String> withDefaults(Map<String, String> props) {
+        Map<String, String> result = new LinkedHashMap<>(props);
+        String connectorName = props.getOrDefault("name", props.getOrDefault(DBZ_TOPIC_PREFIX, "pgsync"));
+        String objectName = replicationObjectName(connectorName);
+        result.putIfAbsent("plugin.name", "pgoutput");
+        result.putIfAbsent("publication.autocreate.mode", "filtered");
+        result.putIfAbsent(DBZ_SLOT_NAME, objectName);
+        result.putIfAbsent(DBZ_PUBLICATION_NAME, objectName);
+        result.putIfAbsent("provide.transaction.metadata", "true");
+        result.putIfAbsent("column.propagate.source.type", ".*");
+        result.putIfAbsent("decimal.handling.mode", "string");
+        result.putIfAbsent("interval.handling.mode", "string");
+        result.putIfAbsent("skipped.operations", "none");
+        result.putIfAbsent("tombstones.on.delete", "false");
+        result.putIfAbsent("include.unknown.datatypes", "true");
+        return result;
+    }
+
+    /**
+     * Turns a connector name into a valid replication slot name (lowercase letters, digits and underscores, at most
+     * 63 bytes), prefixed with {@code pgsync_}. Names that would be cut keep a hash of the full name, so two long
+     * names that share a prefix still get distinct slots.
+     */
+    static String replicationObjectName(String connectorName) {
+        String sanitized = ("pgsync_" + connectorName.toLowerCase(Locale.ROOT)).replaceAll("[^a-z0-9_]", "_");
+        if (sanitized.length() <= 63) {
+            return sanitized;
+        }
+        return sanitized.substring(0, 54) + '_' + sha256Hex(connectorName).substring(0, 8);
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.pgsync.source;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.connector.Task;
+
+import io.debezium.connector.postgresql.PostgresConnector;
+
+/**
+ * Source connector of pgsync: Debezium's PostgreSQL connector with lossless PostgreSQL-to-PostgreSQL defaults,
+ * writing every record of the database into one ordered changelog topic.
+ *
+ * <p>It extends {@link PostgresConnector} so that every Debezium option is accepted and validated exactly as
+ * Debezium documents it; pgsync adds its own keys ({@link PgSyncSourceConfig}) and defaults on top.
+ */
+public class PgSyncSourceConnector extends PostgresConnector {
+
+    @Override
+    public void start(Map<String, String> props) {
+        super.start(PgSyncSourceConfig.withDefaults(props));
+    }
+
+    @Override
+    public Class<? extends Task> taskClass() {
+        return PgSyncSourceTask.class;
+    }
+
+    @Override
+    public ConfigDef config() {
+        ConfigDef def = new ConfigDef(super.config());
+        PgSyncSourceConfig.CONFIG_DEF.configKeys().values().forEach(def::define);
+        return def;
+    }
+
+    /**
+     * Validates with pgsync's defaults applied (so the report describes what will run), then checks that Connect
+     * will create the changelog with the partition count the router expects.
+     */
+    @Override
+    public Config validate(Map<String, String> props) {
+        Config config = super.validate(PgSyncSourceConfig.withDefaults(props));
+        List<ConfigValue> values = new ArrayList<>(config.configValues());
+        List<ConfigValue> own = PgSyncSourceConfig.CONFIG_DEF.validate(props);
+        values.addAll(own);
+        own.stream()
+                .filter(v -> v.name().equals(PgSyncSourceConfig.CHANGELOG_PARTITIONS) && v.errorMessages().isEmpty())
+                .forEach(v -> checkTopicCreation(props, v));
+        return new Config(values);
+    }
+
+    private static void checkTopicCreation(Map<String, String> props, ConfigValue partitions) {
+        int expected = partitions.value() == null ? 1 : (Integer) partitions.value();
+        String created = props.get(PgSyncSourceConfig.TOPIC_CREATION_PARTITIONS);
+        if (created == null || !created.trim().equals(Integer.toString(expected))) {
+            partitions.addErrorMessage("The changelog needs " + expected + " partition(s), but "
+                    + PgSyncSourceConfig.TOPIC_CREATION_PARTITIONS + " is "
+                    + (created == null ? "not set" : "'" + created + "'") + ". Set "
+                    + PgSyncSourceConfig.TOPIC_CREATION_PARTITIONS + "=" + expected + " and "
+                    + PgSyncSourceConfig.TOPIC_CREATION_REPLICATION + "=-1 (the broker default) so that Connect "
+                    + "creates the changelog topic with " + expected + " partition(s).");
+        }
+    }
+}

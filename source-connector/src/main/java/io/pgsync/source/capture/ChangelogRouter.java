@@ -1,0 +1,56 @@
+package io.pgsync.source.capture;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.kafka.connect.source.SourceRecord;
+
+import io.pgsync.common.event.Changelog;
+import io.pgsync.common.event.DebeziumEnvelope;
+import io.pgsync.common.pg.TableRef;
+
+/**
+ * Rewrites Debezium's records (a topic per table, a transaction topic, a heartbeat topic) into the one changelog
+ * topic, choosing the partition so that a table's changes stay in order.
+ *
+ * <p>Worked example with 4 partitions: a change to {@code public.orders} goes to partition
+ * {@code Changelog.partitionFor(public.orders, 4)}, say 2, as do all later changes of that table. A transaction END
+ * marker has no table, so it is copied to partitions 0..3: every sink task sees every transaction boundary and
+ * can tell, from the per-table event counts, which of its tables the transaction touched. With 1 partition every
+ * record keeps its source commit order.
+ */
+public final class ChangelogRouter {
+
+    private final String topic;
+    private final int partitions;
+
+    public ChangelogRouter(String topic, int partitions) {
+        this.topic = topic;
+        this.partitions = partitions;
+    }
+
+    /** Returns the records re-addressed to the changelog, in the same order; source offsets are kept. */
+    public List<SourceRecord> route(List<SourceRecord> records) {
+        if (records == null || records.isEmpty()) {
+            return records;
+        }
+        List<SourceRecord> routed = new ArrayList<>(records.size());
+        for (SourceRecord record : records) {
+            Optional<TableRef> table = DebeziumEnvelope.tableOf(record.valueSchema(), record.value());
+            if (table.isPresent()) {
+                routed.add(readdress(record, Changelog.partitionFor(table.get(), partitions)));
+            } else {
+                for (int partition = 0; partition < partitions; partition++) {
+                    routed.add(readdress(record, partition));
+                }
+            }
+        }
+        return routed;
+    }
+
+    private SourceRecord readdress(SourceRecord record, int partition) {
+        return record.newRecord(topic, partition, record.keySchema(), record.key(), record.valueSchema(),
+                record.value(), record.timestamp(), record.headers());
+    }
+}

@@ -1,0 +1,417 @@
+package io.pgsync.testkit.pg;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A throwaway PostgreSQL cluster in a temporary directory, started from the local server binaries. */
+public final class PostgresCluster implements AutoCloseable {
+
+    public static final String SUPERUSER = "postgres";
+    public static final String SUPERUSER_PASSWORD = "postgres";
+    private static final String HOST = "127.0.0.1";
+    private static final long COMMAND_TIMEOUT_SECONDS = 120;
+    private static final System.Logger LOG = System.getLogger(PostgresCluster.class.getName());
+    private static final Set<PostgresCluster> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(PostgresCluster::close),
+                "pgsync-postgres-cleanup"));
+    }
+
+    /** Server settings of a cluster; immutable, {@link #setting} returns a changed copy. */
+    public record Options(Map<String, String> settings) {
+
+        public Options {
+            settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        }
+
+        /** A cluster that can serve logical replication. */
+        public static Options logical() {
+            return plain().setting("wal_level", "logical").setting("max_replication_slots", "10")
+                    .setting("max_wal_senders", "10");
+        }
+
+        /** A cluster with the server's default settings. */
+        public static Options plain() {
+            return new Options(Map.of());
+        }
+
+        /** A copy of these options with one more (or a replaced) server setting. */
+        public Options setting(String name, String value) {
+            Map<String, String> copy = new LinkedHashMap<>(settings);
+            copy.put(name, value);
+            return new Options(copy);
+        }
+    }
+
+    private final Path bin;
+    private final Path baseDir;
+    private final Path dataDir;
+    private final Path logFile;
+    private final boolean asRoot;
+    private int port;
+    private volatile boolean running;
+
+    private PostgresCluster(Path bin, Path baseDir, boolean asRoot) {
+        this.bin = bin;
+        this.baseDir = baseDir;
+        this.dataDir = baseDir.resolve("data");
+        this.logFile = baseDir.resolve("postgres.log");
+        this.asRoot = asRoot;
+    }
+
+    /** Creates a new cluster with initdb and starts it on a free loopback port. */
+    public static PostgresCluster start(Options options) {
+        boolean asRoot = isRoot();
+        Path bin = locateBinaries();
+        Path base;
+        try {
+            // Under /tmp: reachable by the postgres user, and short enough for the Unix socket path.
+            Path parent = Path.of("/tmp");
+            if (!Files.isDirectory(parent)) {
+                parent = Path.of(System.getProperty("java.io.tmpdir"));
+            }
+            base = Files.createTempDirectory(parent, "pgsync-pg-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary directory for PostgreSQL", e);
+        }
+        PostgresCluster cluster = new PostgresCluster(bin, base, asRoot);
+        try {
+            cluster.initialize(options);
+            cluster.port = freePort();
+            if (!cluster.tryStart()) {
+                cluster.port = freePort();
+                LOG.log(System.Logger.Level.INFO, "Port taken, starting PostgreSQL on {0,number,#}", cluster.port);
+                if (!cluster.tryStart()) {
+                    throw new IllegalStateException("PostgreSQL did not start: port " + cluster.port + " taken too:\n"
+                            + cluster.logTail(40));
+                }
+            }
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void initialize(Options options) {
+        long begin = System.nanoTime();
+        Path pwFile = baseDir.resolve("pwfile");
+        Path socketDir = baseDir.resolve("sock");
+        try {
+            Files.createDirectories(socketDir);
+            Files.writeString(pwFile, SUPERUSER_PASSWORD + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot prepare " + baseDir, e);
+        }
+        if (asRoot) {
+            check(execute(baseDir, List.of("chown", "-R", "postgres:postgres", baseDir.toString())));
+        }
+        pgCommand("initdb", "-D", dataDir.toString(), "-U", SUPERUSER, "--auth-local=trust",
+                "--auth-host=scram-sha-256", "--pwfile=" + pwFile, "--locale=C", "-E", "UTF8", "--no-sync");
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listen_addresses", HOST);
+        settings.put("unix_socket_directories", socketDir.toString());
+        settings.put("fsync", "off");
+        settings.put("synchronous_commit", "off");
+        settings.put("full_page_writes", "off");
+        settings.putAll(options.settings());
+        StringBuilder conf = new StringBuilder("\n# pgsync testkit settings\n");
+        settings.forEach((name, value) -> conf.append(name).append(" = '")
+                .append(value.replace("\\", "\\\\").replace("'", "''")).append("'\n"));
+        try {
+            Files.deleteIfExists(pwFile);
+            Files.writeString(dataDir.resolve("postgresql.conf"), conf, StandardOpenOption.APPEND);
+            Path hba = dataDir.resolve("pg_hba.conf");
+            String replicationLine = "host\\s+replication\\s+all\\s+127\\.0\\.0\\.1/32\\s.*";
+            if (Files.readAllLines(hba).stream().noneMatch(line -> line.matches(replicationLine))) {
+                Files.writeString(hba, "host replication all 127.0.0.1/32 scram-sha-256\n", StandardOpenOption.APPEND);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot configure " + dataDir, e);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "initdb of {0} took {1,number,#} ms", dataDir, millisSince(begin));
+    }
+
+    /** Starts the server; false if it failed because the port was taken. */
+    private boolean tryStart() {
+        long begin = System.nanoTime();
+        long logOffset = logFile.toFile().length();
+        CommandResult result = execute(baseDir, pgCommandLine("pg_ctl", "start", "-D", dataDir.toString(), "-w",
+                "-t", "30", "-l", logFile.toString(), "-o", "-p " + port));
+        if (result.exitCode() != 0) {
+            String log = logSince(logOffset).strip();
+            if (log.contains("Address already in use")) {
+                return false;
+            }
+            throw new IllegalStateException(describe(result) + "\nServer log tail:\n" + log);
+        }
+        running = true;
+        RUNNING.add(this);
+        LOG.log(System.Logger.Level.INFO, "PostgreSQL started on {0}:{1,number,#} in {2,number,#} ms (data {3})",
+                HOST, port, millisSince(begin), dataDir);
+        return true;
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDirectory() {
+        return dataDir;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + HOST + ":" + port + "/" + database;
+    }
+
+    /** A new connection to the database as the superuser, over TCP with password authentication. */
+    public Connection connect(String database) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", SUPERUSER);
+        props.setProperty("password", SUPERUSER_PASSWORD);
+        return DriverManager.getConnection(jdbcUrl(database), props);
+    }
+
+    public void createDatabase(String name) {
+        execute("postgres", "CREATE DATABASE " + quoteIdentifier(name));
+    }
+
+    /** Runs the statements one after another in auto-commit mode. */
+    public void execute(String database, String... statements) {
+        String current = "";
+        try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                current = sql;
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw sqlFailure(database, current, e);
+        }
+    }
+
+    /** The rows of a query, every column in its text form, SQL NULL as null. */
+    public List<List<String>> query(String database, String sql) {
+        try (Connection connection = connect(database); Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(sql)) {
+            int columns = rs.getMetaData().getColumnCount();
+            List<List<String>> rows = new ArrayList<>();
+            while (rs.next()) {
+                List<String> row = new ArrayList<>(columns);
+                for (int i = 1; i <= columns; i++) {
+                    row.add(rs.getString(i));
+                }
+                rows.add(Collections.unmodifiableList(row));
+            }
+            return Collections.unmodifiableList(rows);
+        } catch (SQLException e) {
+            throw sqlFailure(database, sql, e);
+        }
+    }
+
+    /** The last lines of the server log, for failure messages. */
+    public String logTail(int lines) {
+        try {
+            List<String> all = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no server log at " + logFile + ")";
+        }
+    }
+
+    private String logSince(long offset) {
+        try {
+            byte[] log = Files.readAllBytes(logFile);
+            return new String(log, (int) Math.min(offset, log.length), (int) Math.max(0, log.length - offset),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Stops the server (fast shutdown); the data stays for {@link #restart()}. */
+    public void stop() {
+        if (running) {
+            pgCommand("pg_ctl", "stop", "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "30");
+            running = false;
+            RUNNING.remove(this);
+        }
+    }
+
+    /** Stops the server if it runs and starts it again on the same port. */
+    public void restart() {
+        stop();
+        if (!tryStart()) {
+            throw new IllegalStateException("PostgreSQL cannot restart: port " + port + " is taken now:\n"
+                    + logTail(20));
+        }
+    }
+
+    /** Stops the server and deletes its directory, quietly. */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Could not stop PostgreSQL in " + dataDir, e);
+        }
+        RUNNING.remove(this);
+        try (Stream<Path> paths = Files.walk(baseDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Could not delete " + baseDir, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresCluster[" + HOST + ":" + port + ", " + dataDir + (running ? ", running]" : ", stopped]");
+    }
+
+    /** Quotes an SQL identifier: double quotes around it, inner double quotes doubled. */
+    public static String quoteIdentifier(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    private IllegalStateException sqlFailure(String database, String sql, SQLException e) {
+        return new IllegalStateException("SQL failed on database " + database + " at " + HOST + ":" + port
+                + " [SQLState " + e.getSQLState() + "]: " + e.getMessage() + "\nStatement: " + sql, e);
+    }
+
+    private void pgCommand(String tool, String... args) {
+        check(execute(baseDir, pgCommandLine(tool, args)));
+    }
+
+    private List<String> pgCommandLine(String tool, String... args) {
+        List<String> command = new ArrayList<>();
+        if (asRoot) {
+            command.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        command.add(bin.resolve(tool).toString());
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot find a free port on " + HOST, e);
+        }
+    }
+
+    private static Path locateBinaries() {
+        String configured = System.getProperty("pgsync.pg.bin", System.getenv("PG_BIN"));
+        if (configured != null && !configured.isBlank()) {
+            Path dir = Path.of(configured);
+            if (!Files.isExecutable(dir.resolve("initdb")) || !Files.isExecutable(dir.resolve("pg_ctl"))) {
+                throw new IllegalStateException("No initdb/pg_ctl in " + dir + " (from -Dpgsync.pg.bin or PG_BIN)");
+            }
+            return dir;
+        }
+        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.map(version -> version.resolve("bin"))
+                    .filter(dir -> Files.isExecutable(dir.resolve("initdb")))
+                    .filter(dir -> Files.isExecutable(dir.resolve("pg_ctl")))
+                    .max(Comparator.comparingDouble(dir -> versionNumber(dir.getParent().getFileName().toString())))
+                    .orElseThrow(PostgresCluster::noBinaries);
+        } catch (IOException e) {
+            throw noBinaries();
+        }
+    }
+
+    private static double versionNumber(String name) {
+        try {
+            return Double.parseDouble(name);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static IllegalStateException noBinaries() {
+        return new IllegalStateException("No PostgreSQL server binaries (initdb, pg_ctl) in /usr/lib/postgresql/*/bin:"
+                + " install the postgresql package (apt-get install postgresql),"
+                + " or point -Dpgsync.pg.bin or PG_BIN at the directory that holds them");
+    }
+
+    private static boolean isRoot() {
+        CommandResult result = execute(Path.of(System.getProperty("java.io.tmpdir")), List.of("id", "-u"));
+        if (result.exitCode() == 0) {
+            return result.output().strip().equals("0");
+        }
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    private record CommandResult(List<String> command, int exitCode, String output) {
+    }
+
+    private static void check(CommandResult result) {
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException(describe(result));
+        }
+    }
+
+    private static String describe(CommandResult result) {
+        return "Command failed with exit code " + result.exitCode() + ": " + String.join(" ", result.command()) + "\n"
+                + result.output().strip();
+    }
+
+    /** Runs a command with its output captured in a file, so that no pipe left open by a server can stall it. */
+    private static CommandResult execute(Path directory, List<String> command) {
+        Path out = null;
+        try {
+            out = Files.createTempFile("pgsync-cmd-", ".out");
+            ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
+                    .redirectErrorStream(true).redirectOutput(out.toFile());
+            builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+            Process process = builder.start();
+            process.getOutputStream().close();
+            boolean finished = process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (!finished) {
+                process.destroyForcibly();
+            }
+            String output = new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
+            return finished ? new CommandResult(command, process.exitValue(), output)
+                    : new CommandResult(command, -1, "(timed out after " + COMMAND_TIMEOUT_SECONDS + " s)\n" + output);
+        } catch (IOException e) {
+            return new CommandResult(command, -1, "(could not run: " + e + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new CommandResult(command, -1, "(interrupted)");
+        } finally {
+            if (out != null) {
+                out.toFile().delete();
+            }
+        }
+    }
+}
