@@ -10,6 +10,7 @@ import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 
 import io.debezium.connector.postgresql.PostgresConnector;
+import io.pgsync.common.Version;
 
 /**
  * Source connector of pgsync: Debezium's PostgreSQL connector with lossless PostgreSQL-to-PostgreSQL defaults,
@@ -23,6 +24,12 @@ public class PgSyncSourceConnector extends PostgresConnector {
     @Override
     public void start(Map<String, String> props) {
         super.start(PgSyncSourceConfig.withDefaults(props));
+    }
+
+    /** Reports the pgsync version; the bundled Debezium version is in the plugin's lib/ directory. */
+    @Override
+    public String version() {
+        return Version.get();
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.debezium.connector.postgresql.PostgresConnectorTask;
 import io.debezium.connector.postgresql.PostgresOffsetContext;
 import io.debezium.connector.postgresql.PostgresPartition;
 import io.debezium.pipeline.ChangeEventSourceCoordinator;
+import io.pgsync.common.Version;
 import io.pgsync.source.capture.ChangelogRouter;
 
 /**
@@ -27,6 +28,11 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions());
         return super.start(config);
+    }
+
+    @Override
+    public String version() {
+        return Version.get();
     }
 
     @Override

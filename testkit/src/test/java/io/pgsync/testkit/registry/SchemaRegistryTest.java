@@ -16,8 +16,8 @@ import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Round trip through a real registry. Skipped when the runner jar is not built yet: in the reactor, testkit comes
- * before the schema-registry module, so a first build from a clean tree has no jar at this point.
+ * Round trip through a real registry. Skipped when the runner jar is not built yet, e.g. when testkit is built alone
+ * from a clean tree; the reactor builds the schema-registry module first.
  */
 @EnabledIf(value = "runnerJarBuilt",
         disabledReason = "schema registry runner jar not built; run `mvn -pl schema-registry package` first")
