@@ -1,0 +1,47 @@
+package io.pgsync.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class PgSyncSourceConfigTest {
+
+    @Test
+    void appliesLosslessDefaultsNamedAfterTheConnector() {
+        Map<String, String> props = PgSyncSourceConfig.withDefaults(Map.of("name", "Orders-Sync", "topic.prefix", "shop"));
+        assertThat(props).containsEntry("plugin.name", "pgoutput")
+                .containsEntry("publication.autocreate.mode", "filtered")
+                .containsEntry("slot.name", "pgsync_orders_sync")
+                .containsEntry("publication.name", "pgsync_orders_sync")
+                .containsEntry("provide.transaction.metadata", "true")
+                .containsEntry("column.propagate.source.type", ".*")
+                .containsEntry("decimal.handling.mode", "string")
+                .containsEntry("skipped.operations", "none")
+                .containsEntry("tombstones.on.delete", "false");
+    }
+
+    @Test
+    void userSettingsWin() {
+        Map<String, String> props = PgSyncSourceConfig.withDefaults(Map.of("name", "x", "slot.name", "mine",
+                "decimal.handling.mode", "precise"));
+        assertThat(props).containsEntry("slot.name", "mine").containsEntry("decimal.handling.mode", "precise")
+                .containsEntry("publication.name", "pgsync_x");
+    }
+
+    @Test
+    void longNamesStayValidAndDistinct() {
+        String a = PgSyncSourceConfig.replicationObjectName("a-very-long-connector-name-for-the-orders-database-in-region-eu-west-1");
+        String b = PgSyncSourceConfig.replicationObjectName("a-very-long-connector-name-for-the-orders-database-in-region-eu-west-2");
+        assertThat(a).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9_]+").isNotEqualTo(b);
+        assertThat(PgSyncSourceConfig.replicationObjectName("Zoë's sync")).isEqualTo("pgsync_zo__s_sync");
+    }
+
+    @Test
+    void changelogTopicDefaultsToThePrefix() {
+        assertThat(new PgSyncSourceConfig(Map.of("topic.prefix", "shop")).changelogTopic()).isEqualTo("shop.changelog");
+        assertThat(new PgSyncSourceConfig(Map.of("topic.prefix", "shop", "changelog.topic", "all")).changelogTopic())
+                .isEqualTo("all");
+    }
+}
