@@ -1,5 +1,6 @@
 package io.pgsync.sink;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
@@ -37,8 +38,46 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "key from the record key. When false, a record for a missing table fails the task with an error "
             + "naming the table. Default: true.";
 
+    public static final String COLUMN_ADD_ENABLED = "apply.column.add.enabled";
+    private static final String COLUMN_ADD_ENABLED_DOC = "Add a column that a record carries and the destination "
+            + "table lacks (ALTER TABLE ... ADD COLUMN IF NOT EXISTS, type from the record schema as for created "
+            + "tables), e.g. for plain Debezium topics whose source table gained a column. When false, such a record "
+            + "fails the task with an error naming the column. Default: true.";
+
+    public static final String BATCH_MAX_RECORDS = "apply.batch.max.records";
+    private static final String BATCH_MAX_RECORDS_DOC = "Row changes buffered in memory before they are written, "
+            + "set-wise, into the open destination transaction; also the size at which the destination transaction is "
+            + "committed at the next source transaction boundary (small source transactions are grouped up to this "
+            + "size; a larger source transaction is streamed into one destination transaction in chunks of this "
+            + "size). Memory is bounded by this many changes. Connect hands the task at most the consumer's "
+            + "max.poll.records (500 by default; raise it with consumer.override.max.poll.records) records per "
+            + "call, and the task commits at the end of each call that ends on a transaction boundary. Default: 10000.";
+
+    public static final String TOAST_PLACEHOLDER = "apply.toast.placeholder";
+    private static final String TOAST_PLACEHOLDER_DOC = "The value the source sends for a TOASTed column whose "
+            + "value did not change in an UPDATE (Debezium's unavailable.value.placeholder). Such columns are never "
+            + "written: the destination keeps its value. Must match the source connector's setting. Default: "
+            + "__debezium_unavailable_value.";
+
+    public static final String RETRY_CONNECTION_TIMEOUT_MS = "retry.connection.timeout.ms";
+    private static final String RETRY_CONNECTION_TIMEOUT_MS_DOC = "How long, in milliseconds, the task keeps retrying "
+            + "(with backoff up to retry.backoff.max.ms) while the destination is unreachable (SQLState class 08, "
+            + "server shutting down). Uncommitted work is rolled back and re-read from the last applied offset, so "
+            + "nothing is lost or applied twice. After this time the task fails. Default: 43200000 (12 hours).";
+
+    public static final String RETRY_OTHER_TIMEOUT_MS = "retry.other.timeout.ms";
+    private static final String RETRY_OTHER_TIMEOUT_MS_DOC = "How long, in milliseconds, the task keeps retrying "
+            + "other transient errors: serialization failure (40001), deadlock (40P01), lock timeout (55P03), "
+            + "statement cancelled (57014), too many connections (53300). Must be shorter than "
+            + "retry.connection.timeout.ms. Default: 600000 (10 minutes).";
+
+    public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
+    private static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest wait, in milliseconds, between two retries; the "
+            + "wait starts at 100 ms and doubles. Default: 10000.";
+
     static final String GROUP_CONNECTION = "Connection";
     static final String GROUP_APPLY = "Apply";
+    static final String GROUP_RETRIES = "Retries";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -54,6 +93,7 @@ public class PgSyncSinkConfig extends AbstractConfig {
     private static ConfigDef configDef() {
         int connection = 0;
         int apply = 0;
+        int retries = 0;
         return new ConfigDef()
                 .define(CONNECTION_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new NonEmptyString(), Importance.HIGH,
                         CONNECTION_URL_DOC, GROUP_CONNECTION, ++connection, Width.LONG, "JDBC URL")
@@ -62,7 +102,21 @@ public class PgSyncSinkConfig extends AbstractConfig {
                 .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.HIGH, CONNECTION_PASSWORD_DOC,
                         GROUP_CONNECTION, ++connection, Width.MEDIUM, "Password")
                 .define(TABLE_CREATE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, TABLE_CREATE_ENABLED_DOC,
-                        GROUP_APPLY, ++apply, Width.SHORT, "Create missing tables");
+                        GROUP_APPLY, ++apply, Width.SHORT, "Create missing tables")
+                .define(COLUMN_ADD_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, COLUMN_ADD_ENABLED_DOC,
+                        GROUP_APPLY, ++apply, Width.SHORT, "Add missing columns")
+                .define(BATCH_MAX_RECORDS, Type.INT, 10_000, ConfigDef.Range.between(1, 1_000_000), Importance.MEDIUM,
+                        BATCH_MAX_RECORDS_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Batch size")
+                .define(TOAST_PLACEHOLDER, Type.STRING, "__debezium_unavailable_value", new NonEmptyString(),
+                        Importance.LOW, TOAST_PLACEHOLDER_DOC, GROUP_APPLY, ++apply, Width.LONG,
+                        "Unchanged TOAST placeholder")
+                .define(RETRY_CONNECTION_TIMEOUT_MS, Type.LONG, 12 * 3_600_000L, ConfigDef.Range.atLeast(0),
+                        Importance.MEDIUM, RETRY_CONNECTION_TIMEOUT_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM,
+                        "Connection retry timeout (ms)")
+                .define(RETRY_OTHER_TIMEOUT_MS, Type.LONG, 600_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                        RETRY_OTHER_TIMEOUT_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM, "Other retry timeout (ms)")
+                .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                        RETRY_BACKOFF_MAX_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM, "Retry backoff max (ms)");
     }
 
     public String connectionUrl() {
@@ -86,5 +140,41 @@ public class PgSyncSinkConfig extends AbstractConfig {
 
     public boolean tableCreateEnabled() {
         return getBoolean(TABLE_CREATE_ENABLED);
+    }
+
+    public boolean columnAddEnabled() {
+        return getBoolean(COLUMN_ADD_ENABLED);
+    }
+
+    public int batchMaxRecords() {
+        return getInt(BATCH_MAX_RECORDS);
+    }
+
+    public String toastPlaceholder() {
+        return getString(TOAST_PLACEHOLDER);
+    }
+
+    public Duration retryConnectionTimeout() {
+        return Duration.ofMillis(getLong(RETRY_CONNECTION_TIMEOUT_MS));
+    }
+
+    public Duration retryOtherTimeout() {
+        return Duration.ofMillis(getLong(RETRY_OTHER_TIMEOUT_MS));
+    }
+
+    public Duration retryBackoffMax() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
+    }
+
+    /** True when Connect's errors.tolerance is 'all': records that can never apply go to the errant-record reporter. */
+    public boolean toleratesErrors() {
+        Object tolerance = originals().get("errors.tolerance");
+        return tolerance != null && "all".equalsIgnoreCase(tolerance.toString().trim());
+    }
+
+    /** The connector's name, which keys its rows in pgsync.applied_offsets. */
+    public String connectorName() {
+        Object name = originals().get("name");
+        return name == null ? "pgsync-sink" : name.toString();
     }
 }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,9 @@ import io.pgsync.common.Version;
 
 /** Sink connector of pgsync: applies a pgsync changelog (or plain Debezium topics) to one PostgreSQL database. */
 public class PgSyncSinkConnector extends SinkConnector {
+
+    /** Task-only key: the task's number, for metric tags. */
+    static final String TASK_ID = "pgsync.task.id";
 
     private Map<String, String> props;
 
@@ -36,7 +40,9 @@ public class PgSyncSinkConnector extends SinkConnector {
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         List<Map<String, String>> configs = new ArrayList<>(maxTasks);
         for (int i = 0; i < maxTasks; i++) {
-            configs.add(props);
+            Map<String, String> task = new HashMap<>(props);
+            task.put(TASK_ID, Integer.toString(i));
+            configs.add(task);
         }
         return configs;
     }

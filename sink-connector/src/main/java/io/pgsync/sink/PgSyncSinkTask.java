@@ -3,40 +3,72 @@ package io.pgsync.sink;
 import java.util.Collection;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.Version;
-import io.pgsync.sink.apply.ChangeApplier;
+import io.pgsync.sink.apply.ApplyEngine;
+import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 
-/** Sink task: hands each batch Connect delivers to the apply engine, which writes it in one transaction. */
+/**
+ * Sink task: hands Connect's partitions and records to the apply engine, and reports as committed only what the
+ * destination has committed (the engine keeps the offsets in the destination itself).
+ */
 public class PgSyncSinkTask extends SinkTask {
 
     private static final Logger log = LoggerFactory.getLogger(PgSyncSinkTask.class);
 
-    private ChangeApplier applier;
+    private ApplyEngine engine;
+    private PgSyncSinkMetrics metrics;
 
     @Override
     public void start(Map<String, String> props) {
         PgSyncSinkConfig config = new PgSyncSinkConfig(props);
-        applier = new ChangeApplier(config.connectionUrl(), config.connectionProperties(), config.tableCreateEnabled());
-        log.info("pgsync sink task started, writing to {}", config.connectionUrl());
+        metrics = new PgSyncSinkMetrics(config.connectorName(), taskId(props));
+        engine = new ApplyEngine(config, context, metrics);
+        log.info("pgsync sink task started for connector {}, writing to {} (batch {} changes)",
+                config.connectorName(), config.connectionUrl(), config.batchMaxRecords());
+    }
+
+    private static int taskId(Map<String, String> props) {
+        String id = props.get(PgSyncSinkConnector.TASK_ID);
+        return id == null ? 0 : Integer.parseInt(id);
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        engine.open(partitions);
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
-        if (!records.isEmpty()) {
-            applier.apply(records);
-        }
+        engine.apply(records);
+    }
+
+    /** Lets Connect commit only the offsets whose changes the destination has committed. */
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        return engine.committedOffsets();
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        engine.close(partitions);
     }
 
     @Override
     public void stop() {
-        if (applier != null) {
-            applier.close();
-            applier = null;
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+        if (metrics != null) {
+            metrics.close();
+            metrics = null;
         }
     }
 

@@ -18,9 +18,12 @@ import io.pgsync.common.pg.TableRef;
  * @param key the primary-key values (Debezium's record key), null for a table without key and for TRUNCATE
  * @param row the row values: the new row for READ/CREATE/UPDATE, the old row (at least its key) for DELETE,
  *     null for TRUNCATE
- * @param record the record it came from, for error messages
+ * @param position where the change sits in the source's commit order, null for snapshot reads
+ * @param sourceTimeMs the source commit time (Debezium's {@code source.ts_ms}), or -1 when absent
+ * @param record the record it came from, for error messages and the errant-record reporter
  */
-record ChangeEvent(Op op, TableRef table, Struct key, Struct row, SinkRecord record) {
+record ChangeEvent(Op op, TableRef table, Struct key, Struct row, SourcePosition position, long sourceTimeMs,
+        SinkRecord record) {
 
     enum Op {
         READ, CREATE, UPDATE, DELETE, TRUNCATE;
@@ -68,6 +71,10 @@ record ChangeEvent(Op op, TableRef table, Struct key, Struct row, SinkRecord rec
                     + " carries no row image");
         }
         Struct key = record.key() instanceof Struct s ? s : null;
-        return Optional.of(new ChangeEvent(op, table.get(), key, row, record));
+        Struct source = value.getStruct(DebeziumEnvelope.FIELD_SOURCE);
+        Object tsMs = source.schema().field("ts_ms") == null ? null : source.get("ts_ms");
+        Struct transaction = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
+        return Optional.of(new ChangeEvent(op, table.get(), key, row, SourcePosition.of(source, transaction),
+                tsMs instanceof Number n ? n.longValue() : -1, record));
     }
 }

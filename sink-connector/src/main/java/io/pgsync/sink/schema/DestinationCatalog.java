@@ -6,6 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,10 +50,13 @@ public final class DestinationCatalog {
              ORDER BY k.position""";
 
     private final boolean createEnabled;
+    private final boolean addColumnsEnabled;
     private final Map<TableRef, DestinationTable> tables = new HashMap<>();
+    private final Set<Schema> fittingSchemas = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    public DestinationCatalog(boolean createEnabled) {
+    public DestinationCatalog(boolean createEnabled, boolean addColumnsEnabled) {
         this.createEnabled = createEnabled;
+        this.addColumnsEnabled = addColumnsEnabled;
     }
 
     /**
@@ -64,8 +70,11 @@ public final class DestinationCatalog {
     public DestinationTable resolve(Connection connection, TableRef table, Schema rowSchema, Schema keySchema)
             throws SQLException {
         DestinationTable known = tables.get(table);
-        if (known != null) {
+        if (known != null && (rowSchema == null || fittingSchemas.contains(rowSchema))) {
             return known;
+        }
+        if (known != null) {
+            return fit(connection, known, rowSchema);
         }
         Optional<DestinationTable> existing = read(connection, table);
         if (existing.isEmpty() && rowSchema != null) {
@@ -80,12 +89,40 @@ public final class DestinationCatalog {
             throw new ConnectException("Destination table " + table + " does not exist");
         }
         tables.put(table, existing.get());
-        return existing.get();
+        return rowSchema == null ? existing.get() : fit(connection, existing.get(), rowSchema);
+    }
+
+    /** Adds the columns the row carries and the table lacks (when enabled), or names the first missing one. */
+    private DestinationTable fit(Connection connection, DestinationTable table, Schema rowSchema) throws SQLException {
+        List<Field> missing = rowSchema.fields().stream().filter(f -> !table.hasColumn(f.name())).toList();
+        if (missing.isEmpty()) {
+            fittingSchemas.add(rowSchema);
+            return table;
+        }
+        if (!addColumnsEnabled) {
+            throw new ConnectException("Destination table " + table.table() + " has no column "
+                    + missing.get(0).name() + " and apply.column.add.enabled=false; add the column to the "
+                    + "destination table or enable apply.column.add.enabled");
+        }
+        try (Statement statement = connection.createStatement()) {
+            for (Field field : missing) {
+                ColumnDefinition column = new ColumnDefinition(field.name(),
+                        ColumnTypes.ddlType(field.name(), field.schema()), true);
+                String ddl = SqlBuilder.addColumn(table.table(), column).sql();
+                statement.execute(ddl);
+                log.info("Added a column to destination table {}: {}", table.table(), ddl);
+            }
+        }
+        DestinationTable refreshed = read(connection, table.table()).orElseThrow();
+        tables.put(table.table(), refreshed);
+        fittingSchemas.add(rowSchema);
+        return refreshed;
     }
 
     /** Forgets what was read, e.g. after a rolled-back transaction that may have created tables. */
     public void invalidate() {
         tables.clear();
+        fittingSchemas.clear();
     }
 
     private static Optional<DestinationTable> read(Connection connection, TableRef table) throws SQLException {

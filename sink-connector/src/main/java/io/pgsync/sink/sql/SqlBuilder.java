@@ -58,8 +58,82 @@ public final class SqlBuilder {
         return new Statement("DELETE FROM " + table.table().quoted() + where, table.keyColumns());
     }
 
+    /**
+     * Set-wise upsert: one statement for any number of rows. Each parameter is a {@code text[]} holding one column's
+     * values for all rows; {@code unnest} turns them back into rows and each value is cast to its column's type.
+     * {@code ON CONFLICT (key) DO UPDATE} as in {@link #upsert}; a plain INSERT when the table has no key.
+     */
+    public static Statement upsertRows(DestinationTable table, List<String> columns) {
+        StringJoiner names = new StringJoiner(", ", " (", ")");
+        StringJoiner casts = new StringJoiner(", ", " SELECT ", "");
+        for (int i = 0; i < columns.size(); i++) {
+            names.add(Identifiers.quote(columns.get(i)));
+            casts.add("CAST(u.c" + i + " AS " + table.typeOf(columns.get(i)) + ")");
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table.table().quoted()).append(names)
+                .append(casts).append(" FROM ").append(unnest(columns.size()));
+        if (!table.keyColumns().isEmpty()) {
+            StringJoiner key = new StringJoiner(", ", " ON CONFLICT (", ")");
+            table.keyColumns().forEach(c -> key.add(Identifiers.quote(c)));
+            sql.append(key);
+            StringJoiner set = new StringJoiner(", ", " DO UPDATE SET ", "");
+            set.setEmptyValue(" DO NOTHING");
+            for (String column : columns) {
+                if (!table.keyColumns().contains(column)) {
+                    set.add(Identifiers.quote(column) + " = EXCLUDED." + Identifiers.quote(column));
+                }
+            }
+            sql.append(set);
+        }
+        return new Statement(sql.toString(), columns);
+    }
+
+    /** Set-wise delete by key: one {@code text[]} parameter per key column, joined to the table. */
+    public static Statement deleteRows(DestinationTable table) {
+        List<String> key = table.keyColumns();
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("Table " + table.table() + " has no primary key to delete by");
+        }
+        StringJoiner where = new StringJoiner(" AND ", " WHERE ", "");
+        for (int i = 0; i < key.size(); i++) {
+            where.add("d." + Identifiers.quote(key.get(i)) + " = CAST(u.c" + i + " AS " + table.typeOf(key.get(i)) + ")");
+        }
+        return new Statement("DELETE FROM " + table.table().quoted() + " AS d USING " + unnest(key.size()) + where,
+                key);
+    }
+
+    /**
+     * Deletes one row of a table without primary key whose every column equals the parameters, compared in text
+     * form (so types without an equality operator, such as json or point, compare too).
+     */
+    public static Statement deleteOneMatching(DestinationTable table, List<String> columns) {
+        StringJoiner where = new StringJoiner(" AND ", " WHERE ", "");
+        for (String column : columns) {
+            where.add("m." + Identifiers.quote(column) + "::text IS NOT DISTINCT FROM " + parameter(table, column)
+                    + "::text");
+        }
+        return new Statement("DELETE FROM " + table.table().quoted() + " WHERE ctid = (SELECT m.ctid FROM "
+                + table.table().quoted() + " AS m" + where + " LIMIT 1)", columns);
+    }
+
+    private static String unnest(int arrays) {
+        StringJoiner args = new StringJoiner(", ", "unnest(", ")");
+        StringJoiner aliases = new StringJoiner(", ", " AS u(", ")");
+        for (int i = 0; i < arrays; i++) {
+            args.add("CAST(? AS text[])");
+            aliases.add("c" + i);
+        }
+        return args + aliases.toString();
+    }
+
     public static Statement truncate(DestinationTable table) {
         return new Statement("TRUNCATE " + table.table().quoted(), List.of());
+    }
+
+    /** {@code ALTER TABLE ... ADD COLUMN IF NOT EXISTS}, for columns a record carries that the table lacks. */
+    public static Statement addColumn(TableRef table, ColumnDefinition column) {
+        return new Statement("ALTER TABLE " + table.quoted() + " ADD COLUMN IF NOT EXISTS "
+                + Identifiers.quote(column.name()) + ' ' + column.type(), List.of());
     }
 
     public static Statement createSchema(String schema) {

@@ -68,6 +68,27 @@ class SqlBuilderTest {
         assertThat(create.sql()).isEqualTo(golden("create-table.sql"));
     }
 
+    @Test
+    void setWiseUpsertUnnestsOneTextArrayPerColumn() throws IOException {
+        Statement upsert = SqlBuilder.upsertRows(LINES, List.of("order_id", "line", "select"));
+        assertThat(upsert.sql()).isEqualTo(golden("upsert-rows.sql"));
+        assertThat(upsert.parameters()).containsExactly("order_id", "line", "select");
+    }
+
+    @Test
+    void setWiseDeleteJoinsTheKeyArrays() throws IOException {
+        Statement delete = SqlBuilder.deleteRows(LINES);
+        assertThat(delete.sql()).isEqualTo(golden("delete-rows.sql"));
+        assertThat(delete.parameters()).containsExactly("order_id", "line");
+    }
+
+    @Test
+    void keylessDeleteRemovesOneRowMatchingEveryColumnAsText() throws IOException {
+        DestinationTable log = table(new TableRef("public", "log"), List.of(), "at", "timestamptz", "doc", "json");
+        assertThat(SqlBuilder.deleteOneMatching(log, List.of("at", "doc")).sql())
+                .isEqualTo(golden("delete-one-matching.sql"));
+    }
+
     private static DestinationTable table(TableRef ref, List<String> key, String... columnsAndTypes) {
         Map<String, String> columns = new LinkedHashMap<>();
         for (int i = 0; i < columnsAndTypes.length; i += 2) {

@@ -1,0 +1,501 @@
+package io.pgsync.sink.apply;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTaskContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgsync.sink.PgSyncSinkConfig;
+import io.pgsync.sink.metrics.PgSyncSinkMetrics;
+import io.pgsync.sink.offset.AppliedOffset;
+import io.pgsync.sink.offset.OffsetStore;
+import io.pgsync.sink.schema.DestinationCatalog;
+import io.pgsync.sink.schema.DestinationTable;
+import io.pgsync.sink.sql.SqlBuilder;
+
+/**
+ * Applies change records to the destination with the guarantees of logical replication: whole source transactions,
+ * in commit order, each exactly once.
+ *
+ * <p>Records are read in order; their changes are buffered and written set-wise into one open destination
+ * transaction, which is committed only where every assigned partition is between two source transactions (after an
+ * END marker, or after a record outside any transaction). A commit writes, in the same transaction, the offset and
+ * source position of the last record of each partition to {@code pgsync.applied_offsets}. On start the task seeks
+ * there; a change whose source position is not past the applied one is a duplicate from a source restart and is
+ * skipped. When a write fails transiently, the open transaction is rolled back, the consumer is rewound to the last
+ * committed offsets, and the records are read again after a backoff.
+ */
+public final class ApplyEngine implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ApplyEngine.class);
+    private static final long FIRST_BACKOFF_MS = 100;
+
+    private final PgSyncSinkConfig config;
+    private final SinkTaskContext context;
+    private final PgSyncSinkMetrics metrics;
+    private final Properties connectionProperties;
+    private final DestinationCatalog catalog;
+    private final OffsetStore offsets;
+    private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+    private final List<Change> buffer = new ArrayList<>();
+
+    private Connection connection;
+    private SetWriter setWriter;
+    private OrderedWriter orderedWriter;
+    private boolean offsetsLoaded;
+    private int uncommittedChanges;
+    private int uncommittedTransactions;
+    private long latestSourceTimeMs = -1;
+    private long transactionStartNanos;
+    private long failingSinceMs = -1;
+    private int failures;
+
+    public ApplyEngine(PgSyncSinkConfig config, SinkTaskContext context, PgSyncSinkMetrics metrics) {
+        this.config = config;
+        this.context = context;
+        this.metrics = metrics;
+        this.connectionProperties = config.connectionProperties();
+        this.catalog = new DestinationCatalog(config.tableCreateEnabled(), config.columnAddEnabled());
+        this.offsets = new OffsetStore(config.connectorName());
+    }
+
+    /** Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. */
+    public void open(Collection<TopicPartition> assigned) {
+        for (TopicPartition tp : assigned) {
+            partitions.put(tp, new PartitionState());
+        }
+        offsetsLoaded = false;
+        try {
+            loadOffsets(assigned);
+        } catch (SQLException e) {
+            log.warn("Cannot read applied offsets from the destination yet ({}); the first batch will retry",
+                    Failures.message(e));
+            discardConnection();
+        }
+    }
+
+    /** Gives up partitions: uncommitted work is rolled back and the remaining partitions re-read from their offsets. */
+    public void close(Collection<TopicPartition> revoked) {
+        revoked.forEach(partitions::remove);
+        if (uncommittedChanges > 0 || !buffer.isEmpty()) {
+            abort();
+        }
+    }
+
+    /** Returns, per partition, the offset of the next record to read after what is committed in the destination. */
+    public Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
+        Map<TopicPartition, OffsetAndMetadata> result = new HashMap<>();
+        partitions.forEach((tp, state) -> {
+            if (state.committedOffset >= 0) {
+                result.put(tp, new OffsetAndMetadata(state.committedOffset + 1));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Applies the records in order; commits at the last source transaction boundary reached once the batch size is
+     * met, and at the end of the call when it ends on a boundary.
+     *
+     * @throws ConnectException when the destination rejects a change for good (and errors are not tolerated), or
+     *     stays unreachable beyond the retry timeout; the message names the table, key, record and SQL error
+     */
+    public void apply(Collection<SinkRecord> records) {
+        try {
+            connection();
+            if (!offsetsLoaded) {
+                resumeLate(records);
+                return;
+            }
+            for (SinkRecord record : records) {
+                PartitionState state = partitions.computeIfAbsent(
+                        new TopicPartition(record.topic(), record.kafkaPartition()), tp -> new PartitionState());
+                if (state.firstOffset < 0) {
+                    state.firstOffset = record.kafkaOffset();
+                }
+                if (record.kafkaOffset() <= state.offset) {
+                    continue;
+                }
+                accept(record, state);
+                state.offset = record.kafkaOffset();
+                if (buffer.size() >= config.batchMaxRecords()) {
+                    flush();
+                }
+                if (uncommittedChanges >= config.batchMaxRecords() && atBoundary()) {
+                    commit();
+                }
+            }
+            if (atBoundary()) {
+                commit();
+            } else {
+                flush();
+            }
+            failingSinceMs = -1;
+            failures = 0;
+        } catch (SQLException e) {
+            retryOrFail(e);
+        } catch (RuntimeException e) {
+            abort();
+            throw e;
+        }
+    }
+
+    private void accept(SinkRecord record, PartitionState state) throws SQLException {
+        Records.Marker marker = Records.marker(record);
+        if (marker != null) {
+            state.inTransaction = marker == Records.Marker.BEGIN;
+            if (marker == Records.Marker.END) {
+                uncommittedTransactions++;
+            }
+            return;
+        }
+        ChangeEvent event;
+        try {
+            event = ChangeEvent.of(record).orElse(null);
+        } catch (RuntimeException e) {
+            reportOrFail(record, new ConnectException("Cannot read the change in " + Records.position(record) + ": "
+                    + e.getMessage(), e));
+            return;
+        }
+        if (event == null) {
+            return;
+        }
+        if (event.position() != null) {
+            if (state.position != null && !event.position().isAfter(state.position)) {
+                metrics.duplicateSkipped();
+                return;
+            }
+            state.position = event.position();
+        }
+        if (transactionStartNanos == 0) {
+            transactionStartNanos = System.nanoTime();
+        }
+        latestSourceTimeMs = Math.max(latestSourceTimeMs, event.sourceTimeMs());
+        uncommittedChanges++;
+        Connection conn = connection();
+        if (event.op() == ChangeEvent.Op.TRUNCATE) {
+            flush();
+            DestinationTable table = catalog.resolve(conn, event.table(), null, null);
+            try (var statement = conn.createStatement()) {
+                statement.execute(SqlBuilder.truncate(table).sql());
+            }
+            return;
+        }
+        Change change;
+        try {
+            DestinationTable table = catalog.resolve(conn, event.table(), event.row().schema(), record.keySchema());
+            change = Change.of(event, table, config.toastPlaceholder());
+        } catch (ConnectException e) {
+            reportOrFail(record, e);
+            return;
+        }
+        buffer.add(change);
+    }
+
+    private boolean atBoundary() {
+        for (PartitionState state : partitions.values()) {
+            if (state.inTransaction) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes the buffered changes into the open transaction: set-wise, else in event order, else one by one. */
+    private void flush() throws SQLException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            setWriter.write(buffer);
+        } catch (SQLException e) {
+            if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                throw e;
+            }
+            connection.rollback(savepoint);
+            log.debug("Set-wise write failed ({}); writing {} change(s) in event order", Failures.message(e),
+                    buffer.size());
+            writeInOrder();
+        }
+        connection.releaseSavepoint(savepoint);
+        buffer.clear();
+    }
+
+    private void writeInOrder() throws SQLException {
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            orderedWriter.write(buffer);
+            connection.releaseSavepoint(savepoint);
+            return;
+        } catch (SQLException e) {
+            if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                throw e;
+            }
+            connection.rollback(savepoint);
+        }
+        for (Change change : buffer) {
+            Savepoint single = connection.setSavepoint();
+            try {
+                orderedWriter.write(List.of(change));
+                connection.releaseSavepoint(single);
+            } catch (SQLException e) {
+                if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                    throw e;
+                }
+                connection.rollback(single);
+                reportOrFail(change.event().record(), new ConnectException(describe(change, e), e));
+            }
+        }
+    }
+
+    private static String describe(Change change, SQLException e) {
+        return "Cannot apply " + change.event().op() + " to " + change.table().table() + " key "
+                + (change.key().isEmpty() ? "(none)" : change.table().keyColumns() + "=" + change.key()) + " from "
+                + Records.position(change.event().record()) + ": " + Failures.message(e);
+    }
+
+    /** Sends a record that can never apply to the errant-record reporter, or fails the task when errors are not tolerated. */
+    private void reportOrFail(SinkRecord record, ConnectException error) {
+        if (!config.toleratesErrors() || context.errantRecordReporter() == null) {
+            throw error;
+        }
+        log.warn("Skipping a record that cannot be applied (errors.tolerance=all): {}", error.getMessage());
+        try {
+            context.errantRecordReporter().report(record, error).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while reporting " + Records.position(record), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ConnectException("Cannot report errant record " + Records.position(record) + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+        metrics.errantRecord();
+    }
+
+    private void commit() throws SQLException {
+        flush();
+        Map<TopicPartition, AppliedOffset> advanced = new HashMap<>();
+        partitions.forEach((tp, state) -> {
+            if (state.offset > state.committedOffset) {
+                SourcePosition p = state.position;
+                advanced.put(tp, new AppliedOffset(state.offset, p == null ? null : p.commitLsn(),
+                        p == null ? null : p.lsn(), p == null ? null : p.order()));
+            }
+        });
+        if (advanced.isEmpty() && uncommittedChanges == 0) {
+            return;
+        }
+        offsets.write(connection, advanced);
+        connection.commit();
+        long now = System.currentTimeMillis();
+        long latencyMs = transactionStartNanos == 0 ? 0 : (System.nanoTime() - transactionStartNanos) / 1_000_000;
+        metrics.committed(uncommittedChanges, uncommittedTransactions, latencyMs,
+                latestSourceTimeMs < 0 ? -1 : now - latestSourceTimeMs);
+        partitions.values().forEach(PartitionState::committed);
+        uncommittedChanges = 0;
+        uncommittedTransactions = 0;
+        latestSourceTimeMs = -1;
+        transactionStartNanos = 0;
+    }
+
+    /**
+     * Handles a failed write: rolls back, rewinds every partition to its committed offset, and either returns after a
+     * backoff (Connect then re-delivers from there) or, past the retry timeout or for a permanent error, fails.
+     */
+    private void retryOrFail(SQLException e) {
+        Failures.Kind kind = Failures.classify(e);
+        abort();
+        String message = "Cannot write to the destination " + config.connectionUrl() + ": " + Failures.message(e);
+        if (kind == Failures.Kind.PERMANENT) {
+            throw new ConnectException(message, e);
+        }
+        long now = System.currentTimeMillis();
+        if (failingSinceMs < 0) {
+            failingSinceMs = now;
+        }
+        long limit = (kind == Failures.Kind.CONNECTION ? config.retryConnectionTimeout() : config.retryOtherTimeout())
+                .toMillis();
+        if (now - failingSinceMs >= limit) {
+            throw new ConnectException(message + "; gave up after retrying for " + (now - failingSinceMs) + " ms ("
+                    + (kind == Failures.Kind.CONNECTION ? PgSyncSinkConfig.RETRY_CONNECTION_TIMEOUT_MS
+                            : PgSyncSinkConfig.RETRY_OTHER_TIMEOUT_MS) + "=" + limit + ")", e);
+        }
+        long backoff = Math.min(config.retryBackoffMax().toMillis(), FIRST_BACKOFF_MS << Math.min(failures, 20));
+        failures++;
+        metrics.retried();
+        log.warn("{}; rolled back, will re-read from the last applied offsets in {} ms (retry {})", message, backoff,
+                failures);
+        try {
+            Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Rolls back the open transaction and rewinds every partition to just after its last committed record. */
+    private void abort() {
+        buffer.clear();
+        catalog.invalidate();
+        uncommittedChanges = 0;
+        uncommittedTransactions = 0;
+        latestSourceTimeMs = -1;
+        transactionStartNanos = 0;
+        if (connection != null) {
+            try {
+                connection.rollback();
+            } catch (SQLException e) {
+                discardConnection();
+            }
+        }
+        partitions.forEach((tp, state) -> {
+            long next = state.rewind();
+            if (next >= 0) {
+                context.offset(tp, next);
+            }
+        });
+    }
+
+    private Map<TopicPartition, AppliedOffset> loadOffsets(Collection<TopicPartition> assigned) throws SQLException {
+        Connection conn = connection();
+        Map<TopicPartition, AppliedOffset> applied = offsets.read(conn);
+        conn.commit();
+        for (TopicPartition tp : assigned) {
+            AppliedOffset offset = applied.get(tp);
+            PartitionState state = partitions.get(tp);
+            if (offset != null && state != null) {
+                state.load(offset);
+                context.offset(tp, offset.offset() + 1);
+            }
+        }
+        offsetsLoaded = true;
+        log.info("Resuming partition(s) {} from the offsets applied in the destination: {}", assigned, applied);
+        return applied;
+    }
+
+    /**
+     * Loads the applied offsets when {@link #open} could not, then sends every partition of the batch back to the
+     * right place (its applied offset, or the batch's first record) without applying anything: Connect re-delivers.
+     */
+    private void resumeLate(Collection<SinkRecord> records) throws SQLException {
+        Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        for (SinkRecord record : records) {
+            firstOffsets.merge(new TopicPartition(record.topic(), record.kafkaPartition()), record.kafkaOffset(),
+                    Math::min);
+        }
+        Map<TopicPartition, AppliedOffset> applied = loadOffsets(List.copyOf(partitions.keySet()));
+        firstOffsets.forEach((tp, first) -> {
+            if (!applied.containsKey(tp)) {
+                context.offset(tp, first);
+            }
+        });
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            Connection conn = DriverManager.getConnection(config.connectionUrl(), connectionProperties);
+            try {
+                setReplicaRole(conn);
+                conn.setAutoCommit(false);
+                offsets.ensureTable(conn);
+                conn.commit();
+            } catch (SQLException e) {
+                conn.close();
+                throw e;
+            }
+            StatementCache statements = new StatementCache(conn);
+            orderedWriter = new OrderedWriter(statements);
+            setWriter = new SetWriter(statements, orderedWriter);
+            catalog.invalidate();
+            connection = conn;
+        }
+        return connection;
+    }
+
+    /**
+     * Runs writes as a replica, as PostgreSQL's own logical replication does: destination triggers and foreign keys
+     * do not fire for rows the source already checked. Needs superuser or {@code GRANT SET ON PARAMETER
+     * session_replication_role}; without it the sink still works, but triggers fire and foreign keys are checked.
+     */
+    private static void setReplicaRole(Connection conn) {
+        try (var statement = conn.createStatement()) {
+            statement.execute("SET session_replication_role = replica");
+        } catch (SQLException e) {
+            log.warn("Cannot SET session_replication_role = replica ({}): destination triggers will fire and "
+                    + "foreign keys will be checked for every applied row, so rows may be rejected or changed by "
+                    + "the destination. Grant it with: GRANT SET ON PARAMETER session_replication_role TO <sink "
+                    + "user> (PostgreSQL 15+), or connect as a superuser.", e.getMessage());
+        }
+    }
+
+    private void discardConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("Closing the destination connection failed: {}", e.getMessage());
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        buffer.clear();
+        if (connection != null) {
+            try {
+                connection.rollback();
+            } catch (SQLException e) {
+                log.debug("Rollback on close failed: {}", e.getMessage());
+            }
+        }
+        discardConnection();
+    }
+
+    /** What the engine knows of one topic partition: read so far, and committed in the destination. */
+    private static final class PartitionState {
+        long offset = -1;
+        SourcePosition position;
+        boolean inTransaction;
+        long committedOffset = -1;
+        SourcePosition committedPosition;
+        long firstOffset = -1;
+
+        void load(AppliedOffset applied) {
+            committedOffset = applied.offset();
+            offset = applied.offset();
+            committedPosition = applied.lsn() == null ? null
+                    : new SourcePosition(applied.commitLsn() == null ? -1 : applied.commitLsn(), applied.lsn(),
+                            applied.order() == null ? 0 : applied.order());
+            position = committedPosition;
+            inTransaction = false;
+        }
+
+        void committed() {
+            committedOffset = offset;
+            committedPosition = position;
+        }
+
+        /** Forgets what was read after the last commit; returns the offset to read next, or -1 if unknown. */
+        long rewind() {
+            inTransaction = false;
+            position = committedPosition;
+            offset = committedOffset;
+            return committedOffset >= 0 ? committedOffset + 1 : firstOffset;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.pgsync.sink.apply;
+
+import java.util.Comparator;
+
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * Where a streamed change sits in the source's commit order: the commit LSN of the transaction committed before
+ * it, the change's own LSN, and its order within its transaction. Debezium's PostgreSQL connector writes the first
+ * two into {@code source.sequence} as {@code ["<last commit lsn>","<lsn>"]} and the third into
+ * {@code transaction.total_order}. Transactions are decoded in commit order and a transaction's changes in LSN order,
+ * so positions grow strictly along the changelog; a change whose position is not past the last applied one is a
+ * duplicate a source restart re-sent. The order tells apart the two events of one WAL record, such as the DELETE and
+ * CREATE Debezium emits for a primary-key change.
+ *
+ * @param commitLsn the commit LSN of the previously committed transaction, or -1 when the source did not know it
+ * @param lsn the change's LSN
+ * @param order the change's order within its transaction (from 1), or 0 without transaction metadata
+ */
+public record SourcePosition(long commitLsn, long lsn, long order) implements Comparable<SourcePosition> {
+
+    private static final Comparator<SourcePosition> ORDER = Comparator.comparingLong(SourcePosition::commitLsn)
+            .thenComparingLong(SourcePosition::lsn).thenComparingLong(SourcePosition::order);
+
+    /**
+     * Returns the position of a streamed change, or null for snapshot reads and records without a sequence.
+     *
+     * @param transaction the event's {@code transaction} block, or null
+     */
+    static SourcePosition of(Struct source, Struct transaction) {
+        SourcePosition position = of(source);
+        if (position == null || transaction == null || transaction.schema().field("total_order") == null) {
+            return position;
+        }
+        Object order = transaction.get("total_order");
+        return order instanceof Number n ? new SourcePosition(position.commitLsn, position.lsn, n.longValue())
+                : position;
+    }
+
+    private static SourcePosition of(Struct source) {
+        if (source == null || source.schema().field("sequence") == null) {
+            return null;
+        }
+        if (source.schema().field("snapshot") != null) {
+            Object snapshot = source.get("snapshot");
+            if (snapshot != null && !"false".equals(snapshot.toString())) {
+                return null;
+            }
+        }
+        return parse(source.getString("sequence"));
+    }
+
+    /** Parses Debezium's {@code ["123","456"]} (the first element may be null); null when it is not that shape. */
+    static SourcePosition parse(String sequence) {
+        if (sequence == null) {
+            return null;
+        }
+        String body = sequence.trim();
+        if (!body.startsWith("[") || !body.endsWith("]")) {
+            return null;
+        }
+        String[] parts = body.substring(1, body.length() - 1).split(",");
+        if (parts.length != 2) {
+            return null;
+        }
+        Long commit = number(parts[0]);
+        Long lsn = number(parts[1]);
+        return lsn == null ? null : new SourcePosition(commit == null ? -1 : commit, lsn, 0);
+    }
+
+    private static Long number(String part) {
+        String text = part.trim();
+        if (text.equals("null") || text.isEmpty()) {
+            return null;
+        }
+        if (text.startsWith("\"") && text.endsWith("\"") && text.length() >= 2) {
+            text = text.substring(1, text.length() - 1);
+        }
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public int compareTo(SourcePosition other) {
+        return ORDER.compare(this, other);
+    }
+
+    boolean isAfter(SourcePosition other) {
+        return other == null || compareTo(other) > 0;
+    }
+}

@@ -1,0 +1,89 @@
+package io.pgsync.sink.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.sink.schema.DestinationTable;
+
+class CollapsedBatchTest {
+
+    private static final String PLACEHOLDER = "__debezium_unavailable_value";
+    private static final Schema ROW = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
+            .field("big", Schema.OPTIONAL_STRING_SCHEMA).field("n", Schema.OPTIONAL_INT32_SCHEMA).build();
+    private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+    private static final DestinationTable DOCS = new DestinationTable(new TableRef("public", "docs"),
+            columns(), List.of("id"));
+    private static final DestinationTable LOG = new DestinationTable(new TableRef("public", "log"),
+            columns(), List.of());
+
+    private static Map<String, String> columns() {
+        Map<String, String> columns = new LinkedHashMap<>();
+        columns.put("id", "int4");
+        columns.put("big", "text");
+        columns.put("n", "int4");
+        return columns;
+    }
+
+    private static Change change(DestinationTable table, ChangeEvent.Op op, int id, String big, Integer n) {
+        Struct row = new Struct(ROW).put("id", id).put("big", big).put("n", n);
+        Struct key = table.keyColumns().isEmpty() ? null : new Struct(KEY).put("id", id);
+        SinkRecord record = new SinkRecord("t", 0, KEY, key, ROW, row, 0);
+        ChangeEvent event = new ChangeEvent(op, table.table(), key, row, null, -1, record);
+        return Change.of(event, table, PLACEHOLDER);
+    }
+
+    @Test
+    void lastChangeOfEachKeyWins() {
+        List<Change> changes = new ArrayList<>();
+        changes.add(change(DOCS, ChangeEvent.Op.CREATE, 1, "a", 1));
+        changes.add(change(DOCS, ChangeEvent.Op.UPDATE, 1, "b", 2));
+        changes.add(change(DOCS, ChangeEvent.Op.CREATE, 2, "x", 1));
+        changes.add(change(DOCS, ChangeEvent.Op.DELETE, 2, "x", 1));
+        changes.add(change(DOCS, ChangeEvent.Op.DELETE, 3, null, null));
+        changes.add(change(DOCS, ChangeEvent.Op.CREATE, 3, "again", 3));
+        CollapsedBatch.TableChanges docs = CollapsedBatch.of(changes).tables().iterator().next();
+        assertThat(docs.deletes()).extracting(Change::key).containsExactly(List.of("2"));
+        assertThat(docs.upsertsByColumns()).hasSize(1);
+        assertThat(docs.upsertsByColumns().values().iterator().next())
+                .extracting(c -> c.values().get("id") + "=" + c.values().get("big") + "/" + c.values().get("n"))
+                .containsExactly("1=b/2", "3=again/3");
+    }
+
+    @Test
+    void unchangedToastColumnsAreLeftOutOrTakenFromAnEarlierChange() {
+        CollapsedBatch.TableChanges alone = CollapsedBatch.of(List.of(
+                change(DOCS, ChangeEvent.Op.UPDATE, 1, PLACEHOLDER, 5))).tables().iterator().next();
+        assertThat(alone.upsertsByColumns()).containsOnlyKeys(List.of("id", "n"));
+
+        CollapsedBatch.TableChanges filled = CollapsedBatch.of(List.of(
+                change(DOCS, ChangeEvent.Op.UPDATE, 1, "full value", 5),
+                change(DOCS, ChangeEvent.Op.UPDATE, 1, PLACEHOLDER, 6))).tables().iterator().next();
+        Map.Entry<List<String>, List<Change>> group = filled.upsertsByColumns().entrySet().iterator().next();
+        assertThat(group.getKey()).containsExactly("id", "big", "n");
+        assertThat(group.getValue().get(0).values()).containsEntry("big", "full value").containsEntry("n", "6");
+    }
+
+    @Test
+    void keylessTablesKeepEveryChangeInOrder() {
+        CollapsedBatch batch = CollapsedBatch.of(List.of(
+                change(LOG, ChangeEvent.Op.CREATE, 1, "a", 1),
+                change(DOCS, ChangeEvent.Op.CREATE, 9, "d", 9),
+                change(LOG, ChangeEvent.Op.CREATE, 1, "a", 1)));
+        assertThat(batch.tables()).extracting(t -> t.table().table().table()).containsExactly("log", "docs");
+        CollapsedBatch.TableChanges log = batch.tables().iterator().next();
+        assertThat(log.inOrder()).hasSize(2);
+        assertThat(log.deletes()).isEmpty();
+        assertThat(log.upsertsByColumns()).isEmpty();
+    }
+}

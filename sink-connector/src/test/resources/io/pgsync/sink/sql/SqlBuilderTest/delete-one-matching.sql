@@ -1,0 +1,1 @@
+DELETE FROM "public"."log" WHERE ctid = (SELECT m.ctid FROM "public"."log" AS m WHERE m."at"::text IS NOT DISTINCT FROM CAST(? AS timestamptz)::text AND m."doc"::text IS NOT DISTINCT FROM CAST(? AS json)::text LIMIT 1)

@@ -1,0 +1,1 @@
+INSERT INTO "Sales"."order ""lines""" ("order_id", "line", "select") SELECT CAST(u.c0 AS int8), CAST(u.c1 AS int2), CAST(u.c2 AS text[]) FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])) AS u(c0, c1, c2) ON CONFLICT ("order_id", "line") DO UPDATE SET "select" = EXCLUDED."select"
