@@ -63,9 +63,22 @@ public class PgSyncSinkConnector extends SinkConnector {
         Config config = super.validate(connectorConfigs);
         boolean keysValid = config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
         if (keysValid) {
+            checkRetryTimeouts(config);
             checkConnection(connectorConfigs, config);
         }
         return config;
+    }
+
+    private static void checkRetryTimeouts(Config config) {
+        long connection = (Long) value(config, PgSyncSinkConfig.RETRY_CONNECTION_TIMEOUT_MS).value();
+        ConfigValue other = value(config, PgSyncSinkConfig.RETRY_OTHER_TIMEOUT_MS);
+        if ((Long) other.value() >= connection) {
+            other.addErrorMessage(PgSyncSinkConfig.RETRY_OTHER_TIMEOUT_MS + " (" + other.value() + " ms) must be "
+                    + "shorter than " + PgSyncSinkConfig.RETRY_CONNECTION_TIMEOUT_MS + " (" + connection + " ms): "
+                    + "transient errors such as deadlocks should give up before an outage does. Lower "
+                    + PgSyncSinkConfig.RETRY_OTHER_TIMEOUT_MS + " or raise " + PgSyncSinkConfig.RETRY_CONNECTION_TIMEOUT_MS
+                    + ".");
+        }
     }
 
     private static void checkConnection(Map<String, String> connectorConfigs, Config config) {

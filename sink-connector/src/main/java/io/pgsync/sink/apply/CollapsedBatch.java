@@ -37,7 +37,7 @@ final class CollapsedBatch {
 
     /** The collapsed changes of one table. */
     static final class TableChanges {
-        private final DestinationTable table;
+        private DestinationTable table;
         private final Map<List<String>, Change> deletes = new LinkedHashMap<>();
         private final Map<List<String>, Change> upserts = new LinkedHashMap<>();
         private final List<Change> inOrder = new ArrayList<>();
@@ -47,6 +47,7 @@ final class CollapsedBatch {
         }
 
         private void add(Change change) {
+            table = change.table();
             if (change.keyless()) {
                 inOrder.add(change);
             } else if (change.isUpsert()) {
@@ -59,6 +60,7 @@ final class CollapsedBatch {
             }
         }
 
+        /** The table as the latest change saw it (columns added during the batch included). */
         DestinationTable table() {
             return table;
         }

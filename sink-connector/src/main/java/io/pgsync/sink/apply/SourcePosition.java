@@ -88,7 +88,16 @@ public record SourcePosition(long commitLsn, long lsn, long order) implements Co
         return ORDER.compare(this, other);
     }
 
+    /**
+     * Tells whether this change comes after the other one. Without transaction metadata ({@code order} 0) the two
+     * events of one WAL record (a primary-key change) share a position, so an equal position counts as after: only
+     * changes strictly before are then known duplicates.
+     */
     boolean isAfter(SourcePosition other) {
-        return other == null || compareTo(other) > 0;
+        if (other == null) {
+            return true;
+        }
+        int comparison = compareTo(other);
+        return comparison > 0 || (comparison == 0 && order == 0);
     }
 }

@@ -45,4 +45,12 @@ class SourcePositionTest {
         assertThat(delete.isAfter(delete)).isFalse();
         assertThat(delete.isAfter(null)).isTrue();
     }
+
+    @Test
+    void withoutTransactionMetadataOnlyEarlierChangesAreDuplicates() {
+        SourcePosition delete = new SourcePosition(100, 150, 0);
+        SourcePosition createOfTheSameWalRecord = new SourcePosition(100, 150, 0);
+        assertThat(createOfTheSameWalRecord.isAfter(delete)).isTrue();
+        assertThat(new SourcePosition(100, 149, 0).isAfter(delete)).isFalse();
+    }
 }
