@@ -1,11 +1,9 @@
 package io.pgsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.pgsync.testkit.connect.ConnectExtension;
-import io.pgsync.testkit.pg.PostgresCluster;
 import io.pgsync.testkit.pg.PostgresExtension;
 
 /**
@@ -121,22 +118,9 @@ abstract class AbstractSyncIT {
 
     /** Waits until every selected table has the same rows, in the same text form, on both sides. */
     void awaitEqual(String db, String sinkName) {
-        await().atMost(SYNC_TIMEOUT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            for (String table : TABLES) {
-                assertThat(rows(target.cluster(), db, table))
-                        .as("rows of %s on the destination (sink: %s)", table, connect.statusText(sinkName))
-                        .isEqualTo(rows(source.cluster(), db, table));
-            }
-        });
-    }
-
-    /** Every row as PostgreSQL's own text form of the whole row, in primary-key order. */
-    static List<String> rows(PostgresCluster db, String database, String table) {
-        try {
-            return db.query(database, "SELECT t::text FROM " + table + " t ORDER BY 1").stream()
-                    .map(r -> r.get(0)).toList();
-        } catch (RuntimeException e) {
-            return List.of("<" + e.getMessage() + ">");
+        for (String table : TABLES) {
+            Tables.awaitEqual(source.cluster(), target.cluster(), db, table, SYNC_TIMEOUT,
+                    () -> "sink: " + connect.statusText(sinkName));
         }
     }
 }

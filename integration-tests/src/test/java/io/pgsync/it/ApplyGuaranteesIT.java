@@ -8,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -194,12 +193,8 @@ class ApplyGuaranteesIT {
     }
 
     private void deploy(String db, String prefix, String tables, Map<String, String> sink) throws InterruptedException {
-        Map<String, String> sourceConfig = new HashMap<>(Pipeline.source(source.cluster(), db, prefix, tables, 1));
-        sourceConfig.putAll(Pipeline.jsonConverters());
-        Map<String, String> sinkConfig = new HashMap<>(sink);
-        sinkConfig.putAll(Pipeline.jsonConverters());
-        connect.deploy(prefix + "-source", sourceConfig);
-        connect.deploy(prefix + "-sink", sinkConfig);
+        connect.deploy(prefix + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, prefix, tables, 1)));
+        connect.deploy(prefix + "-sink", Pipeline.withJson(sink));
         connect.awaitRunning(prefix + "-source", 1);
         connect.awaitRunning(prefix + "-sink", 1);
     }
@@ -260,10 +255,7 @@ class ApplyGuaranteesIT {
     }
 
     private static void awaitEqual(String db, String sinkName, String table) {
-        String query = "SELECT t::text FROM " + table + " t ORDER BY 1";
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() ->
-                assertThat(target.query(db, query))
-                        .as("rows of %s on the destination (sink: %s)", table, connect.statusText(sinkName))
-                        .isEqualTo(source.query(db, query)));
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
+                () -> "sink: " + connect.statusText(sinkName));
     }
 }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -138,23 +137,18 @@ class FailureHandlingIT {
     }
 
     private static Map<String, String> sink(String db) {
-        Map<String, String> config = new HashMap<>(Pipeline.sink(target.cluster(), db, db + ".changelog", 1));
-        config.putAll(Pipeline.jsonConverters());
-        return config;
+        return Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1));
     }
 
     private static void deploy(String db, Map<String, String> sink) throws InterruptedException {
-        Map<String, String> sourceConfig = new HashMap<>(Pipeline.source(source.cluster(), db, db, "public.*", 1));
-        sourceConfig.putAll(Pipeline.jsonConverters());
-        connect.deploy(db + "-source", sourceConfig);
+        connect.deploy(db + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.*", 1)));
         connect.deploy(db + "-sink", sink);
         connect.awaitRunning(db + "-source", 1);
         connect.awaitRunning(db + "-sink", 1);
     }
 
     private static void awaitEqual(String db, String table) {
-        String query = "SELECT t::text FROM " + table + " t ORDER BY 1";
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() ->
-                assertThat(target.query(db, query)).isEqualTo(source.query(db, query)));
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
+                () -> "sink: " + connect.statusText(db + "-sink"));
     }
 }

@@ -38,7 +38,7 @@ class JsonSyncIT extends AbstractSyncIT {
         assertThat(values).anyMatch(v -> v.contains("\"status\":\"BEGIN\""));
         assertThat(values).anyMatch(v -> v.contains("\"status\":\"END\"") && v.contains("\"event_count\":2"));
         assertThat(values).anyMatch(v -> v.contains("\"op\":\"u\"") && v.contains("__debezium.source.column.type"));
-        assertThat(topics()).noneMatch(t -> t.startsWith("markers.public"));
+        assertThat(connect.topics()).noneMatch(t -> t.startsWith("markers.public"));
         connect.delete(name);
     }
 
@@ -69,12 +69,6 @@ class JsonSyncIT extends AbstractSyncIT {
     }
 
     private boolean topicExists(String topic) throws Exception {
-        return topics().contains(topic);
-    }
-
-    private java.util.Set<String> topics() throws Exception {
-        try (var admin = connect.cluster().kafka().createAdminClient()) {
-            return admin.listTopics().names().get();
-        }
+        return connect.topics().contains(topic);
     }
 }

@@ -53,6 +53,13 @@ final class Pipeline {
         return config;
     }
 
+    /** Returns a copy of the config with the JSON converters (schemas enabled) set. */
+    static Map<String, String> withJson(Map<String, String> config) {
+        Map<String, String> result = new LinkedHashMap<>(config);
+        result.putAll(jsonConverters());
+        return result;
+    }
+
     static Map<String, String> jsonConverters() {
         return Map.of(
                 "key.converter", "org.apache.kafka.connect.json.JsonConverter",

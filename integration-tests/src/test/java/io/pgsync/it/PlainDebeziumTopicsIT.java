@@ -59,14 +59,13 @@ class PlainDebeziumTopicsIT {
         debezium.put("topic.creation.default.partitions", "1");
         debezium.put("topic.creation.default.replication.factor", "-1");
         debezium.putAll(Pipeline.jsonConverters());
-        Map<String, String> sink = new HashMap<>(Pipeline.sink(target.cluster(), db, "unused", 1));
+        Map<String, String> sink = Pipeline.withJson(Pipeline.sink(target.cluster(), db, "unused", 1));
         sink.remove("topics");
         sink.put("topics.regex", "plain\\.public\\..*");
         sink.put("consumer.override.metadata.max.age.ms", "1000");
-        sink.putAll(Pipeline.jsonConverters());
         connect.deploy("plain-debezium", debezium);
         connect.awaitRunning("plain-debezium", 1);
-        await().atMost(Duration.ofSeconds(60)).until(() -> topics().containsAll(List.of("plain.public.a", "plain.public.b")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> connect.topics().containsAll(List.of("plain.public.a", "plain.public.b")));
         connect.deploy("plain-sink", sink);
         connect.awaitRunning("plain-sink", 1);
         awaitEqual(db, "a");
@@ -85,16 +84,8 @@ class PlainDebeziumTopicsIT {
                 + "WHERE attrelid = 'a'::regclass AND attname = 'extra'")).containsExactly(List.of("integer"));
     }
 
-    private static java.util.Set<String> topics() throws Exception {
-        try (var admin = connect.cluster().kafka().createAdminClient()) {
-            return admin.listTopics().names().get();
-        }
-    }
-
     private static void awaitEqual(String db, String table) {
-        String query = "SELECT t::text FROM " + table + " t ORDER BY 1";
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() ->
-                assertThat(target.query(db, query)).as("rows of %s (sink: %s)", table, connect.statusText("plain-sink"))
-                        .isEqualTo(source.query(db, query)));
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, table, Duration.ofSeconds(90),
+                () -> "sink: " + connect.statusText("plain-sink"));
     }
 }

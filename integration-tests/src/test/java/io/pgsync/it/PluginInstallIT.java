@@ -116,9 +116,9 @@ class PluginInstallIT {
         target.cluster().createDatabase("installed");
         source.execute("installed", "CREATE TABLE \"Mixed Case\" (\"Id\" int PRIMARY KEY, \"select\" text)",
                 "INSERT INTO \"Mixed Case\" SELECT g, 'row ' || g FROM generate_series(1, 500) g");
-        connect.deploy("installed-source", withJson(Pipeline.source(source.cluster(), "installed", "installed",
+        connect.deploy("installed-source", Pipeline.withJson(Pipeline.source(source.cluster(), "installed", "installed",
                 "public.Mixed Case", 1)));
-        connect.deploy("installed-sink", withJson(Pipeline.sink(target.cluster(), "installed", "installed.changelog", 1)));
+        connect.deploy("installed-sink", Pipeline.withJson(Pipeline.sink(target.cluster(), "installed", "installed.changelog", 1)));
         connect.awaitRunning("installed-source", 1);
         connect.awaitRunning("installed-sink", 1);
         source.execute("installed", "UPDATE \"Mixed Case\" SET \"select\" = 'changed' WHERE \"Id\" % 10 = 0",
@@ -128,12 +128,6 @@ class PluginInstallIT {
                 assertThat(target.query("installed", query)).isEqualTo(source.query("installed", query)));
         assertThat(target.query("installed", "SELECT count(*) FROM \"Mixed Case\" WHERE \"select\" = 'changed'"))
                 .containsExactly(List.of("45"));
-    }
-
-    private static Map<String, String> withJson(Map<String, String> config) {
-        Map<String, String> result = new java.util.HashMap<>(config);
-        result.putAll(Pipeline.jsonConverters());
-        return result;
     }
 
     private static List<String> errors(ConfigInfos infos, String key) {

@@ -29,21 +29,8 @@ public final class SqlBuilder {
             names.add(Identifiers.quote(column));
             values.add(parameter(table, column));
         }
-        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table.table().quoted()).append(names).append(values);
-        if (!table.keyColumns().isEmpty()) {
-            StringJoiner key = new StringJoiner(", ", " ON CONFLICT (", ")");
-            table.keyColumns().forEach(c -> key.add(Identifiers.quote(c)));
-            sql.append(key);
-            StringJoiner set = new StringJoiner(", ", " DO UPDATE SET ", "");
-            set.setEmptyValue(" DO NOTHING");
-            for (String column : columns) {
-                if (!table.keyColumns().contains(column)) {
-                    set.add(Identifiers.quote(column) + " = EXCLUDED." + Identifiers.quote(column));
-                }
-            }
-            sql.append(set);
-        }
-        return new Statement(sql.toString(), columns);
+        String sql = "INSERT INTO " + table.table().quoted() + names + values + onConflict(table, columns);
+        return new Statement(sql, columns);
     }
 
     /** {@code DELETE ... WHERE} every key column equals its parameter. */
@@ -70,22 +57,26 @@ public final class SqlBuilder {
             names.add(Identifiers.quote(columns.get(i)));
             casts.add("CAST(u.c" + i + " AS " + table.typeOf(columns.get(i)) + ")");
         }
-        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table.table().quoted()).append(names)
-                .append(casts).append(" FROM ").append(unnest(columns.size()));
-        if (!table.keyColumns().isEmpty()) {
-            StringJoiner key = new StringJoiner(", ", " ON CONFLICT (", ")");
-            table.keyColumns().forEach(c -> key.add(Identifiers.quote(c)));
-            sql.append(key);
-            StringJoiner set = new StringJoiner(", ", " DO UPDATE SET ", "");
-            set.setEmptyValue(" DO NOTHING");
-            for (String column : columns) {
-                if (!table.keyColumns().contains(column)) {
-                    set.add(Identifiers.quote(column) + " = EXCLUDED." + Identifiers.quote(column));
-                }
-            }
-            sql.append(set);
+        String sql = "INSERT INTO " + table.table().quoted() + names + casts + " FROM " + unnest(columns.size())
+                + onConflict(table, columns);
+        return new Statement(sql, columns);
+    }
+
+    /** {@code ON CONFLICT (key) DO UPDATE SET} every non-key column; empty for a table without key. */
+    private static String onConflict(DestinationTable table, List<String> columns) {
+        if (table.keyColumns().isEmpty()) {
+            return "";
         }
-        return new Statement(sql.toString(), columns);
+        StringJoiner key = new StringJoiner(", ", " ON CONFLICT (", ")");
+        table.keyColumns().forEach(c -> key.add(Identifiers.quote(c)));
+        StringJoiner set = new StringJoiner(", ", " DO UPDATE SET ", "");
+        set.setEmptyValue(" DO NOTHING");
+        for (String column : columns) {
+            if (!table.keyColumns().contains(column)) {
+                set.add(Identifiers.quote(column) + " = EXCLUDED." + Identifiers.quote(column));
+            }
+        }
+        return key.toString() + set;
     }
 
     /** Set-wise delete by key: one {@code text[]} parameter per key column, joined to the table. */

@@ -150,6 +150,13 @@ public final class ConnectExtension implements BeforeAllCallback, AfterAllCallba
         return records;
     }
 
+    /** Returns the names of the broker's topics. */
+    public java.util.Set<String> topics() throws Exception {
+        try (var admin = connect.kafka().createAdminClient()) {
+            return admin.listTopics().names().get();
+        }
+    }
+
     /** Returns the number of partitions of a topic. */
     public int partitions(String topic) throws Exception {
         try (var admin = connect.kafka().createAdminClient()) {
