@@ -1,0 +1,121 @@
+package io.pgsync.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgsync.testkit.pg.PostgresCluster;
+
+/**
+ * The parts every run shares: a source and a destination PostgreSQL cluster, the Kafka broker and Connect worker
+ * (only when a Kafka pipeline is measured), the CPU sampler, and a scratch directory.
+ */
+final class BenchEnvironment implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BenchEnvironment.class);
+
+    /**
+     * Server settings for both clusters on top of the test kit's (fsync, synchronous_commit and full_page_writes off):
+     * room for the data in shared buffers and no checkpoint storms during a run. Identical for every system.
+     */
+    static PostgresCluster.Options tuned(PostgresCluster.Options options) {
+        return options.setting("shared_buffers", "1GB")
+                .setting("max_wal_size", "8GB")
+                .setting("checkpoint_timeout", "30min");
+    }
+
+    private final PostgresCluster source;
+    private final PostgresCluster destination;
+    private final ConnectWorker connect;
+    private final CpuSampler sampler;
+    private final Path workDir;
+
+    private BenchEnvironment(PostgresCluster source, PostgresCluster destination, ConnectWorker connect,
+            CpuSampler sampler, Path workDir) {
+        this.source = source;
+        this.destination = destination;
+        this.connect = connect;
+        this.sampler = sampler;
+        this.workDir = workDir;
+    }
+
+    /** Starts the clusters, and the Connect worker with the plugins from {@code pluginPath} if {@code kafka}. */
+    static BenchEnvironment start(boolean kafka, Path pluginPath) throws SQLException, IOException,
+            InterruptedException {
+        PostgresCluster source = PostgresCluster.start(tuned(PostgresCluster.Options.logical()));
+        PostgresCluster destination = null;
+        ConnectWorker connect = null;
+        try {
+            // The launcher starts a re-enabled subscription's apply worker at most once per this interval (5 s by
+            // default), which would add up to 5 s to a short W2.
+            destination = PostgresCluster.start(tuned(PostgresCluster.Options.plain())
+                    .setting("wal_retrieve_retry_interval", "100ms"));
+            if (kafka) {
+                connect = ConnectWorker.start(pluginPath);
+                connect.requirePlugins(ConnectorConfigs.PGSYNC_SOURCE, ConnectorConfigs.PGSYNC_SINK,
+                        ConnectorConfigs.DEBEZIUM_SOURCE, ConnectorConfigs.DEBEZIUM_JDBC_SINK);
+            }
+            Path workDir = Files.createTempDirectory("pgsync-bench-");
+            log.info("Source PostgreSQL {}, destination {}", source, destination);
+            return new BenchEnvironment(source, destination, connect, new CpuSampler(source, destination), workDir);
+        } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
+            if (connect != null) {
+                connect.close();
+            }
+            if (destination != null) {
+                destination.close();
+            }
+            source.close();
+            throw e;
+        }
+    }
+
+    PostgresCluster source() {
+        return source;
+    }
+
+    PostgresCluster destination() {
+        return destination;
+    }
+
+    /** The Connect worker; only when a Kafka pipeline was selected. */
+    ConnectWorker connect() {
+        if (connect == null) {
+            throw new IllegalStateException("The Connect worker was not started: no Kafka pipeline was selected");
+        }
+        return connect;
+    }
+
+    CpuSampler sampler() {
+        return sampler;
+    }
+
+    Path workDir() {
+        return workDir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            sampler.close();
+        } catch (SQLException e) {
+            log.debug("Could not close the CPU sampler's connections", e);
+        }
+        if (connect != null) {
+            connect.close();
+        }
+        destination.close();
+        source.close();
+        try (var files = Files.list(workDir)) {
+            files.forEach(file -> file.toFile().delete());
+            Files.deleteIfExists(workDir);
+        } catch (IOException | UncheckedIOException e) {
+            log.debug("Could not delete {}", workDir, e);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.pgsync.bench;
+
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point: measures full sync (W1), catch-up (W2) and lag under load (W3) of pgsync and of the alternatives, on
+ * one machine, in one run, on the same data, and writes a markdown results table. Run through Maven:
+ * {@code mvn -B -Pbench -pl benchmarks -am verify -DskipTests -Dbench.args='--scale 0.02'}; options in
+ * {@link BenchmarkOptions#USAGE}.
+ */
+public final class Benchmark {
+
+    private static final Logger log = LoggerFactory.getLogger(Benchmark.class);
+    private static final double WARM_UP_SCALE = 0.01;
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) {
+        BenchmarkOptions options;
+        try {
+            options = BenchmarkOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            boolean help = BenchmarkOptions.USAGE.equals(e.getMessage());
+            System.err.println(help ? BenchmarkOptions.USAGE : e.getMessage() + "\n" + BenchmarkOptions.USAGE);
+            System.exit(help ? 0 : 2);
+            return;
+        }
+        int status;
+        try {
+            run(options);
+            status = 0;
+        } catch (Exception e) {
+            log.error("The benchmark failed", e);
+            status = 1;
+        }
+        // The embedded Kafka and Connect leave non-daemon threads behind.
+        System.exit(status);
+    }
+
+    private static void run(BenchmarkOptions options) throws Exception {
+        Path pluginPath = Path.of(System.getProperty("bench.plugin.path", "target/plugins"));
+        Path resultsDir = Path.of(System.getProperty("bench.results.dir", "results"));
+        Path root = Path.of(System.getProperty("bench.root", ".."));
+        ZonedDateTime started = ZonedDateTime.now(ZoneOffset.UTC);
+        boolean kafka = options.systems().stream().anyMatch(SystemKind::usesKafka);
+        Dataset data = new Dataset("bench_template", options.scale());
+        List<Measurement> measurements = new ArrayList<>();
+        try (BenchEnvironment env = BenchEnvironment.start(kafka, pluginPath)) {
+            List<String> provenance = Provenance.describe(env.source(), pluginPath, root);
+            if (kafka && options.warmUp()) {
+                warmUp(env, options);
+            }
+            data.createTemplate(env.source());
+            for (int run = 1; run <= options.runs(); run++) {
+                for (SystemKind system : inRunOrder(options.systems(), run)) {
+                    measurements.addAll(new SystemRun(env, data, options, system, run).execute());
+                }
+            }
+            ResultsReport report = new ResultsReport(options, data, provenance, measurements, started,
+                    Provenance.loadAverage());
+            String markdown = report.render();
+            Path file = report.write(resultsDir, markdown);
+            System.out.println();
+            System.out.println(markdown);
+            log.info("Results written to {}", file.toAbsolutePath().normalize());
+        }
+    }
+
+    /** Syncs a small data set through each Kafka pipeline and throws the measurements away. */
+    private static void warmUp(BenchEnvironment env, BenchmarkOptions options) {
+        Dataset small = new Dataset("bench_warmup_template", WARM_UP_SCALE);
+        small.createTemplate(env.source());
+        for (SystemKind system : options.systems()) {
+            if (system.usesKafka()) {
+                log.info("Warming up with {} ({} rows, not measured)", system.cliName(), small.rows());
+                List<Measurement> discarded = new SystemRun(env, small, options.forWarmUp(), system, 0).execute();
+                discarded.stream().filter(m -> !m.succeeded()).forEach(m -> log.warn("Warm-up with {} failed: {}",
+                        system.cliName(), m.note()));
+            }
+        }
+        Dataset.drop(env.source(), "bench_warmup_template");
+    }
+
+    /**
+     * The systems in the order of run {@code run}: rotated by one per run, so that no system always runs first
+     * (right after the warm-up) or always follows the same one.
+     */
+    static List<SystemKind> inRunOrder(List<SystemKind> systems, int run) {
+        List<SystemKind> order = new ArrayList<>(systems);
+        Collections.rotate(order, -((run - 1) % order.size()));
+        return order;
+    }
+}

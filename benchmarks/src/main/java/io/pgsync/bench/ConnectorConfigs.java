@@ -1,0 +1,127 @@
+package io.pgsync.bench;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.pgsync.testkit.pg.PostgresCluster;
+
+/**
+ * The connector configurations of the two Kafka pipelines, as an operator would PUT them, tuned as
+ * {@code shared/reference/baselines.md} found best; both pipelines get the same producer and consumer settings.
+ */
+final class ConnectorConfigs {
+
+    static final String PGSYNC_SOURCE = "io.pgsync.source.PgSyncSourceConnector";
+    static final String PGSYNC_SINK = "io.pgsync.sink.PgSyncSinkConnector";
+    static final String DEBEZIUM_SOURCE = "io.debezium.connector.postgresql.PostgresConnector";
+    static final String DEBEZIUM_JDBC_SINK = "io.debezium.connector.jdbc.JdbcSinkConnector";
+
+    /**
+     * The Debezium source's producer settings that matter for throughput (baselines.md: 21.8k rows/s with defaults,
+     * 62k with these): big producer batches and a deep Debezium queue.
+     */
+    static final Map<String, String> SOURCE_TUNING = Map.of(
+            "producer.override.batch.size", "1048576",
+            "producer.override.linger.ms", "10",
+            "max.batch.size", "8192",
+            "max.queue.size", "32768");
+
+    /**
+     * Lets a sink task receive up to 5,000 records per {@code put}, the Debezium JDBC sink's best batch.size; with
+     * Kafka's defaults (500 records, 1 MB per partition and fetch) a put carries a few hundred records at most.
+     */
+    static final Map<String, String> SINK_TUNING = Map.of(
+            "consumer.override.max.poll.records", "5000",
+            "consumer.override.max.partition.fetch.bytes", "52428800",
+            "consumer.override.fetch.max.bytes", "52428800");
+
+    private ConnectorConfigs() {
+    }
+
+    static String tableList(List<TableSpec> tables) {
+        return tables.stream().map(TableSpec::qualifiedName).collect(Collectors.joining(","));
+    }
+
+    /** pgsync's source with its own defaults, into the one-partition changelog {@code <database>.changelog}. */
+    static Map<String, String> pgsyncSource(PostgresCluster source, String database, String slot,
+            List<TableSpec> tables) {
+        Map<String, String> config = databaseSource(PGSYNC_SOURCE, source, database, slot, tables);
+        config.put("changelog.partitions", "1");
+        return config;
+    }
+
+    static Map<String, String> pgsyncSink(PostgresCluster destination, String database) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", PGSYNC_SINK);
+        config.put("tasks.max", "1");
+        config.put("topics", database + ".changelog");
+        config.put("connection.url", destination.jdbcUrl(database) + "?ApplicationName=pgsync-sink");
+        config.put("connection.user", PostgresCluster.SUPERUSER);
+        config.put("connection.password", PostgresCluster.SUPERUSER_PASSWORD);
+        config.putAll(SINK_TUNING);
+        return config;
+    }
+
+    /**
+     * Debezium's own PostgreSQL connector with pgoutput: one topic per table, {@code <database>.public.<table>}.
+     * Without tombstones, which the JDBC sink skips (with a warning each) since the delete event before them
+     * already deletes the row; pgsync's source sends none either.
+     */
+    static Map<String, String> debeziumSource(PostgresCluster source, String database, String slot,
+            List<TableSpec> tables) {
+        Map<String, String> config = databaseSource(DEBEZIUM_SOURCE, source, database, slot, tables);
+        config.put("plugin.name", "pgoutput");
+        config.put("publication.autocreate.mode", "filtered");
+        config.put("tombstones.on.delete", "false");
+        return config;
+    }
+
+    /**
+     * The Debezium JDBC sink at the best settings of baselines.md: batches of 5,000, rewritten batched inserts,
+     * the reduction buffer (without it, rewritten upserts fail on a key changed twice in one batch), upserts and
+     * deletes by record key. Rows go to the table of the same name as the source's.
+     */
+    static Map<String, String> debeziumJdbcSink(PostgresCluster destination, String database,
+            List<TableSpec> tables) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", DEBEZIUM_JDBC_SINK);
+        config.put("tasks.max", "1");
+        config.put("topics", tables.stream().map(t -> database + "." + t.qualifiedName())
+                .collect(Collectors.joining(",")));
+        config.put("connection.url", destination.jdbcUrl(database)
+                + "?reWriteBatchedInserts=true&ApplicationName=debezium-jdbc-sink");
+        config.put("connection.username", PostgresCluster.SUPERUSER);
+        config.put("connection.password", PostgresCluster.SUPERUSER_PASSWORD);
+        config.put("insert.mode", "upsert");
+        config.put("delete.enabled", "true");
+        config.put("primary.key.mode", "record_key");
+        config.put("schema.evolution", "basic");
+        config.put("batch.size", "5000");
+        config.put("use.reduction.buffer", "true");
+        config.put("collection.name.format", "${source.table}");
+        config.putAll(SINK_TUNING);
+        return config;
+    }
+
+    private static Map<String, String> databaseSource(String connectorClass, PostgresCluster source, String database,
+            String slot, List<TableSpec> tables) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", connectorClass);
+        config.put("tasks.max", "1");
+        config.put("database.hostname", source.host());
+        config.put("database.port", Integer.toString(source.port()));
+        config.put("database.user", PostgresCluster.SUPERUSER);
+        config.put("database.password", PostgresCluster.SUPERUSER_PASSWORD);
+        config.put("database.dbname", database);
+        config.put("topic.prefix", database);
+        config.put("table.include.list", tableList(tables));
+        config.put("slot.name", slot);
+        config.put("publication.name", slot);
+        config.put("topic.creation.default.partitions", "1");
+        config.put("topic.creation.default.replication.factor", "-1");
+        config.putAll(SOURCE_TUNING);
+        return config;
+    }
+}

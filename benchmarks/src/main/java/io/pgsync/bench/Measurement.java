@@ -1,0 +1,32 @@
+package io.pgsync.bench;
+
+/**
+ * One workload of one system in one run.
+ *
+ * @param seconds the timed interval (W1: start to all rows; W2: resume to equal; W3: the load's duration)
+ * @param units rows copied (W1) or row changes applied (W2, W3)
+ * @param rate units per second over the timed interval (W3: the load's changes per second)
+ * @param megabytesPerSecond W1 only: source table size (pg_total_relation_size, 10^6 bytes) per second; NaN otherwise
+ * @param lag W3 only, else null
+ * @param cpu CPU use during the timed interval; null when the run failed
+ * @param check how the destination compared with the source afterwards ("equal", or the difference)
+ * @param note anything else worth knowing about this run, or the failure
+ */
+record Measurement(SystemKind system, Workload workload, int run, double seconds, long units, double rate,
+        double megabytesPerSecond, LagStats lag, CpuUsage cpu, String check, String note) {
+
+    static Measurement failed(SystemKind system, Workload workload, int run, String reason) {
+        return new Measurement(system, workload, run, Double.NaN, 0, Double.NaN, Double.NaN, null, null, "failed",
+                reason);
+    }
+
+    /** Whether the run produced numbers (it may still have left the destination different). */
+    boolean succeeded() {
+        return cpu != null;
+    }
+
+    /** Whether the numbers count: the run succeeded and the destination equalled the source afterwards. */
+    boolean valid() {
+        return succeeded() && "equal".equals(check);
+    }
+}

@@ -1,0 +1,33 @@
+package io.pgsync.bench;
+
+import java.util.Optional;
+
+/**
+ * A streaming system under test, set up between one source and one destination database. The harness calls
+ * {@link #prepare}, starts the W1 clock, calls {@link #startFullSync}, and later pauses and resumes the apply side
+ * for W2. Implementations block until a step has taken effect, except {@link #startFullSync} and
+ * {@link #resumeApply}, which return as soon as the step is requested (the clock runs from there).
+ */
+interface Pipeline {
+
+    /** Everything that should not count in the full sync time, such as starting the apply side. */
+    void prepare() throws Exception;
+
+    /** Starts copying the existing rows, then streaming changes. */
+    void startFullSync() throws Exception;
+
+    /**
+     * Stops applying changes at the destination and waits until it has stopped. In a Kafka pipeline the source
+     * connector keeps capturing into Kafka; a subscription stops decoding as well.
+     */
+    void pauseApply() throws Exception;
+
+    /** Starts applying again. */
+    void resumeApply() throws Exception;
+
+    /** A description of the failure if the pipeline has failed, otherwise empty. */
+    Optional<String> failure();
+
+    /** Removes everything the pipeline created (connectors, topics, slots, subscriptions). */
+    void tearDown() throws Exception;
+}

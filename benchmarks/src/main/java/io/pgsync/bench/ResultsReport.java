@@ -1,0 +1,210 @@
+package io.pgsync.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/** Renders the measurements as a markdown report (summary over runs, then every run) and writes it. */
+final class ResultsReport {
+
+    private final BenchmarkOptions options;
+    private final Dataset data;
+    private final List<String> provenance;
+    private final List<Measurement> measurements;
+    private final ZonedDateTime started;
+    private final String endLoadAverage;
+
+    ResultsReport(BenchmarkOptions options, Dataset data, List<String> provenance, List<Measurement> measurements,
+            ZonedDateTime started, String endLoadAverage) {
+        this.options = options;
+        this.data = data;
+        this.provenance = List.copyOf(provenance);
+        this.measurements = List.copyOf(measurements);
+        this.started = started;
+        this.endLoadAverage = endLoadAverage;
+    }
+
+    String render() {
+        StringBuilder out = new StringBuilder();
+        out.append("# pgsync-connect benchmark, ")
+                .append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)))
+                .append("\n\n");
+        if (options.scale() < 1.0) {
+            out.append("**Scaled run (--scale ").append(options.scale())
+                    .append("): a smoke test of the harness, not a result to publish.**\n\n");
+        }
+        out.append("Command: `mvn -B -Pbench -pl benchmarks -am verify -DskipTests")
+                .append(options.arguments().isEmpty() ? "" : " -Dbench.args='" + options.arguments() + "'")
+                .append("`\n\n");
+        out.append(String.format(Locale.ROOT, "- Data: accounts %,d rows + 1 probe row, items %,d rows "
+                + "(%,d rows, %.1f MB by pg_total_relation_size); W2 %,d transactions of %d row changes; "
+                + "W3 %d transactions/s (%,d row changes/s) for %d s, %d pgbench clients\n",
+                data.accounts(), data.items(), data.rows(), data.sizeBytes() / 1e6, data.transactions(),
+                Dataset.CHANGES_PER_TRANSACTION, options.lagRate(),
+                options.lagRate() * Dataset.CHANGES_PER_TRANSACTION, options.lagSeconds(), options.clients()));
+        provenance.forEach(line -> out.append(line).append('\n'));
+        out.append("- Load average at end: ").append(endLoadAverage).append('\n');
+        out.append("- Runs: ").append(options.runs()).append(" of every system; each cell is the median, the "
+                + "range over runs in brackets. How it is measured: benchmarks/README.md.\n\n");
+        summary(out);
+        limits(out);
+        details(out);
+        return out.toString();
+    }
+
+    /** Writes the report to {@code <dir>/<date>.md}, or {@code <date>-scale<s>.md} for a scaled run. */
+    Path write(Path dir, String report) throws IOException {
+        Files.createDirectories(dir);
+        String base = started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd", Locale.ROOT))
+                + (options.scale() < 1.0 ? "-scale" + options.scale() : "");
+        Path file = dir.resolve(base + ".md");
+        for (int i = 2; Files.exists(file); i++) {
+            file = dir.resolve(base + "-" + i + ".md");
+        }
+        Files.writeString(file, report, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private void summary(StringBuilder out) {
+        out.append("## Summary\n\n");
+        out.append("| system | W1 full sync rows/s | W1 MB/s | W1 seconds | W2 catch-up changes/s | W2 seconds "
+                + "| W3 lag p50 / p99 (s) | W3 changes/s |\n");
+        out.append("|---|---|---|---|---|---|---|---|\n");
+        for (SystemKind system : options.systems()) {
+            List<Measurement> w1 = successful(system, Workload.FULL_SYNC);
+            List<Measurement> w2 = successful(system, Workload.CATCH_UP);
+            List<Measurement> w3 = successful(system, Workload.LAG);
+            out.append("| ").append(system.cliName())
+                    .append(" | ").append(cell(system, Workload.FULL_SYNC, w1, Measurement::rate, true))
+                    .append(" | ").append(cell(system, Workload.FULL_SYNC, w1, Measurement::megabytesPerSecond, false))
+                    .append(" | ").append(cell(system, Workload.FULL_SYNC, w1, Measurement::seconds, false))
+                    .append(" | ").append(cell(system, Workload.CATCH_UP, w2, Measurement::rate, true))
+                    .append(" | ").append(cell(system, Workload.CATCH_UP, w2, Measurement::seconds, false))
+                    .append(" | ").append(lagCell(system, w3))
+                    .append(" | ").append(cell(system, Workload.LAG, w3, Measurement::rate, true))
+                    .append(" |\n");
+        }
+        out.append('\n');
+        for (SystemKind system : options.systems()) {
+            out.append("- ").append(system.cliName()).append(": ").append(system.label()).append('\n');
+        }
+        out.append('\n');
+    }
+
+    private void limits(StringBuilder out) {
+        out.append("## What limited each (median run)\n\n");
+        out.append("CPU in cores over the timed interval: JVM (Kafka, Connect, connectors, probes) / source "
+                + "PostgreSQL / destination PostgreSQL / pgbench / other (the rest of the machine's busy time: "
+                + "other work on it, the kernel) / whole machine. \"one core\" means a single thread or process "
+                + "was at least ").append(CpuUsage.SATURATED_CORES).append(" core busy.\n\n");
+        out.append("| system | workload | CPU cores | limit |\n|---|---|---|---|\n");
+        for (SystemKind system : options.systems()) {
+            for (Workload workload : Workload.values()) {
+                List<Measurement> runs = successful(system, workload);
+                if (runs.isEmpty()) {
+                    continue;
+                }
+                Measurement median = runs.stream()
+                        .sorted(Comparator.comparingDouble(Measurement::seconds)).toList().get((runs.size() - 1) / 2);
+                out.append("| ").append(system.cliName()).append(" | ").append(workload.code()).append(' ')
+                        .append(workload.title()).append(" | ").append(median.cpu().split()).append(" | ")
+                        .append(median.cpu().verdict()).append(" |\n");
+            }
+        }
+        out.append('\n');
+    }
+
+    private void details(StringBuilder out) {
+        out.append("## Every run\n\n");
+        out.append("| system | workload | run | seconds | result | CPU cores | busiest | check | note |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (Measurement m : measurements) {
+            out.append("| ").append(m.system().cliName()).append(" | ").append(m.workload().code()).append(" | ")
+                    .append(m.run()).append(" | ")
+                    .append(m.succeeded() ? String.format(Locale.ROOT, "%.2f", m.seconds()) : "–").append(" | ")
+                    .append(result(m)).append(" | ")
+                    .append(m.succeeded() ? m.cpu().split() : "–").append(" | ")
+                    .append(m.succeeded() ? m.cpu().topList() : "–").append(" | ")
+                    .append(escape(m.check())).append(" | ")
+                    .append(escape(m.note())).append(" |\n");
+        }
+        out.append('\n');
+    }
+
+    private static String result(Measurement m) {
+        if (!m.succeeded()) {
+            return "failed";
+        }
+        return switch (m.workload()) {
+            case FULL_SYNC -> String.format(Locale.ROOT, "%,d rows, %s rows/s, %.1f MB/s", m.units(),
+                    compact(m.rate()), m.megabytesPerSecond());
+            case CATCH_UP -> String.format(Locale.ROOT, "%,d changes, %s changes/s", m.units(), compact(m.rate()));
+            case LAG -> String.format(Locale.ROOT, "lag p50 %.3f s, p99 %.3f s, max %.3f s at %s changes/s",
+                    m.lag().p50(), m.lag().p99(), m.lag().max(), compact(m.rate()));
+        };
+    }
+
+    private List<Measurement> successful(SystemKind system, Workload workload) {
+        return measurements.stream().filter(m -> m.system() == system && m.workload() == workload)
+                .filter(Measurement::valid).toList();
+    }
+
+    private String cell(SystemKind system, Workload workload, List<Measurement> runs,
+            ToDoubleFunction<Measurement> metric, boolean compactNumbers) {
+        if (!system.supports(workload) || !options.workloads().contains(workload)) {
+            return "–";
+        }
+        long failed = measurements.stream().filter(m -> m.system() == system && m.workload() == workload)
+                .filter(m -> !m.valid()).count();
+        if (runs.isEmpty()) {
+            return failed > 0 ? "failed (see every run)" : "–";
+        }
+        double[] values = runs.stream().mapToDouble(metric).toArray();
+        String median = number(Stats.median(values), compactNumbers);
+        String range = values.length < 2 ? ""
+                : " (" + number(Stats.min(values), compactNumbers) + "–" + number(Stats.max(values), compactNumbers)
+                        + ")";
+        return median + range + (failed > 0 ? ", " + failed + " run(s) failed" : "");
+    }
+
+    private String lagCell(SystemKind system, List<Measurement> runs) {
+        if (!system.supports(Workload.LAG) || !options.workloads().contains(Workload.LAG)) {
+            return "–";
+        }
+        if (runs.isEmpty()) {
+            return "failed";
+        }
+        double[] p50 = runs.stream().mapToDouble(m -> m.lag().p50()).toArray();
+        double[] p99 = runs.stream().mapToDouble(m -> m.lag().p99()).toArray();
+        return String.format(Locale.ROOT, "%.3f / %.3f", Stats.median(p50), Stats.median(p99))
+                + (runs.size() < 2 ? "" : String.format(Locale.ROOT, " (p99 %.3f–%.3f)", Stats.min(p99),
+                        Stats.max(p99)));
+    }
+
+    private static String number(double value, boolean compactNumbers) {
+        return compactNumbers ? compact(value) : String.format(Locale.ROOT, value >= 100 ? "%.0f" : "%.1f", value);
+    }
+
+    /** 1234 as 1.23k, 25400 as 25.4k, 588000 as 588k. */
+    static String compact(double value) {
+        if (Double.isNaN(value)) {
+            return "–";
+        }
+        if (value < 1000) {
+            return String.format(Locale.ROOT, "%.0f", value);
+        }
+        double k = value / 1000;
+        return String.format(Locale.ROOT, k >= 100 ? "%.0fk" : k >= 10 ? "%.1fk" : "%.2fk", k);
+    }
+
+    private static String escape(String text) {
+        return text == null ? "" : text.replace("|", "\\|").replace("\n", " ");
+    }
+}

@@ -1,0 +1,228 @@
+package io.pgsync.bench;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the selected workloads of one system once: fresh copies of the data on both clusters, the initial sync (timed
+ * as W1, or untimed when W1 is not selected), then W2 and W3 on the same running pipeline; removes everything
+ * afterwards. A failure ends this system's run with failed measurements, not the benchmark.
+ */
+final class SystemRun {
+
+    private static final Logger log = LoggerFactory.getLogger(SystemRun.class);
+    private static final String EQUAL = "equal";
+
+    private final BenchEnvironment env;
+    private final Dataset data;
+    private final BenchmarkOptions options;
+    private final SystemKind system;
+    private final int run;
+    private final String database;
+    private final String label;
+
+    SystemRun(BenchEnvironment env, Dataset data, BenchmarkOptions options, SystemKind system, int run) {
+        this.env = env;
+        this.data = data;
+        this.options = options;
+        this.system = system;
+        this.run = run;
+        this.database = "b_" + system.cliName().replace('-', '_') + "_" + run;
+        this.label = "[" + system.cliName() + " run " + run + "]";
+    }
+
+    List<Measurement> execute() {
+        List<Measurement> results = new ArrayList<>();
+        try {
+            data.createSource(env.source(), database);
+            data.createDestination(env.destination(), database);
+            try (Connection source = Databases.connect(env.source(), database, "bench-harness");
+                    Connection destination = Databases.connect(env.destination(), database, "bench-harness")) {
+                if (system == SystemKind.COPY_TEXT || system == SystemKind.COPY_BINARY) {
+                    results.add(copy(source, destination));
+                } else {
+                    stream(source, destination, results);
+                }
+            }
+        } catch (Exception e) {
+            log.error("{} failed: {}", label, e.getMessage(), e);
+            for (Workload workload : options.workloads()) {
+                boolean done = results.stream().anyMatch(m -> m.workload() == workload);
+                if (system.supports(workload) && !done) {
+                    results.add(Measurement.failed(system, workload, run, firstLine(e)));
+                }
+            }
+        } finally {
+            dropDatabases();
+        }
+        return results;
+    }
+
+    private Measurement copy(Connection source, Connection destination) throws Exception {
+        String format = system == SystemKind.COPY_TEXT ? "text" : "binary";
+        CpuSampler.Snapshot cpuStart = env.sampler().snapshot();
+        long begin = System.nanoTime();
+        long rows = new CopyPipe(source, destination, format).run(data.tables());
+        long end = System.nanoTime();
+        CpuUsage cpu = env.sampler().since(cpuStart);
+        Convergence convergence = new Convergence(source, destination, data.tables(), Optional::empty,
+                options.timeout());
+        return fullSync(begin, end, rows, cpu, check(convergence), "");
+    }
+
+    private void stream(Connection source, Connection destination, List<Measurement> results) throws Exception {
+        Pipeline pipeline = createPipeline();
+        try {
+            pipeline.prepare();
+            Convergence convergence = new Convergence(source, destination, data.tables(), pipeline::failure,
+                    options.timeout());
+            log.info("{} full sync of {} rows", label, data.rows());
+            CpuSampler.Snapshot cpuStart = env.sampler().snapshot();
+            long begin = System.nanoTime();
+            pipeline.startFullSync();
+            Convergence.Converged synced = convergence.awaitAllRows();
+            CpuUsage cpu = env.sampler().since(cpuStart);
+            String check = check(convergence);
+            if (options.workloads().contains(Workload.FULL_SYNC)) {
+                results.add(fullSync(begin, synced.nanos(), data.rows(), cpu, check, synced.note()));
+            }
+            if (!check.equals(EQUAL)) {
+                throw new IllegalStateException("After the full sync the destination differs from the source: "
+                        + check);
+            }
+            ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(), options.clients(),
+                    env.workDir());
+            ChangeCounter counter = new ChangeCounter(source, data.tables().get(0));
+            try (ProbeRow probe = new ProbeRow(source, destination)) {
+                if (options.workloads().contains(Workload.CATCH_UP)) {
+                    results.add(catchUp(pipeline, convergence, probe, load, counter));
+                }
+                if (options.workloads().contains(Workload.LAG)) {
+                    results.add(lag(convergence, probe, load, counter));
+                }
+            }
+        } finally {
+            tearDown(pipeline);
+        }
+    }
+
+    /** Tears the pipeline down without hiding the failure that may be on its way out. */
+    private void tearDown(Pipeline pipeline) {
+        try {
+            pipeline.tearDown();
+        } catch (Exception e) {
+            log.warn("{} could not tear the pipeline down: {}", label, e.getMessage(), e);
+        }
+    }
+
+    private Measurement fullSync(long begin, long end, long rows, CpuUsage cpu, String check, String note) {
+        double seconds = (end - begin) / 1e9;
+        Measurement m = new Measurement(system, Workload.FULL_SYNC, run, seconds, rows, rows / seconds,
+                data.sizeBytes() / 1e6 / seconds, null, cpu, check, note);
+        log.info("{} W1 full sync: {} rows in {} s = {} rows/s, {} MB/s; CPU {}; {}", label, rows, fmt(seconds),
+                fmt(m.rate()), fmt(m.megabytesPerSecond()), cpu.split(), check);
+        return m;
+    }
+
+    /** W2: pause the apply side, make the changes, resume, and time until the destination equals the source. */
+    private Measurement catchUp(Pipeline pipeline, Convergence convergence, ProbeRow probe, ChangeLoad load,
+            ChangeCounter counter) throws Exception {
+        pipeline.pauseApply();
+        long before = counter.settled();
+        ChangeLoad.Result generated = load.runTransactions(data.transactions());
+        long changes = counter.settled() - before;
+        long marker = probe.write();
+        log.info("{} W2: {} changes made in {} s while the apply side was paused; resuming", label, changes,
+                fmt(generated.seconds()));
+        CpuSampler.Snapshot cpuStart = env.sampler().snapshot();
+        long begin = System.nanoTime();
+        pipeline.resumeApply();
+        Convergence.Converged equal = convergence.awaitEqualAfter(probe, marker);
+        CpuUsage cpu = env.sampler().since(cpuStart);
+        double seconds = (equal.nanos() - begin) / 1e9;
+        String note = String.format(Locale.ROOT, "changes made in %.1f s (%.0f tx/s)%s", generated.seconds(),
+                generated.tps(), equal.note().isEmpty() ? "" : "; " + equal.note());
+        Measurement m = new Measurement(system, Workload.CATCH_UP, run, seconds, changes, changes / seconds,
+                Double.NaN, null, cpu, EQUAL, note);
+        log.info("{} W2 catch-up: {} changes in {} s = {} changes/s; CPU {}", label, changes, fmt(seconds),
+                fmt(m.rate()), cpu.split());
+        return m;
+    }
+
+    /** W3: a steady load while the lag probe measures; then the destination must equal the source. */
+    private Measurement lag(Convergence convergence, ProbeRow probe, ChangeLoad load, ChangeCounter counter)
+            throws Exception {
+        long before = counter.settled();
+        LagProbe lagProbe = new LagProbe(probe);
+        CpuSampler.Snapshot cpuStart = env.sampler().snapshot();
+        lagProbe.start();
+        ChangeLoad.Result generated = load.startSteady(options.lagRate(), options.lagSeconds()).await();
+        CpuUsage cpu = env.sampler().since(cpuStart);
+        LagStats lag = lagProbe.finish(options.timeout());
+        long changes = counter.settled() - before - lag.samples();
+        Convergence.Converged equal = convergence.awaitEqualAfter(probe, lagProbe.lastWritten());
+        String note = String.format(Locale.ROOT, "load %.0f of %d tx/s requested, %d probes%s%s", generated.tps(),
+                options.lagRate(), lag.samples(), lag.missing() > 0 ? ", " + lag.missing() + " never arrived" : "",
+                equal.note().isEmpty() ? "" : "; " + equal.note());
+        Measurement m = new Measurement(system, Workload.LAG, run, generated.seconds(), changes,
+                changes / generated.seconds(), Double.NaN, lag, cpu, EQUAL, note);
+        log.info("{} W3 lag at {} changes/s: p50 {} s, p99 {} s, max {} s; CPU {}", label, fmt(m.rate()),
+                fmt(lag.p50()), fmt(lag.p99()), fmt(lag.max()), cpu.split());
+        return m;
+    }
+
+    private Pipeline createPipeline() {
+        String slot = "bench_" + database;
+        return switch (system) {
+            case PGSYNC -> new KafkaPipeline(env.connect(), env.source(), database, slot,
+                    withOverrides(ConnectorConfigs.pgsyncSource(env.source(), database, slot, data.tables()), "source"),
+                    withOverrides(ConnectorConfigs.pgsyncSink(env.destination(), database), "sink"));
+            case DEBEZIUM_JDBC -> new KafkaPipeline(env.connect(), env.source(), database, slot,
+                    withOverrides(ConnectorConfigs.debeziumSource(env.source(), database, slot, data.tables()),
+                            "source"),
+                    withOverrides(ConnectorConfigs.debeziumJdbcSink(env.destination(), database, data.tables()),
+                            "sink"));
+            case LOGICAL_REPLICATION -> new LogicalReplicationPipeline(env.source(), env.destination(), database,
+                    data.tables());
+            case COPY_TEXT, COPY_BINARY -> throw new IllegalArgumentException(system.cliName() + " does not stream");
+        };
+    }
+
+    private Map<String, String> withOverrides(Map<String, String> config, String side) {
+        Map<String, String> merged = new HashMap<>(config);
+        merged.putAll(options.overridesFor(system, side));
+        return merged;
+    }
+
+    private static String check(Convergence convergence) throws Exception {
+        List<String> differences = convergence.differences();
+        return differences.isEmpty() ? EQUAL : String.join("; ", differences);
+    }
+
+    private void dropDatabases() {
+        try {
+            Dataset.drop(env.destination(), database);
+            Dataset.drop(env.source(), database);
+        } catch (RuntimeException e) {
+            log.warn("{} could not drop database {}: {}", label, database, e.getMessage());
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    static String fmt(double value) {
+        return String.format(Locale.ROOT, value >= 100 ? "%.0f" : "%.2f", value);
+    }
+}
