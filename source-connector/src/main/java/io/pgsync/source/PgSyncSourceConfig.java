@@ -83,8 +83,16 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *   <li>{@code provide.transaction.metadata=true}: BEGIN/END markers with per-table event counts;</li>
      *   <li>{@code column.propagate.source.type=.*}: every field carries its source column type, length and scale,
      *       so the sink creates columns of the exact type;</li>
-     *   <li>{@code decimal.handling.mode=string}, {@code interval.handling.mode=string}: numeric (any scale, NaN,
-     *       Infinity) and interval (months kept apart from days) travel without loss;</li>
+     *   <li>{@code decimal.handling.mode=string}: numeric of any scale, NaN and the infinities travel without
+     *       loss;</li>
+     *   <li>{@code time.precision.mode=structured}: date, time and timestamp values travel as their fields
+     *       (infinities, BC years, microseconds, the original offset of a timetz) and an interval as its parts (months
+     *       kept apart from days, each part with its own sign); {@code interval.handling.mode=string} keeps intervals
+     *       exact if a user picks another time precision mode;</li>
+     *   <li>{@code hstore.handling.mode=map}, {@code binary.handling.mode=bytes},
+     *       {@code include.unknown.datatypes=true}: hstore as a map with NULL values, bytea as bytes, and types
+     *       Debezium does not know (tsquery, multiranges, composite types) as the bytes of their text instead of being
+     *       dropped;</li>
      *   <li>{@code skipped.operations=none}: TRUNCATE is captured; {@code tombstones.on.delete=false}: the changelog
      *       is a log, not a compacted table, so deletes need no tombstone.</li>
      * </ul>
@@ -100,7 +108,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         result.putIfAbsent("provide.transaction.metadata", "true");
         result.putIfAbsent("column.propagate.source.type", ".*");
         result.putIfAbsent("decimal.handling.mode", "string");
+        result.putIfAbsent("time.precision.mode", "structured");
         result.putIfAbsent("interval.handling.mode", "string");
+        result.putIfAbsent("hstore.handling.mode", "map");
+        result.putIfAbsent("binary.handling.mode", "bytes");
         result.putIfAbsent("skipped.operations", "none");
         result.putIfAbsent("tombstones.on.delete", "false");
         result.putIfAbsent("include.unknown.datatypes", "true");

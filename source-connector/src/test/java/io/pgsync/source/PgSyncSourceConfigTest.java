@@ -18,6 +18,11 @@ class PgSyncSourceConfigTest {
                 .containsEntry("provide.transaction.metadata", "true")
                 .containsEntry("column.propagate.source.type", ".*")
                 .containsEntry("decimal.handling.mode", "string")
+                .containsEntry("time.precision.mode", "structured")
+                .containsEntry("interval.handling.mode", "string")
+                .containsEntry("hstore.handling.mode", "map")
+                .containsEntry("binary.handling.mode", "bytes")
+                .containsEntry("include.unknown.datatypes", "true")
                 .containsEntry("skipped.operations", "none")
                 .containsEntry("tombstones.on.delete", "false");
     }

@@ -17,6 +17,7 @@ public final class ColumnTypes {
     public static final String SOURCE_TYPE = "__debezium.source.column.type";
     public static final String SOURCE_LENGTH = "__debezium.source.column.length";
     public static final String SOURCE_SCALE = "__debezium.source.column.scale";
+    public static final String SOURCE_COLUMN = "__debezium.source.column.name";
 
     /** A type name pgsync accepts into DDL: a plain or schema-qualified lowercase name, modifiers, array marks. */
     private static final Pattern SAFE_TYPE = Pattern.compile(
@@ -36,6 +37,11 @@ public final class ColumnTypes {
     public static String ddlType(String column, Schema schema) {
         Map<String, String> params = schema.parameters();
         String sourceType = params == null ? null : params.get(SOURCE_TYPE);
+        String otherColumn = params == null ? null : params.get(SOURCE_COLUMN);
+        if (sourceType != null && schema.type() == Schema.Type.STRUCT && otherColumn != null
+                && !otherColumn.equals(column)) {
+            return typeOfSharedSchema(column, schema, otherColumn);
+        }
         String type = sourceType != null
                 ? fromSourceType(sourceType.toLowerCase(Locale.ROOT), intParam(params, SOURCE_LENGTH),
                         intParam(params, SOURCE_SCALE))
@@ -45,6 +51,22 @@ public final class ColumnTypes {
                     + "create yet; create the destination table yourself with that column");
         }
         return type;
+    }
+
+    /**
+     * A struct schema whose parameters describe another column: Avro defines a named type (e.g.
+     * {@code io.debezium.time.StructuredTimestamp}) once per record and reuses it, with the parameters of its first
+     * column, for every later column of that name. The type then comes from the schema name alone, without modifiers
+     * ({@code timestamp} for a {@code timestamp(3)}), or cannot be chosen (which geometric type a Geometry is).
+     */
+    private static String typeOfSharedSchema(String column, Schema schema, String otherColumn) {
+        try {
+            return fromConnectSchema(column, schema);
+        } catch (DataException e) {
+            throw new DataException("Column " + column + " carries the source column type of column " + otherColumn
+                    + ": the converter shares one " + schema.name() + " schema among the columns of that type, as "
+                    + "Avro does, so pgsync cannot tell the column's type; create the destination table yourself", e);
+        }
     }
 
     static String fromSourceType(String name, Integer length, Integer scale) {
@@ -87,6 +109,30 @@ public final class ColumnTypes {
                     return "timestamptz";
                 case "io.debezium.time.Interval", "io.debezium.time.MicroDuration":
                     return "interval";
+                case "io.debezium.time.StructuredDate":
+                    return "date";
+                case "io.debezium.time.StructuredTime":
+                    return "time";
+                case "io.debezium.time.StructuredZonedTime":
+                    return "timetz";
+                case "io.debezium.time.StructuredTimestamp":
+                    return "timestamp";
+                case "io.debezium.time.StructuredZonedTimestamp":
+                    return "timestamptz";
+                case "io.debezium.time.StructuredDuration", "io.debezium.time.NanoDuration":
+                    return "interval";
+                case "io.debezium.data.Bits":
+                    return "varbit";
+                case "io.debezium.data.geometry.Point":
+                    return "point";
+                case "io.debezium.data.geometry.Line":
+                    return "line";
+                case "io.debezium.data.geometry.Circle":
+                    return "circle";
+                case "io.debezium.data.Tsvector":
+                    return "tsvector";
+                case "io.debezium.data.Ltree":
+                    return "ltree";
                 case "io.debezium.data.Json":
                     return "jsonb";
                 case "io.debezium.data.Uuid":

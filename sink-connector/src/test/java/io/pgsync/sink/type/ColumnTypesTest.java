@@ -27,7 +27,29 @@ class ColumnTypesTest {
         "TIMESTAMP,29,6,timestamp",
         "TIMESTAMPTZ,26,3,timestamptz(3)",
         "BIT,5,-,bit(5)",
-        "JSONB,-,-,jsonb"
+        "JSONB,-,-,jsonb",
+        "NUMERIC,5,0,'numeric(5,0)'",
+        "NUMERIC,40,20,'numeric(40,20)'",
+        "FLOAT4,8,8,float4",
+        "FLOAT8,17,17,float8",
+        "MONEY,2147483647,0,money",
+        "BPCHAR,1,0,char(1)",
+        "VARBIT,2147483647,0,varbit",
+        "VARBIT,10,0,varbit(10)",
+        "BIT,1,0,bit(1)",
+        "TIME,15,6,time",
+        "TIME,12,3,time(3)",
+        "TIMETZ,21,6,timetz",
+        "TIMESTAMPTZ,28,0,timestamptz(0)",
+        "INTERVAL,49,6,interval",
+        "INTERVAL,49,3,interval(3)",
+        "TSQUERY,2147483647,0,tsquery",
+        "INT4MULTIRANGE,2147483647,0,int4multirange",
+        "_TIMETZ,21,6,timetz[]",
+        "_BPCHAR,3,0,char(3)[]",
+        "_INT4RANGE,2147483647,0,int4range[]",
+        "HSTORE,2147483647,0,hstore",
+        "_LTREE,2147483647,0,ltree[]"
     })
     void usesThePropagatedSourceType(String type, String length, String scale, String expected) {
         SchemaBuilder builder = SchemaBuilder.string().optional().parameter(ColumnTypes.SOURCE_TYPE, type);
@@ -47,8 +69,26 @@ class ColumnTypesTest {
         assertThat(ColumnTypes.ddlType("c", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build()))
                 .isEqualTo("timestamp");
         assertThat(ColumnTypes.ddlType("c", SchemaBuilder.array(Schema.STRING_SCHEMA).build())).isEqualTo("text[]");
+        assertThat(ColumnTypes.ddlType("c", Schemas.STRUCTURED_DATE)).isEqualTo("date");
+        assertThat(ColumnTypes.ddlType("c", Schemas.STRUCTURED_ZONED_TIMESTAMP)).isEqualTo("timestamptz");
+        assertThat(ColumnTypes.ddlType("c", Schemas.STRUCTURED_ZONED_TIME)).isEqualTo("timetz");
+        assertThat(ColumnTypes.ddlType("c", Schemas.STRUCTURED_DURATION)).isEqualTo("interval");
         assertThatThrownBy(() -> ColumnTypes.ddlType("c", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).build()))
                 .isInstanceOf(DataException.class).hasMessageContaining("column.propagate.source.type");
+    }
+
+    @Test
+    void structSchemasWithTheParametersOfAnotherColumnFallBackToTheSchemaName() {
+        Schema timestamp3 = SchemaBuilder.struct().name(TemporalType.STRUCTURED_TIMESTAMP)
+                .parameter(ColumnTypes.SOURCE_TYPE, "TIMESTAMP").parameter(ColumnTypes.SOURCE_SCALE, "6")
+                .parameter(ColumnTypes.SOURCE_COLUMN, "ts").build();
+        assertThat(ColumnTypes.ddlType("ts", timestamp3)).isEqualTo("timestamp");
+        assertThat(ColumnTypes.ddlType("ts3", timestamp3)).isEqualTo("timestamp");
+        Schema box = SchemaBuilder.struct().name(GeometricType.GEOMETRY).field("wkb", Schema.BYTES_SCHEMA)
+                .parameter(ColumnTypes.SOURCE_TYPE, "LSEG").parameter(ColumnTypes.SOURCE_COLUMN, "segment").build();
+        assertThat(ColumnTypes.ddlType("segment", box)).isEqualTo("lseg");
+        assertThatThrownBy(() -> ColumnTypes.ddlType("corners", box)).isInstanceOf(DataException.class)
+                .hasMessageContaining("column segment").hasMessageContaining("create the destination table");
     }
 
     @Test

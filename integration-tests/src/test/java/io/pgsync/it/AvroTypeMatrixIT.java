@@ -1,0 +1,47 @@
+package io.pgsync.it;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+import io.pgsync.testkit.registry.SchemaRegistry;
+
+/**
+ * The type matrix with Avro in the Confluent wire format through a real schema registry (Apicurio), including NaN,
+ * the infinities and -0 of floating-point values, with the tables that repeat a Debezium struct type created
+ * beforehand.
+ */
+class AvroTypeMatrixIT extends AbstractTypeMatrixIT {
+
+    private static SchemaRegistry registry;
+
+    @BeforeAll
+    static void startRegistry() {
+        registry = SchemaRegistry.start();
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registry.close();
+    }
+
+    @Override
+    Map<String, String> converters() {
+        Map<String, String> converters = new HashMap<>();
+        converters.putAll(registry.avroConverterConfig("key.converter"));
+        converters.putAll(registry.avroConverterConfig("value.converter"));
+        return converters;
+    }
+
+    @Override
+    boolean keepsParametersOfEveryColumn() {
+        return false;
+    }
+
+    @Override
+    boolean carriesNonFiniteFloats() {
+        return true;
+    }
+}
