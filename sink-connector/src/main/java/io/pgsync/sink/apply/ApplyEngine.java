@@ -45,6 +45,8 @@ public final class ApplyEngine implements AutoCloseable {
     private static final long FIRST_BACKOFF_MS = 100;
 
     private final PgSyncSinkConfig config;
+    private final int batchMaxRecords;
+    private final String toastPlaceholder;
     private final SinkTaskContext context;
     private final PgSyncSinkMetrics metrics;
     private final Properties connectionProperties;
@@ -66,6 +68,8 @@ public final class ApplyEngine implements AutoCloseable {
 
     public ApplyEngine(PgSyncSinkConfig config, SinkTaskContext context, PgSyncSinkMetrics metrics) {
         this.config = config;
+        this.batchMaxRecords = config.batchMaxRecords();
+        this.toastPlaceholder = config.toastPlaceholder();
         this.context = context;
         this.metrics = metrics;
         this.connectionProperties = config.connectionProperties();
@@ -132,10 +136,10 @@ public final class ApplyEngine implements AutoCloseable {
                 }
                 accept(record, state);
                 state.offset = record.kafkaOffset();
-                if (buffer.size() >= config.batchMaxRecords()) {
+                if (buffer.size() >= batchMaxRecords) {
                     flush();
                 }
-                if (uncommittedChanges >= config.batchMaxRecords() && atBoundary()) {
+                if (uncommittedChanges >= batchMaxRecords && atBoundary()) {
                     commit();
                 }
             }
@@ -198,7 +202,7 @@ public final class ApplyEngine implements AutoCloseable {
         Change change;
         try {
             DestinationTable table = catalog.resolve(conn, event.table(), event.row().schema(), record.keySchema());
-            change = Change.of(event, table, config.toastPlaceholder());
+            change = Change.of(event, table, toastPlaceholder);
         } catch (ConnectException e) {
             reportOrFail(record, e);
             return;
