@@ -8,29 +8,17 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pgsync.testkit.connect.ConnectExtension;
-import io.pgsync.testkit.pg.PostgresExtension;
 
 /**
  * The end-to-end sync suite: source tables with existing rows and common types are snapshotted, then live changes
  * (including a primary-key change) stream over, and the destination must equal the source row for row. Variants
  * change only the converters.
  */
-abstract class AbstractSyncIT {
+abstract class AbstractSyncIT extends PipelineIT {
 
     private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(90);
-
-    @RegisterExtension
-    static final PostgresExtension source = PostgresExtension.logical();
-
-    @RegisterExtension
-    static final PostgresExtension target = PostgresExtension.plain();
-
-    @RegisterExtension
-    static final ConnectExtension connect = ConnectExtension.withPluginPath(Pipeline.pluginPath());
 
     /** Converter settings added to both connectors (key.converter.*, value.converter.*). */
     abstract Map<String, String> converters();

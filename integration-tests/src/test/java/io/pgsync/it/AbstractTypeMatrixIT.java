@@ -16,33 +16,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pgsync.testkit.connect.ConnectExtension;
 import io.pgsync.testkit.pg.PostgresCluster;
-import io.pgsync.testkit.pg.PostgresExtension;
 
 /**
  * The type-fidelity matrix: wide tables with a column per PostgreSQL type and rows of edge values and NULLs, synced
  * by snapshot, live INSERTs and live UPDATEs, must read back with the same {@code row::text} and {@code column::text}
  * on the destination; variants change only the converters.
  */
-abstract class AbstractTypeMatrixIT {
+abstract class AbstractTypeMatrixIT extends PipelineIT {
 
     private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(120);
     private static final int SHOWN_CHARS = 160;
     /** Live copies of the rows get ids above this; rows written before them stay below it. */
     private static final int LIVE_ID_OFFSET = 100;
-
-    @RegisterExtension
-    static final PostgresExtension source = PostgresExtension.logical();
-
-    @RegisterExtension
-    static final PostgresExtension target = PostgresExtension.plain();
-
-    @RegisterExtension
-    static final ConnectExtension connect = ConnectExtension.withPluginPath(Pipeline.pluginPath());
 
     /** Converter settings added to both connectors (key.converter.*, value.converter.*). */
     abstract Map<String, String> converters();

@@ -21,10 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pgsync.testkit.connect.ConnectExtension;
-import io.pgsync.testkit.pg.PostgresExtension;
 
 /**
  * The sink's guarantees, observed from outside: readers of the destination never see half a source transaction;
@@ -32,21 +29,12 @@ import io.pgsync.testkit.pg.PostgresExtension;
  * restarting its task at random points during a full sync and a catch-up loses and doubles nothing; unchanged
  * TOASTed values are kept.
  */
-class ApplyGuaranteesIT {
+class ApplyGuaranteesIT extends PipelineIT {
 
     /** Seed and size of the randomized kill run; raise the size for a longer local run. */
     private static final long SEED = Long.getLong("pgsync.it.seed", 20261124L);
     private static final int SIZE = Integer.getInteger("pgsync.it.size", 20_000);
     private static final Duration TIMEOUT = Duration.ofSeconds(Math.max(120, SIZE / 200));
-
-    @RegisterExtension
-    static final PostgresExtension source = PostgresExtension.logical();
-
-    @RegisterExtension
-    static final PostgresExtension target = PostgresExtension.plain();
-
-    @RegisterExtension
-    static final ConnectExtension connect = ConnectExtension.withPluginPath(Pipeline.pluginPath());
 
     @Test
     void concurrentReaderNeverSeesHalfATransaction() throws Exception {

@@ -11,27 +11,15 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pgsync.testkit.connect.ConnectExtension;
-import io.pgsync.testkit.pg.PostgresExtension;
 
 /**
  * What the sink does when the destination goes away or refuses a record: retry and resume, give up with a clear
  * message, send the record to the dead-letter queue, or fail naming the table, key, offset and SQL error.
  */
-class FailureHandlingIT {
+class FailureHandlingIT extends PipelineIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
-
-    @RegisterExtension
-    static final PostgresExtension source = PostgresExtension.logical();
-
-    @RegisterExtension
-    static final PostgresExtension target = PostgresExtension.plain();
-
-    @RegisterExtension
-    static final ConnectExtension connect = ConnectExtension.withPluginPath(Pipeline.pluginPath());
 
     @Test
     void destinationOutageIsRetriedAndTheSyncResumes() throws Exception {

@@ -9,27 +9,15 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pgsync.testkit.connect.ConnectExtension;
 import io.pgsync.testkit.pg.PostgresCluster;
-import io.pgsync.testkit.pg.PostgresExtension;
 
 /**
  * The sink fed by an unmodified Debezium PostgreSQL connector (a topic per table, Debezium's default value handling,
  * no propagated source types, no transaction markers): tables are created and columns added from the record schemas,
  * and each table's changes apply in order.
  */
-class PlainDebeziumTopicsIT {
-
-    @RegisterExtension
-    static final PostgresExtension source = PostgresExtension.logical();
-
-    @RegisterExtension
-    static final PostgresExtension target = PostgresExtension.plain();
-
-    @RegisterExtension
-    static final ConnectExtension connect = ConnectExtension.withPluginPath(Pipeline.pluginPath());
+class PlainDebeziumTopicsIT extends PipelineIT {
 
     @Test
     void perTableTopicsOfPlainDebeziumApplyAndEvolveTheDestination() throws Exception {

@@ -18,28 +18,16 @@ import java.util.zip.ZipInputStream;
 import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
 import org.apache.kafka.connect.runtime.rest.entities.ConfigInfos;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.pgsync.testkit.connect.ConnectExtension;
-import io.pgsync.testkit.pg.PostgresExtension;
 
 /**
  * What an operator does: unzip the two plugin archives onto {@code plugin.path} of a Connect worker (service-loader
  * discovery, connectors not on the worker's classpath), find them in {@code GET /connector-plugins}, validate a
  * config, and run a sync through them.
  */
-class PluginInstallIT {
-
-    @RegisterExtension
-    static final PostgresExtension source = PostgresExtension.logical();
-
-    @RegisterExtension
-    static final PostgresExtension target = PostgresExtension.plain();
-
-    @RegisterExtension
-    static final ConnectExtension connect = ConnectExtension.withPluginPath(Pipeline.pluginPath());
+class PluginInstallIT extends PipelineIT {
 
     private static final String VERSION = System.getProperty("pgsync.version");
 
