@@ -13,7 +13,7 @@ import io.pgsync.testkit.pg.PostgresCluster;
 
 /**
  * The parts every run shares: a source and a destination PostgreSQL cluster, the Kafka broker and Connect worker
- * (only when a Kafka pipeline is measured), the CPU sampler, and a scratch directory.
+ * with its converters (only when a Kafka pipeline is measured), the CPU sampler, and a scratch directory.
  */
 final class BenchEnvironment implements AutoCloseable {
 
@@ -31,38 +31,47 @@ final class BenchEnvironment implements AutoCloseable {
 
     private final PostgresCluster source;
     private final PostgresCluster destination;
+    private final WorkerConverters converters;
     private final ConnectWorker connect;
     private final CpuSampler sampler;
     private final Path workDir;
 
-    private BenchEnvironment(PostgresCluster source, PostgresCluster destination, ConnectWorker connect,
-            CpuSampler sampler, Path workDir) {
+    private BenchEnvironment(PostgresCluster source, PostgresCluster destination, WorkerConverters converters,
+            ConnectWorker connect, CpuSampler sampler, Path workDir) {
         this.source = source;
         this.destination = destination;
+        this.converters = converters;
         this.connect = connect;
         this.sampler = sampler;
         this.workDir = workDir;
     }
 
-    /** Starts the clusters, and the Connect worker with the plugins from {@code pluginPath} if {@code kafka}. */
-    static BenchEnvironment start(boolean kafka, Path pluginPath) throws SQLException, IOException,
-            InterruptedException {
-        PostgresCluster source = PostgresCluster.start(tuned(PostgresCluster.Options.logical()));
+    /**
+     * Starts the clusters, and if {@code kafka} the Connect worker with {@code converter} and the plugins from
+     * {@code pluginPath}. The converters come first: the Avro converters' schema registry fails fast when its jar is
+     * not built.
+     */
+    static BenchEnvironment start(boolean kafka, ConverterKind converter, Path pluginPath) throws SQLException,
+            IOException, InterruptedException {
+        WorkerConverters converters = kafka ? WorkerConverters.start(converter) : null;
+        PostgresCluster source = null;
         PostgresCluster destination = null;
         ConnectWorker connect = null;
         try {
+            source = PostgresCluster.start(tuned(PostgresCluster.Options.logical()));
             // The launcher starts a re-enabled subscription's apply worker at most once per this interval (5 s by
             // default), which would add up to 5 s to a short W2.
             destination = PostgresCluster.start(tuned(PostgresCluster.Options.plain())
                     .setting("wal_retrieve_retry_interval", "100ms"));
             if (kafka) {
-                connect = ConnectWorker.start(pluginPath);
+                connect = ConnectWorker.start(pluginPath, converters.settings());
                 connect.requirePlugins(ConnectorConfigs.PGSYNC_SOURCE, ConnectorConfigs.PGSYNC_SINK,
                         ConnectorConfigs.DEBEZIUM_SOURCE, ConnectorConfigs.DEBEZIUM_JDBC_SINK);
             }
             Path workDir = Files.createTempDirectory("pgsync-bench-");
             log.info("Source PostgreSQL {}, destination {}", source, destination);
-            return new BenchEnvironment(source, destination, connect, new CpuSampler(source, destination), workDir);
+            return new BenchEnvironment(source, destination, converters, connect, new CpuSampler(source, destination),
+                    workDir);
         } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
             if (connect != null) {
                 connect.close();
@@ -70,7 +79,12 @@ final class BenchEnvironment implements AutoCloseable {
             if (destination != null) {
                 destination.close();
             }
-            source.close();
+            if (source != null) {
+                source.close();
+            }
+            if (converters != null) {
+                converters.close();
+            }
             throw e;
         }
     }
@@ -108,6 +122,9 @@ final class BenchEnvironment implements AutoCloseable {
         }
         if (connect != null) {
             connect.close();
+        }
+        if (converters != null) {
+            converters.close();
         }
         destination.close();
         source.close();

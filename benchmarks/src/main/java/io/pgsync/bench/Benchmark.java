@@ -54,8 +54,8 @@ public final class Benchmark {
         boolean kafka = options.systems().stream().anyMatch(SystemKind::usesKafka);
         Dataset data = new Dataset("bench_template", options.scale());
         List<Measurement> measurements = new ArrayList<>();
-        try (BenchEnvironment env = BenchEnvironment.start(kafka, pluginPath)) {
-            List<String> provenance = Provenance.describe(env.source(), pluginPath, root);
+        try (BenchEnvironment env = BenchEnvironment.start(kafka, options.converter(), pluginPath)) {
+            List<String> provenance = Provenance.describe(env.source(), pluginPath, root, options.converter());
             if (kafka && options.warmUp()) {
                 warmUp(env, options);
             }

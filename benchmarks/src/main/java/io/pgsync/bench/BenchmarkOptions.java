@@ -24,12 +24,13 @@ import java.util.Set;
  * @param timeout how long any wait for the destination may take before the run counts as failed
  * @param warmUp whether each Kafka pipeline first syncs a small data set, unmeasured, so that no system pays for
  *     the JVM's warm-up (class loading, JIT) of the Kafka broker and Connect worker they share
+ * @param converter the Connect worker's key and value converters, which both Kafka pipelines use
  * @param overrides connector settings per {@code <system>.<source|sink>}, applied over the harness's own
  * @param arguments the arguments as given, for the report
  */
 record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> workloads, int runs, int lagSeconds,
-        int lagRate, int clients, Duration timeout, boolean warmUp, Map<String, Map<String, String>> overrides,
-        String arguments) {
+        int lagRate, int clients, Duration timeout, boolean warmUp, ConverterKind converter,
+        Map<String, Map<String, String>> overrides, String arguments) {
 
     static final String USAGE = """
             Options (pass as -Dbench.args='...'):
@@ -44,6 +45,8 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
               --clients C        pgbench clients for W2 and W3 (default 4)
               --timeout-minutes M  longest wait for a destination before the run fails (default 30)
               --warmup on|off    sync a small data set through each Kafka pipeline first, unmeasured (default on)
+              --converter json|avro  converters of both Kafka pipelines: JSON with schemas, or Avro in the
+                                 Confluent wire format through a schema registry started for the run (default json)
               --set SYSTEM.SIDE.KEY=VALUE  a connector setting over the harness's own, e.g.
                                  --set pgsync.sink.consumer.override.max.poll.records=2000 (SIDE: source or sink)
             """;
@@ -59,7 +62,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
     /** The options of the unmeasured warm-up: W1 and W2 only. */
     BenchmarkOptions forWarmUp() {
         return new BenchmarkOptions(scale, systems, EnumSet.of(Workload.FULL_SYNC, Workload.CATCH_UP), 1, lagSeconds,
-                lagRate, clients, timeout, false, overrides, arguments);
+                lagRate, clients, timeout, false, converter, overrides, arguments);
     }
 
     /** The settings given with {@code --set} for one connector, e.g. {@code pgsync} and {@code sink}. */
@@ -81,6 +84,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
         int clients = 4;
         long timeoutMinutes = 30;
         boolean warmUp = true;
+        ConverterKind converter = ConverterKind.JSON;
         Map<String, Map<String, String>> overrides = new LinkedHashMap<>();
         for (int i = 0; i < tokens.size(); i++) {
             String option = tokens.get(i);
@@ -101,6 +105,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
                 case "--clients" -> clients = positiveInt(option, value);
                 case "--timeout-minutes" -> timeoutMinutes = positiveInt(option, value);
                 case "--warmup" -> warmUp = onOff(option, value);
+                case "--converter" -> converter = ConverterKind.parse(value);
                 case "--set" -> addOverride(overrides, value);
                 default -> throw new IllegalArgumentException("Unknown option " + option);
             }
@@ -109,7 +114,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
             throw new IllegalArgumentException("--scale must be at most 1 (the full size), not " + scale);
         }
         return new BenchmarkOptions(scale, systems, workloads, runs, lagSeconds, lagRate, clients,
-                Duration.ofMinutes(timeoutMinutes), warmUp, overrides, String.join(" ", tokens));
+                Duration.ofMinutes(timeoutMinutes), warmUp, converter, overrides, String.join(" ", tokens));
     }
 
     private static Set<Workload> parseWorkloads(String value) {

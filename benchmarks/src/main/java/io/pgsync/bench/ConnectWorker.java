@@ -42,20 +42,18 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     /**
-     * Starts the broker and the worker. Converters are JSON with schemas for every connector (pgsync's sink needs
-     * schemas; the Debezium JDBC sink too). {@code connector.client.config.override.policy=All} lets connectors set
-     * their own producer and consumer settings ({@code producer.override.*}, {@code consumer.override.*}).
+     * Starts the broker and the worker. The converters are set at worker level, so every connector uses them.
+     * {@code connector.client.config.override.policy=All} lets connectors set their own producer and consumer
+     * settings ({@code producer.override.*}, {@code consumer.override.*}).
+     *
+     * @param converters the worker's {@code key.converter*} and {@code value.converter*} settings
      */
-    static ConnectWorker start(Path pluginPath) {
+    static ConnectWorker start(Path pluginPath, Map<String, String> converters) {
         if (!Files.isDirectory(pluginPath)) {
             throw new IllegalStateException("No plugin directory " + pluginPath + ": run the benchmark through Maven "
                     + "(mvn -Pbench -pl benchmarks -am verify -DskipTests), which unpacks the plugin archives first");
         }
-        Map<String, String> worker = new HashMap<>();
-        worker.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
-        worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-        worker.put("key.converter.schemas.enable", "true");
-        worker.put("value.converter.schemas.enable", "true");
+        Map<String, String> worker = new HashMap<>(converters);
         worker.put("offset.flush.interval.ms", "1000");
         worker.put("plugin.path", pluginPath.toAbsolutePath().toString());
         worker.put("plugin.discovery", "service_load");

@@ -25,14 +25,14 @@ final class Provenance {
     }
 
     /** Markdown lines describing the machine and the software. */
-    static List<String> describe(PostgresCluster source, Path pluginPath, Path root) {
+    static List<String> describe(PostgresCluster source, Path pluginPath, Path root, ConverterKind converter) {
         List<String> lines = new ArrayList<>();
         lines.add("- Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), "
                 + memory() + " RAM; load average at start " + loadAverage());
         lines.add("- PostgreSQL " + source.query("postgres", "SHOW server_version").get(0).get(0)
                 + " (both clusters; fsync, synchronous_commit and full_page_writes off; shared_buffers 1GB)");
-        lines.add("- Kafka " + AppInfoParser.getVersion() + " (one in-JVM broker and Connect worker, JSON converters "
-                + "with schemas); " + pluginVersions(pluginPath));
+        lines.add("- Kafka " + AppInfoParser.getVersion() + " (one in-JVM broker and Connect worker, "
+                + converter.label() + "); " + pluginVersions(pluginPath));
         lines.add("- pgsync: commit " + gitCommit(root) + ", Java " + System.getProperty("java.version"));
         return lines;
     }

@@ -40,7 +40,9 @@ final class ResultsReport {
             out.append("**Scaled run (--scale ").append(options.scale())
                     .append("): a smoke test of the harness, not a result to publish.**\n\n");
         }
-        out.append("Command: `mvn -B -Pbench -pl benchmarks -am verify -DskipTests")
+        out.append("Command: `mvn -B -Pbench -pl ")
+                .append(options.converter() == ConverterKind.AVRO ? "schema-registry,benchmarks" : "benchmarks")
+                .append(" -am verify -DskipTests")
                 .append(options.arguments().isEmpty() ? "" : " -Dbench.args='" + options.arguments() + "'")
                 .append("`\n\n");
         out.append(String.format(Locale.ROOT, "- Data: accounts %,d rows + 1 probe row, items %,d rows "
@@ -59,11 +61,14 @@ final class ResultsReport {
         return out.toString();
     }
 
-    /** Writes the report to {@code <dir>/<date>.md}, or {@code <date>-scale<s>.md} for a scaled run. */
+    /**
+     * Writes the report to {@code <dir>/<date>.md}, {@code <date>-scale<s>.md} for a scaled run, with {@code -avro}
+     * before {@code .md} for a run with Avro converters.
+     */
     Path write(Path dir, String report) throws IOException {
         Files.createDirectories(dir);
         String base = started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd", Locale.ROOT))
-                + (options.scale() < 1.0 ? "-scale" + options.scale() : "");
+                + (options.scale() < 1.0 ? "-scale" + options.scale() : "") + options.converter().fileSuffix();
         Path file = dir.resolve(base + ".md");
         for (int i = 2; Files.exists(file); i++) {
             file = dir.resolve(base + "-" + i + ".md");
