@@ -125,9 +125,11 @@ public final class ApplyEngine implements AutoCloseable {
                 resumeLate(records);
                 return;
             }
-            for (SinkRecord record : records) {
-                PartitionState state = partitions.computeIfAbsent(
-                        new TopicPartition(record.topic(), record.kafkaPartition()), tp -> new PartitionState());
+            List<SinkRecord> batch = records instanceof List<SinkRecord> list ? list : new ArrayList<>(records);
+            int lastBoundary = lastBoundary(batch);
+            for (int i = 0; i < batch.size(); i++) {
+                SinkRecord record = batch.get(i);
+                PartitionState state = state(record);
                 if (state.firstOffset < 0) {
                     state.firstOffset = record.kafkaOffset();
                 }
@@ -139,7 +141,7 @@ public final class ApplyEngine implements AutoCloseable {
                 if (buffer.size() >= batchMaxRecords) {
                     flush();
                 }
-                if (uncommittedChanges >= batchMaxRecords && atBoundary()) {
+                if ((i + 1 == lastBoundary || uncommittedChanges >= batchMaxRecords) && atBoundary()) {
                     commit();
                 }
             }
@@ -156,6 +158,43 @@ public final class ApplyEngine implements AutoCloseable {
             abort();
             throw e;
         }
+    }
+
+    private PartitionState state(SinkRecord record) {
+        return partitions.computeIfAbsent(new TopicPartition(record.topic(), record.kafkaPartition()),
+                tp -> new PartitionState());
+    }
+
+    /**
+     * Returns how many leading records of the delivery end where every partition is between source transactions
+     * (0 when none does). The engine commits there: a delivery that ends inside a transaction still makes every
+     * transaction before it visible at once, instead of waiting for a later delivery that happens to end on a
+     * boundary. Example: {@code END(t1) BEGIN(t2) c1 c2 | BEGIN ...} returns 1; t2 is committed with a later delivery.
+     */
+    private int lastBoundary(List<SinkRecord> batch) {
+        Map<TopicPartition, Boolean> inTransaction = new HashMap<>();
+        int open = 0;
+        for (Map.Entry<TopicPartition, PartitionState> entry : partitions.entrySet()) {
+            inTransaction.put(entry.getKey(), entry.getValue().inTransaction);
+            open += entry.getValue().inTransaction ? 1 : 0;
+        }
+        int last = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            SinkRecord record = batch.get(i);
+            Records.Marker marker = Records.marker(record);
+            if (marker != null && record.kafkaOffset() > state(record).offset) {
+                TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
+                boolean now = marker == Records.Marker.BEGIN;
+                Boolean before = inTransaction.put(tp, now);
+                if (before == null || before != now) {
+                    open += now ? 1 : (before == null ? 0 : -1);
+                }
+            }
+            if (open == 0) {
+                last = i + 1;
+            }
+        }
+        return last;
     }
 
     private void accept(SinkRecord record, PartitionState state) throws SQLException {
