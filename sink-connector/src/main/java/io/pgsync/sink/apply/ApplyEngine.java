@@ -112,8 +112,8 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     /**
-     * Applies the records in order; commits at the last source transaction boundary reached once the batch size is
-     * met, and at the end of the call when it ends on a boundary.
+     * Applies the records in order; commits at the last source transaction boundary of the delivery, and earlier at a
+     * boundary once {@code apply.batch.max.records} changes are uncommitted.
      *
      * @throws ConnectException when the destination rejects a change for good (and errors are not tolerated), or
      *     stays unreachable beyond the retry timeout; the message names the table, key, record and SQL error
@@ -169,7 +169,8 @@ public final class ApplyEngine implements AutoCloseable {
      * Returns how many leading records of the delivery end where every partition is between source transactions
      * (0 when none does). The engine commits there: a delivery that ends inside a transaction still makes every
      * transaction before it visible at once, instead of waiting for a later delivery that happens to end on a
-     * boundary. Example: {@code END(t1) BEGIN(t2) c1 c2 | BEGIN ...} returns 1; t2 is committed with a later delivery.
+     * boundary. Example: the delivery {@code c9 END(t1) BEGIN(t2) c1 c2} returns 2, so t1 is committed right after its
+     * END marker and t2 with a later delivery.
      */
     private int lastBoundary(List<SinkRecord> batch) {
         Map<TopicPartition, Boolean> inTransaction = new HashMap<>();
