@@ -52,9 +52,7 @@ final class WorkerConverters implements AutoCloseable {
                     + "the benchmark: " + AVRO_COMMAND);
         }
         SchemaRegistry registry = SchemaRegistry.start();
-        Map<String, String> settings = new LinkedHashMap<>(registry.avroConverterConfig(KEY));
-        settings.putAll(registry.avroConverterConfig(VALUE));
-        return new WorkerConverters(settings, registry);
+        return new WorkerConverters(registry.avroKeyAndValueConverters(), registry);
     }
 
     /** The worker settings {@code key.converter*} and {@code value.converter*}. */

@@ -2,7 +2,6 @@ package io.pgsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -36,9 +35,6 @@ class AvroSyncIT extends AbstractSyncIT {
 
     @Override
     Map<String, String> converters() {
-        Map<String, String> converters = new HashMap<>();
-        converters.putAll(registry.avroConverterConfig("key.converter"));
-        converters.putAll(registry.avroConverterConfig("value.converter"));
-        return converters;
+        return registry.avroKeyAndValueConverters();
     }
 }

@@ -1,6 +1,5 @@
 package io.pgsync.it;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -29,10 +28,7 @@ class AvroTypeMatrixIT extends AbstractTypeMatrixIT {
 
     @Override
     Map<String, String> converters() {
-        Map<String, String> converters = new HashMap<>();
-        converters.putAll(registry.avroConverterConfig("key.converter"));
-        converters.putAll(registry.avroConverterConfig("value.converter"));
-        return converters;
+        return registry.avroKeyAndValueConverters();
     }
 
     @Override

@@ -204,6 +204,13 @@ public final class SchemaRegistry implements AutoCloseable {
         return Collections.unmodifiableMap(config);
     }
 
+    /** Returns the Avro converter settings for both the record key and the record value (see {@link #avroConverterConfig}). */
+    public Map<String, String> avroKeyAndValueConverters() {
+        Map<String, String> config = new LinkedHashMap<>(avroConverterConfig("key.converter"));
+        config.putAll(avroConverterConfig("value.converter"));
+        return Collections.unmodifiableMap(config);
+    }
+
     /** Stops the registry: a normal termination first, forcibly after 10 s. */
     @Override
     public void close() {
