@@ -25,6 +25,8 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgsync.testkit.connect.ConnectExtension;
+
 /**
  * One in-JVM Kafka broker and Connect worker that loads connectors only from {@code plugin.path}, each plugin in its
  * own class loader, as an installed Connect cluster does; driven through the worker's REST API.
@@ -181,15 +183,7 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     String statusText(String name) {
-        try {
-            ConnectorStateInfo info = connect.connectorStatus(name);
-            StringBuilder out = new StringBuilder(info.connector().state());
-            info.tasks().forEach(t -> out.append("; task ").append(t.id()).append(' ').append(t.state())
-                    .append(t.trace() == null ? "" : ": " + t.trace()));
-            return out.toString();
-        } catch (RuntimeException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
+        return ConnectExtension.statusText(connect, name);
     }
 
     @Override

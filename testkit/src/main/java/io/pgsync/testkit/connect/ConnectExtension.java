@@ -112,6 +112,11 @@ public final class ConnectExtension implements BeforeAllCallback, AfterAllCallba
 
     /** Returns the connector status as text, including task traces, for assertion messages. */
     public String statusText(String name) {
+        return statusText(connect, name);
+    }
+
+    /** Returns a connector's status on any embedded cluster as text, including task traces. */
+    public static String statusText(EmbeddedConnectCluster connect, String name) {
         try {
             ConnectorStateInfo info = connect.connectorStatus(name);
             StringBuilder out = new StringBuilder(info.connector().state());
