@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.slf4j.Logger;
@@ -36,6 +39,7 @@ final class ConnectWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConnectWorker.class);
     private static final Duration STATE_TIMEOUT = Duration.ofSeconds(120);
     private static final long STATE_POLL_MILLIS = 100;
+    private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(10);
 
     private final EmbeddedConnectCluster connect;
 
@@ -180,6 +184,50 @@ final class ConnectWorker implements AutoCloseable {
                 admin.deleteTopics(doomed).all().get(60, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * Waits until the summed end offsets of the topics whose name starts with the prefix have not moved for the
+     * given time: the source connectors writing to them have caught up with their database.
+     */
+    void awaitTopicsSettled(String prefix, Duration quiet) throws Exception {
+        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+        try (Admin admin = connect.kafka().createAdminClient()) {
+            long last = -1;
+            long stableSince = System.nanoTime();
+            while (true) {
+                long sum = endOffsetSum(admin, prefix);
+                long now = System.nanoTime();
+                if (sum != last) {
+                    last = sum;
+                    stableSince = now;
+                } else if (now - stableSince >= quiet.toNanos()) {
+                    log.info("Topics {}* settled at {} records", prefix, sum);
+                    return;
+                }
+                if (now > deadline) {
+                    throw new IllegalStateException("Topics " + prefix + "* still growing after "
+                            + SETTLE_TIMEOUT.toSeconds() + " s");
+                }
+                Thread.sleep(STATE_POLL_MILLIS);
+            }
+        }
+    }
+
+    private static long endOffsetSum(Admin admin, String prefix) throws Exception {
+        List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(name -> name.startsWith(prefix)).toList();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (TopicDescription topic : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS)
+                .values()) {
+            topic.partitions().forEach(p -> latest.put(new TopicPartition(topic.name(), p.partition()),
+                    OffsetSpec.latest()));
+        }
+        long sum = 0;
+        for (var info : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values()) {
+            sum += info.offset();
+        }
+        return sum;
     }
 
     String statusText(String name) {

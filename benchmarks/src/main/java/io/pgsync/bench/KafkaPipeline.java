@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,13 +15,14 @@ import io.pgsync.testkit.pg.PostgresCluster;
 
 /**
  * A source connector and a sink connector in the Connect worker. The sink is deployed first, outside the timed
- * interval; the full sync starts when the source connector is created; W2 pauses and resumes the sink, while the
- * source keeps writing to Kafka.
+ * interval; the full sync starts when the source connector is created; W2 pauses the sink, lets the source write every
+ * change to Kafka, and resumes the sink.
  */
 final class KafkaPipeline implements Pipeline {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaPipeline.class);
     private static final long SLOT_RELEASE_MILLIS = 60_000;
+    private static final Duration QUEUE_SETTLED = Duration.ofSeconds(3);
 
     private final ConnectWorker connect;
     private final PostgresCluster source;
@@ -65,6 +67,11 @@ final class KafkaPipeline implements Pipeline {
     @Override
     public void pauseApply() throws InterruptedException {
         connect.pause(sinkName);
+    }
+
+    @Override
+    public void awaitQueued() throws Exception {
+        connect.awaitTopicsSettled(database + ".", QUEUE_SETTLED);
     }
 
     @Override

@@ -60,6 +60,11 @@ final class LogicalReplicationPipeline implements Pipeline {
     }
 
     @Override
+    public void awaitQueued() {
+        // the walsender decodes the WAL only while the subscription is enabled
+    }
+
+    @Override
     public void resumeApply() {
         destination.execute(database, "ALTER SUBSCRIPTION " + subscription + " ENABLE");
     }

@@ -22,6 +22,13 @@ interface Pipeline {
      */
     void pauseApply() throws Exception;
 
+    /**
+     * Waits until every change made at the source so far is queued for the apply side. A Kafka pipeline waits for
+     * its source connector to have written them all to Kafka; a subscription queues nothing (its walsender decodes
+     * only while it applies), so it returns at once.
+     */
+    void awaitQueued() throws Exception;
+
     /** Starts applying again. */
     void resumeApply() throws Exception;
 

@@ -132,7 +132,10 @@ final class SystemRun {
         return m;
     }
 
-    /** W2: pause the apply side, make the changes, resume, and time until the destination equals the source. */
+    /**
+     * W2: pause the apply side, make the changes, wait until they are queued for it, resume, and time until the
+     * destination equals the source.
+     */
     private Measurement catchUp(Pipeline pipeline, Convergence convergence, ProbeRow probe, ChangeLoad load,
             ChangeCounter counter) throws Exception {
         pipeline.pauseApply();
@@ -140,8 +143,9 @@ final class SystemRun {
         ChangeLoad.Result generated = load.runTransactions(data.transactions());
         long changes = counter.settled() - before;
         long marker = probe.write();
-        log.info("{} W2: {} changes made in {} s while the apply side was paused; resuming", label, changes,
-                fmt(generated.seconds()));
+        log.info("{} W2: {} changes made in {} s while the apply side was paused; waiting until they are queued",
+                label, changes, fmt(generated.seconds()));
+        pipeline.awaitQueued();
         CpuSampler.Snapshot cpuStart = env.sampler().snapshot();
         long begin = System.nanoTime();
         pipeline.resumeApply();
