@@ -35,6 +35,11 @@ abstract class AbstractTypeMatrixIT extends PipelineIT {
     /** Converter settings added to both connectors (key.converter.*, value.converter.*). */
     abstract Map<String, String> converters();
 
+    /** Settings added to the source connector, e.g. its changelog format; none by default. */
+    Map<String, String> sourceSettings() {
+        return Map.of();
+    }
+
     /** Whether the converter carries NaN, the infinities and -0 of real and double precision values. */
     abstract boolean carriesNonFiniteFloats();
 
@@ -362,6 +367,7 @@ abstract class AbstractTypeMatrixIT extends PipelineIT {
                     String.join(",", tables.stream().map(t -> "public." + t).toList()), 1));
             // A row with a value above 1 MB needs a larger producer request than Kafka's default 1 MB.
             sourceConfig.put("producer.override.max.request.size", "8388608");
+            sourceConfig.putAll(sourceSettings());
             connect.deploy(sourceName, sourceConfig);
             connect.deploy(sinkName, withConverters(Pipeline.sink(target.cluster(), db, prefix + ".changelog", 1)));
             connect.awaitRunning(sourceName, 1);

@@ -54,10 +54,11 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "call, and the task commits at the end of each call that ends on a transaction boundary. Default: 10000.";
 
     public static final String TOAST_PLACEHOLDER = "apply.toast.placeholder";
-    private static final String TOAST_PLACEHOLDER_DOC = "The value the source sends for a TOASTed column whose "
-            + "value did not change in an UPDATE (Debezium's unavailable.value.placeholder). Such columns are never "
-            + "written: the destination keeps its value. Must match the source connector's setting. Default: "
-            + "__debezium_unavailable_value.";
+    private static final String TOAST_PLACEHOLDER_DOC = "In records in Debezium's envelope (plain Debezium topics, "
+            + "or changelog.format=debezium), the value the source sends for a TOASTed column whose value did not "
+            + "change in an UPDATE (Debezium's unavailable.value.placeholder). Such columns are never written: the "
+            + "destination keeps its value. Must match the source connector's setting. pgsync's own changelog format "
+            + "names such columns and needs no placeholder. Default: __debezium_unavailable_value.";
 
     public static final String RETRY_CONNECTION_TIMEOUT_MS = "retry.connection.timeout.ms";
     private static final String RETRY_CONNECTION_TIMEOUT_MS_DOC = "How long, in milliseconds, the task keeps retrying "

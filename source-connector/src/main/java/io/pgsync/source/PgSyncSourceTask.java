@@ -11,6 +11,7 @@ import io.debezium.connector.postgresql.PostgresPartition;
 import io.debezium.pipeline.ChangeEventSourceCoordinator;
 import io.pgsync.common.Version;
 import io.pgsync.source.capture.ChangelogRouter;
+import io.pgsync.source.capture.RowChangeEncoder;
 
 /**
  * Runs Debezium's PostgreSQL capture unchanged and hands Connect its records re-addressed to the changelog.
@@ -26,7 +27,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     @Override
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
-        router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions());
+        router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
+                pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
         return super.start(config);
     }
 

@@ -1,5 +1,9 @@
 package io.pgsync.common.event;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import org.apache.kafka.connect.data.Field;
@@ -41,5 +45,25 @@ public final class DebeziumEnvelope {
             return Optional.empty();
         }
         return Optional.of(new TableRef(schema, table));
+    }
+
+    /**
+     * Tells whether a field value is Debezium's placeholder for an unchanged TOASTed value
+     * ({@code unavailable.value.placeholder}): as a string, as its UTF-8 bytes, or as a one-element array.
+     */
+    public static boolean isUnavailable(Object value, String placeholder) {
+        if (value instanceof String s) {
+            return s.equals(placeholder);
+        }
+        if (value instanceof byte[] bytes) {
+            return Arrays.equals(bytes, placeholder.getBytes(StandardCharsets.UTF_8));
+        }
+        if (value instanceof ByteBuffer buffer) {
+            return buffer.equals(ByteBuffer.wrap(placeholder.getBytes(StandardCharsets.UTF_8)));
+        }
+        if (value instanceof List<?> list && list.size() == 1) {
+            return isUnavailable(list.get(0), placeholder);
+        }
+        return false;
     }
 }

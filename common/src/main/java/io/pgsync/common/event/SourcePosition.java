@@ -1,4 +1,4 @@
-package io.pgsync.sink.apply;
+package io.pgsync.common.event;
 
 import java.util.Comparator;
 
@@ -27,7 +27,7 @@ public record SourcePosition(long commitLsn, long lsn, long order) implements Co
      *
      * @param transaction the event's {@code transaction} block, or null
      */
-    static SourcePosition of(Struct source, Struct transaction) {
+    public static SourcePosition of(Struct source, Struct transaction) {
         SourcePosition position = of(source);
         if (position == null || transaction == null || transaction.schema().field("total_order") == null) {
             return position;
@@ -51,7 +51,7 @@ public record SourcePosition(long commitLsn, long lsn, long order) implements Co
     }
 
     /** Parses Debezium's {@code ["123","456"]} (the first element may be null); null when it is not that shape. */
-    static SourcePosition parse(String sequence) {
+    public static SourcePosition parse(String sequence) {
         if (sequence == null) {
             return null;
         }
@@ -93,7 +93,7 @@ public record SourcePosition(long commitLsn, long lsn, long order) implements Co
      * events of one WAL record (a primary-key change) share a position, so an equal position counts as after: only
      * changes strictly before are then known duplicates.
      */
-    boolean isAfter(SourcePosition other) {
+    public boolean isAfter(SourcePosition other) {
         if (other == null) {
             return true;
         }

@@ -1,4 +1,4 @@
-package io.pgsync.sink.type;
+package io.pgsync.common.type;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.pgsync.sink.type;
+package io.pgsync.common.type;
 
 import org.apache.kafka.connect.data.Schema;
 

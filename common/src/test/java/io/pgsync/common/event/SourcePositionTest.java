@@ -1,4 +1,4 @@
-package io.pgsync.sink.apply;
+package io.pgsync.common.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.pgsync.sink.type;
+package io.pgsync.common.type;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

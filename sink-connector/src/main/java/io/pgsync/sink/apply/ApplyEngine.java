@@ -19,6 +19,7 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgsync.common.event.SourcePosition;
 import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 import io.pgsync.sink.offset.AppliedOffset;
@@ -46,7 +47,7 @@ public final class ApplyEngine implements AutoCloseable {
 
     private final PgSyncSinkConfig config;
     private final int batchMaxRecords;
-    private final String toastPlaceholder;
+    private final ChangeReader reader;
     private final SinkTaskContext context;
     private final PgSyncSinkMetrics metrics;
     private final Properties connectionProperties;
@@ -69,7 +70,7 @@ public final class ApplyEngine implements AutoCloseable {
     public ApplyEngine(PgSyncSinkConfig config, SinkTaskContext context, PgSyncSinkMetrics metrics) {
         this.config = config;
         this.batchMaxRecords = config.batchMaxRecords();
-        this.toastPlaceholder = config.toastPlaceholder();
+        this.reader = new ChangeReader(config.toastPlaceholder());
         this.context = context;
         this.metrics = metrics;
         this.connectionProperties = config.connectionProperties();
@@ -209,7 +210,7 @@ public final class ApplyEngine implements AutoCloseable {
         }
         ChangeEvent event;
         try {
-            event = ChangeEvent.of(record).orElse(null);
+            event = reader.read(record).orElse(null);
         } catch (RuntimeException e) {
             reportOrFail(record, new ConnectException("Cannot read the change in " + Records.position(record) + ": "
                     + e.getMessage(), e));
@@ -233,7 +234,7 @@ public final class ApplyEngine implements AutoCloseable {
         Connection conn = connection();
         if (event.op() == ChangeEvent.Op.TRUNCATE) {
             flush();
-            DestinationTable table = catalog.resolve(conn, event.table(), null, null);
+            DestinationTable table = catalog.resolve(conn, event.table(), null);
             try (var statement = conn.createStatement()) {
                 statement.execute(SqlBuilder.truncate(table).sql());
             }
@@ -241,8 +242,8 @@ public final class ApplyEngine implements AutoCloseable {
         }
         Change change;
         try {
-            DestinationTable table = catalog.resolve(conn, event.table(), event.row().schema(), record.keySchema());
-            change = Change.of(event, table, toastPlaceholder);
+            DestinationTable table = catalog.resolve(conn, event.table(), event.shape());
+            change = Change.of(event, table);
         } catch (ConnectException e) {
             reportOrFail(record, e);
             return;

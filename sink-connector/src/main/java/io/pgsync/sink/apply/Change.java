@@ -1,20 +1,14 @@
 package io.pgsync.sink.apply;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.kafka.connect.data.Field;
-import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import io.pgsync.sink.schema.DestinationTable;
-import io.pgsync.sink.type.PgText;
 
 /**
  * A change ready to write: its values already in PostgreSQL text form, unchanged TOASTed columns left out.
@@ -24,9 +18,12 @@ import io.pgsync.sink.type.PgText;
  * @param key the key values in the table's key order (text form), empty for a table without primary key
  * @param values column to text value: the new row for an upsert (without unavailable columns), the row to match
  *     for a delete (key columns, or every column of a keyless table)
+ * @param columns the columns of {@code values}, in its order (upserts carrying the same columns are written by one
+ *     statement)
  * @param oldValues for an UPDATE of a keyless table, every column of the old row (to find it); else empty
  */
 record Change(ChangeEvent event, DestinationTable table, List<String> key, Map<String, String> values,
+        List<String> columns,
         Map<String, String> oldValues) {
 
     boolean isUpsert() {
@@ -47,86 +44,40 @@ record Change(ChangeEvent event, DestinationTable table, List<String> key, Map<S
             merged.put(column, values.containsKey(column) ? values.get(column) : earlier.values.get(column));
         }
         values.forEach(merged::putIfAbsent);
-        return new Change(event, table, key, Collections.unmodifiableMap(merged), oldValues);
-    }
-
-    /**
-     * Converts an event for the given destination table.
-     *
-     * @param placeholder the value Debezium sends for a TOASTed column whose value did not change
-     */
-    static Change of(ChangeEvent event, DestinationTable table, String placeholder) {
-        Map<String, String> values = new LinkedHashMap<>();
-        Map<String, String> oldValues = Map.of();
-        if (event.op().writesRow()) {
-            image(event.row(), placeholder, values);
-            if (table.keyColumns().isEmpty() && event.op() == ChangeEvent.Op.UPDATE) {
-                Struct before = before(event);
-                oldValues = new LinkedHashMap<>();
-                image(before, null, oldValues);
-            }
-        } else if (table.keyColumns().isEmpty()) {
-            image(event.row(), null, values);
-        } else {
-            for (String column : table.keyColumns()) {
-                values.put(column, keyValue(event, table, column));
-            }
-        }
-        List<String> key = new ArrayList<>(table.keyColumns().size());
-        for (String column : table.keyColumns()) {
-            key.add(event.op().writesRow() ? values.get(column) : keyValue(event, table, column));
-        }
-        return new Change(event, table, Collections.unmodifiableList(key), Collections.unmodifiableMap(values),
+        return new Change(event, table, key, Collections.unmodifiableMap(merged), List.copyOf(merged.keySet()),
                 oldValues);
     }
 
-    private static void image(Struct row, String placeholder, Map<String, String> out) {
-        for (Field field : row.schema().fields()) {
-            Object value = row.get(field);
-            if (placeholder != null && isPlaceholder(value, placeholder)) {
-                continue;
+    /** Prepares an event for the given destination table. */
+    static Change of(ChangeEvent event, DestinationTable table) {
+        Map<String, String> values;
+        Map<String, String> oldValues = Map.of();
+        if (event.op().writesRow()) {
+            values = event.row();
+            if (table.keyColumns().isEmpty() && event.op() == ChangeEvent.Op.UPDATE) {
+                oldValues = event.oldRow().get();
+                if (oldValues == null) {
+                    throw new ConnectException("Cannot apply UPDATE to " + event.table() + " from "
+                            + Records.position(event.record()) + ": the table has no primary key and the event has "
+                            + "no old row; set REPLICA IDENTITY FULL on the source table (ALTER TABLE "
+                            + event.table().quoted() + " REPLICA IDENTITY FULL) or add a primary key");
+                }
             }
-            out.put(field.name(), PgText.of(field.schema(), value));
+        } else if (table.keyColumns().isEmpty()) {
+            values = event.row();
+        } else {
+            values = new LinkedHashMap<>();
+            for (String column : table.keyColumns()) {
+                values.put(column, event.keyValue(column, table.keyColumns().toString()));
+            }
+            values = Collections.unmodifiableMap(values);
         }
-    }
-
-    private static Struct before(ChangeEvent event) {
-        Struct envelope = (Struct) event.record().value();
-        Struct before = envelope.getStruct("before");
-        if (before == null) {
-            throw new ConnectException("Cannot apply UPDATE to " + event.table() + " from "
-                    + Records.position(event.record()) + ": the table has no primary key and the event has no old "
-                    + "row; set REPLICA IDENTITY FULL on the source table (ALTER TABLE " + event.table().quoted()
-                    + " REPLICA IDENTITY FULL) or add a primary key");
+        List<String> key = new ArrayList<>(table.keyColumns().size());
+        for (String column : table.keyColumns()) {
+            key.add(event.op().writesRow() ? event.keyValue(column, table.keyColumns().toString())
+                    : values.get(column));
         }
-        return before;
-    }
-
-    private static String keyValue(ChangeEvent event, DestinationTable table, String column) {
-        Struct source = event.key() != null && event.key().schema().field(column) != null ? event.key() : event.row();
-        Field field = source == null ? null : source.schema().field(column);
-        if (field == null) {
-            throw new ConnectException("Cannot apply " + event.op() + " to " + table.table() + " from "
-                    + Records.position(event.record()) + ": the record has no value for key column " + column
-                    + " of the destination table's primary key " + table.keyColumns());
-        }
-        return PgText.of(field.schema(), source.get(field));
-    }
-
-    /** Debezium's placeholder for an unchanged TOASTed value: as a string, as its bytes, or as a one-element array. */
-    static boolean isPlaceholder(Object value, String placeholder) {
-        if (value instanceof String s) {
-            return s.equals(placeholder);
-        }
-        if (value instanceof byte[] bytes) {
-            return Arrays.equals(bytes, placeholder.getBytes(StandardCharsets.UTF_8));
-        }
-        if (value instanceof ByteBuffer buffer) {
-            return buffer.equals(ByteBuffer.wrap(placeholder.getBytes(StandardCharsets.UTF_8)));
-        }
-        if (value instanceof List<?> list && list.size() == 1) {
-            return isPlaceholder(list.get(0), placeholder);
-        }
-        return false;
+        List<String> columns = values == event.row() ? event.columns() : List.copyOf(values.keySet());
+        return new Change(event, table, Collections.unmodifiableList(key), values, columns, oldValues);
     }
 }

@@ -1,29 +1,37 @@
 package io.pgsync.sink.apply;
 
-import java.util.Optional;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.sink.SinkRecord;
 
-import io.pgsync.common.event.DebeziumEnvelope;
+import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.sink.schema.RowShape;
 
 /**
- * One row change read from a Debezium change-event record.
+ * One row change with its values in PostgreSQL text form, read by {@link ChangeReader} from a pgsync row-change
+ * record or a Debezium change event.
  *
  * @param op what happened to the row
  * @param table the source table
- * @param key the primary-key values (Debezium's record key), null for a table without key and for TRUNCATE
- * @param row the row values: the new row for READ/CREATE/UPDATE, the old row (at least its key) for DELETE,
- *     null for TRUNCATE
+ * @param shape the columns the record carries (to create or extend the destination table); null for TRUNCATE
+ * @param row column to text value (null for SQL NULL): the new row for READ/CREATE/UPDATE, without unchanged
+ *     TOASTed columns; the old row (at least its key) for DELETE; empty for TRUNCATE
+ * @param columns the columns of {@code row}, in its order
+ * @param key the record key's column values, when the record has a key apart from its row; else empty
+ * @param oldRow the old row of an UPDATE (every column, with REPLICA IDENTITY FULL), or null when the event has none;
+ *     read only for tables without key, hence lazy
  * @param position where the change sits in the source's commit order, null for snapshot reads
- * @param sourceTimeMs the source commit time (Debezium's {@code source.ts_ms}), or -1 when absent
+ * @param sourceTimeMs the source commit time, or -1 when absent
  * @param record the record it came from, for error messages and the errant-record reporter
  */
-record ChangeEvent(Op op, TableRef table, Struct key, Struct row, SourcePosition position, long sourceTimeMs,
-        SinkRecord record) {
+record ChangeEvent(Op op, TableRef table, RowShape shape, Map<String, String> row, List<String> columns,
+        Map<String, String> key,
+        Supplier<Map<String, String>> oldRow, SourcePosition position, long sourceTimeMs, SinkRecord record) {
 
     enum Op {
         READ, CREATE, UPDATE, DELETE, TRUNCATE;
@@ -45,36 +53,16 @@ record ChangeEvent(Op op, TableRef table, Struct key, Struct row, SourcePosition
         }
     }
 
-    /**
-     * Returns the change carried by the record, or empty for records that change no row: transaction markers,
-     * heartbeats, tombstones, and Debezium's "m" (logical message) events.
-     */
-    static Optional<ChangeEvent> of(SinkRecord record) {
-        Schema valueSchema = record.valueSchema();
-        Optional<TableRef> table = DebeziumEnvelope.tableOf(valueSchema, record.value());
-        if (table.isEmpty()) {
-            return Optional.empty();
+    /** The text value of a key column: from the record key, else from the row. */
+    String keyValue(String column, String keyColumns) {
+        if (key.containsKey(column)) {
+            return key.get(column);
         }
-        Struct value = (Struct) record.value();
-        String code = value.getString(DebeziumEnvelope.FIELD_OP);
-        if ("m".equals(code)) {
-            return Optional.empty();
+        if (row.containsKey(column)) {
+            return row.get(column);
         }
-        Op op = Op.of(code, record);
-        Struct row = switch (op) {
-            case READ, CREATE, UPDATE -> value.getStruct(DebeziumEnvelope.FIELD_AFTER);
-            case DELETE -> value.getStruct(DebeziumEnvelope.FIELD_BEFORE);
-            case TRUNCATE -> null;
-        };
-        if (row == null && op != Op.TRUNCATE) {
-            throw new DataException("Change event " + op + " on " + table.get() + " at " + Records.position(record)
-                    + " carries no row image");
-        }
-        Struct key = record.key() instanceof Struct s ? s : null;
-        Struct source = value.getStruct(DebeziumEnvelope.FIELD_SOURCE);
-        Object tsMs = source.schema().field("ts_ms") == null ? null : source.get("ts_ms");
-        Struct transaction = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
-        return Optional.of(new ChangeEvent(op, table.get(), key, row, SourcePosition.of(source, transaction),
-                tsMs instanceof Number n ? n.longValue() : -1, record));
+        throw new ConnectException("Cannot apply " + op + " to " + table + " from " + Records.position(record)
+                + ": the record has no value for key column " + column + " of the destination table's primary key "
+                + keyColumns);
     }
 }

@@ -79,7 +79,7 @@ final class CollapsedBatch {
         Map<List<String>, List<Change>> upsertsByColumns() {
             Map<List<String>, List<Change>> groups = new LinkedHashMap<>();
             for (Change change : upserts.values()) {
-                groups.computeIfAbsent(List.copyOf(change.values().keySet()), c -> new ArrayList<>()).add(change);
+                groups.computeIfAbsent(change.columns(), c -> new ArrayList<>()).add(change);
             }
             return groups;
         }

@@ -63,14 +63,14 @@ final class OrderedWriter {
                         change.oldValues()));
             }
             if (change.isUpsert()) {
-                steps.add(new Bound(SqlBuilder.upsert(change.table(), List.copyOf(change.values().keySet())),
+                steps.add(new Bound(SqlBuilder.upsert(change.table(), change.columns()),
                         change.values()));
             } else {
                 steps.add(new Bound(SqlBuilder.deleteOneMatching(change.table(), List.copyOf(change.values().keySet())),
                         change.values()));
             }
         } else if (change.isUpsert()) {
-            steps.add(new Bound(SqlBuilder.upsert(change.table(), List.copyOf(change.values().keySet())), change.values()));
+            steps.add(new Bound(SqlBuilder.upsert(change.table(), change.columns()), change.values()));
         } else {
             steps.add(new Bound(SqlBuilder.deleteByKey(change.table()), change.values()));
         }

@@ -1,5 +1,7 @@
 package io.pgsync.sink.apply;
 
+import java.util.Map;
+
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -20,14 +22,27 @@ final class Records {
         return record.topic() + '-' + record.kafkaPartition() + '@' + record.kafkaOffset();
     }
 
-    /** Returns BEGIN or END for a Debezium transaction marker, else null. */
+    /**
+     * Returns BEGIN or END for a Debezium transaction marker, else null. A marker is a struct (JSON with schemas,
+     * Avro) or a map (JSON without schemas) with a {@code status} and an {@code id} and no {@code op}.
+     */
     static Marker marker(SinkRecord record) {
-        Schema schema = record.valueSchema();
-        if (!(record.value() instanceof Struct value) || schema == null || schema.type() != Schema.Type.STRUCT
-                || schema.field("status") == null || schema.field("id") == null || schema.field("op") != null) {
+        Object status;
+        if (record.value() instanceof Struct value) {
+            Schema schema = record.valueSchema();
+            if (schema == null || schema.field("status") == null || schema.field("id") == null
+                    || schema.field("op") != null) {
+                return null;
+            }
+            status = value.get("status");
+        } else if (record.value() instanceof Map<?, ?> map && record.valueSchema() == null) {
+            if (!map.containsKey("status") || !map.containsKey("id") || map.containsKey("op")) {
+                return null;
+            }
+            status = map.get("status");
+        } else {
             return null;
         }
-        String status = value.getString("status");
         if ("BEGIN".equals(status)) {
             return Marker.BEGIN;
         }

@@ -6,17 +6,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.apache.kafka.connect.data.Field;
-import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.sql.SqlBuilder;
 import io.pgsync.sink.sql.SqlBuilder.ColumnDefinition;
-import io.pgsync.sink.type.ColumnTypes;
 
 /** Makes the destination table fit the record (reads it from the catalog, creates it if missing), or says why not. */
 public final class DestinationCatalog {
@@ -52,7 +46,6 @@ public final class DestinationCatalog {
     private final boolean createEnabled;
     private final boolean addColumnsEnabled;
     private final Map<TableRef, DestinationTable> tables = new HashMap<>();
-    private final Set<Schema> fittingSchemas = Collections.newSetFromMap(new IdentityHashMap<>());
 
     public DestinationCatalog(boolean createEnabled, boolean addColumnsEnabled) {
         this.createEnabled = createEnabled;
@@ -61,53 +54,54 @@ public final class DestinationCatalog {
 
     /**
      * Returns the destination table for rows of the given shape, creating it (and its schema) when it is missing
-     * and creation is enabled. Creation runs on the given connection, inside the caller's transaction.
+     * and creation is enabled, and adding the columns it lacks when that is enabled. DDL runs on the given
+     * connection, inside the caller's transaction.
      *
-     * @param rowSchema the row's Connect schema, with the source column types in its field parameters; null for a
-     *     TRUNCATE, which needs an existing table
-     * @param keySchema the record key's schema (the primary-key columns), null for a table without key
+     * @param shape the columns the record carries; null for a TRUNCATE, which needs an existing table
      */
-    public DestinationTable resolve(Connection connection, TableRef table, Schema rowSchema, Schema keySchema)
-            throws SQLException {
+    public DestinationTable resolve(Connection connection, TableRef table, RowShape shape) throws SQLException {
         DestinationTable known = tables.get(table);
-        if (known != null && (rowSchema == null || fittingSchemas.contains(rowSchema))) {
-            return known;
-        }
         if (known != null) {
-            return fit(connection, known, rowSchema);
+            return shape == null ? known : fit(connection, known, shape);
         }
         Optional<DestinationTable> existing = read(connection, table);
-        if (existing.isEmpty() && rowSchema != null) {
+        if (existing.isEmpty() && shape != null) {
             if (!createEnabled) {
                 throw new ConnectException("Destination table " + table + " does not exist and "
                         + "apply.table.create.enabled=false; create the table or enable table creation");
             }
-            create(connection, table, rowSchema, keySchema);
+            create(connection, table, shape);
             existing = read(connection, table);
         }
         if (existing.isEmpty()) {
             throw new ConnectException("Destination table " + table + " does not exist");
         }
         tables.put(table, existing.get());
-        return rowSchema == null ? existing.get() : fit(connection, existing.get(), rowSchema);
+        return shape == null ? existing.get() : fit(connection, existing.get(), shape);
     }
 
     /** Adds the columns the row carries and the table lacks (when enabled), or names the first missing one. */
-    private DestinationTable fit(Connection connection, DestinationTable table, Schema rowSchema) throws SQLException {
-        List<Field> missing = rowSchema.fields().stream().filter(f -> !table.hasColumn(f.name())).toList();
-        if (missing.isEmpty()) {
-            fittingSchemas.add(rowSchema);
+    private DestinationTable fit(Connection connection, DestinationTable table, RowShape shape) throws SQLException {
+        List<String> missing = null;
+        for (String column : shape.columns()) {
+            if (!table.hasColumn(column)) {
+                if (missing == null) {
+                    missing = new ArrayList<>();
+                }
+                missing.add(column);
+            }
+        }
+        if (missing == null) {
             return table;
         }
         if (!addColumnsEnabled) {
             throw new ConnectException("Destination table " + table.table() + " has no column "
-                    + missing.get(0).name() + " and apply.column.add.enabled=false; add the column to the "
+                    + missing.get(0) + " and apply.column.add.enabled=false; add the column to the "
                     + "destination table or enable apply.column.add.enabled");
         }
         try (Statement statement = connection.createStatement()) {
-            for (Field field : missing) {
-                ColumnDefinition column = new ColumnDefinition(field.name(),
-                        ColumnTypes.ddlType(field.name(), field.schema()), true);
+            for (String name : missing) {
+                ColumnDefinition column = new ColumnDefinition(name, shape.ddlType(name), true);
                 String ddl = SqlBuilder.addColumn(table.table(), column).sql();
                 statement.execute(ddl);
                 log.info("Added a column to destination table {}: {}", table.table(), ddl);
@@ -115,14 +109,12 @@ public final class DestinationCatalog {
         }
         DestinationTable refreshed = read(connection, table.table()).orElseThrow();
         tables.put(table.table(), refreshed);
-        fittingSchemas.add(rowSchema);
         return refreshed;
     }
 
     /** Forgets what was read, e.g. after a rolled-back transaction that may have created tables. */
     public void invalidate() {
         tables.clear();
-        fittingSchemas.clear();
     }
 
     private static Optional<DestinationTable> read(Connection connection, TableRef table) throws SQLException {
@@ -152,17 +144,14 @@ public final class DestinationCatalog {
         return Optional.of(new DestinationTable(table, columns, key));
     }
 
-    private static void create(Connection connection, TableRef table, Schema rowSchema, Schema keySchema)
-            throws SQLException {
+    private static void create(Connection connection, TableRef table, RowShape shape) throws SQLException {
         List<ColumnDefinition> columns = new ArrayList<>();
-        for (Field field : rowSchema.fields()) {
-            columns.add(new ColumnDefinition(field.name(), ColumnTypes.ddlType(field.name(), field.schema()),
-                    field.schema().isOptional()));
+        for (String name : shape.columns()) {
+            columns.add(new ColumnDefinition(name, shape.ddlType(name), shape.nullable(name)));
         }
-        List<String> key = keySchema == null ? List.of() : keySchema.fields().stream().map(Field::name).toList();
         try (Statement statement = connection.createStatement()) {
             statement.execute(SqlBuilder.createSchema(table.schema()).sql());
-            String ddl = SqlBuilder.createTable(table, columns, key).sql();
+            String ddl = SqlBuilder.createTable(table, columns, shape.keyColumns()).sql();
             statement.execute(ddl);
             log.info("Created destination table {}: {}", table, ddl);
         }

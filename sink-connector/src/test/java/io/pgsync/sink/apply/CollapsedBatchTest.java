@@ -3,25 +3,21 @@ package io.pgsync.sink.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.SchemaBuilder;
-import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 
+import io.pgsync.common.event.RowChange;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.schema.DestinationTable;
 
 class CollapsedBatchTest {
 
     private static final String PLACEHOLDER = "__debezium_unavailable_value";
-    private static final Schema ROW = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
-            .field("big", Schema.OPTIONAL_STRING_SCHEMA).field("n", Schema.OPTIONAL_INT32_SCHEMA).build();
-    private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
     private static final DestinationTable DOCS = new DestinationTable(new TableRef("public", "docs"),
             columns(), List.of("id"));
     private static final DestinationTable LOG = new DestinationTable(new TableRef("public", "log"),
@@ -35,12 +31,24 @@ class CollapsedBatchTest {
         return columns;
     }
 
+    private static final ChangeReader READER = new ChangeReader(PLACEHOLDER);
+
+    /** A change as the sink reads it from pgsync's changelog; {@code big} = the placeholder means "not sent". */
     private static Change change(DestinationTable table, ChangeEvent.Op op, int id, String big, Integer n) {
-        Struct row = new Struct(ROW).put("id", id).put("big", big).put("n", n);
-        Struct key = table.keyColumns().isEmpty() ? null : new Struct(KEY).put("id", id);
-        SinkRecord record = new SinkRecord("t", 0, KEY, key, ROW, row, 0);
-        ChangeEvent event = new ChangeEvent(op, table.table(), key, row, null, -1, record);
-        return Change.of(event, table, PLACEHOLDER);
+        boolean unchanged = PLACEHOLDER.equals(big);
+        List<String> row = Arrays.asList(Integer.toString(id), unchanged ? null : big, n == null ? null : n.toString());
+        String code = switch (op) {
+            case READ -> "r";
+            case CREATE -> "c";
+            case UPDATE -> "u";
+            case DELETE -> "d";
+            case TRUNCATE -> "t";
+        };
+        RowChange rowChange = new RowChange(code, table.table(), List.of("id", "big", "n"),
+                List.of("integer not null", "text", "integer"), table.keyColumns(), op.writesRow() ? row : null,
+                op.writesRow() ? null : row, unchanged ? List.of("big") : List.of(), null, -1);
+        SinkRecord record = new SinkRecord("t", 0, null, null, RowChange.SCHEMA, rowChange.toStruct(), 0);
+        return Change.of(READER.read(record).orElseThrow(), table);
     }
 
     @Test

@@ -24,13 +24,21 @@ public final class ChangelogRouter {
 
     private final String topic;
     private final int partitions;
+    private final RowChangeEncoder encoder;
 
+    /** A router that keeps Debezium's change-event envelope ({@code changelog.format=debezium}). */
     public ChangelogRouter(String topic, int partitions) {
-        this.topic = topic;
-        this.partitions = partitions;
+        this(topic, partitions, null);
     }
 
-    /** Returns the records re-addressed to the changelog, in the same order; source offsets are kept. */
+    /** A router that re-encodes row changes with the encoder ({@code changelog.format=pgsync}); null keeps them. */
+    public ChangelogRouter(String topic, int partitions, RowChangeEncoder encoder) {
+        this.topic = topic;
+        this.partitions = partitions;
+        this.encoder = encoder;
+    }
+
+    /** Returns the records re-addressed (and re-encoded) to the changelog, in order; source offsets are kept. */
     public List<SourceRecord> route(List<SourceRecord> records) {
         if (records == null || records.isEmpty()) {
             return records;
@@ -39,7 +47,8 @@ public final class ChangelogRouter {
         for (SourceRecord record : records) {
             Optional<TableRef> table = DebeziumEnvelope.tableOf(record.valueSchema(), record.value());
             if (table.isPresent()) {
-                routed.add(readdress(record, Changelog.partitionFor(table.get(), partitions)));
+                SourceRecord change = encoder == null ? record : encoder.encode(record, table.get());
+                routed.add(readdress(change, Changelog.partitionFor(table.get(), partitions)));
             } else {
                 for (int partition = 0; partition < partitions; partition++) {
                     routed.add(readdress(record, partition));

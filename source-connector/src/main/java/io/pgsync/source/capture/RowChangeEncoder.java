@@ -1,0 +1,152 @@
+package io.pgsync.source.capture;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgsync.common.event.DebeziumEnvelope;
+import io.pgsync.common.event.RowChange;
+import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.common.type.ColumnTypes;
+import io.pgsync.common.type.PgText;
+
+/**
+ * Turns Debezium's change events into pgsync's {@link RowChange} records: values in PostgreSQL text form, column
+ * names and types as lists, no key. A change whose values pgsync cannot put in text form is passed on in Debezium's
+ * envelope instead, so the sink reports it (dead-letter queue or a failure naming the table and key) and nothing is
+ * lost at the source.
+ *
+ * <p>Example: Debezium's {@code {"op":"u","after":{"aid":7,"bid":1,"abalance":-25,"filler":"…"},"source":{…}}} for
+ * {@code public.accounts} becomes op {@code u}, columns {@code [aid, bid, abalance, filler]}, after
+ * {@code ["7","1","-25","…"]}, with the LSNs and commit time from the source block.
+ */
+public final class RowChangeEncoder {
+
+    private static final Logger log = LoggerFactory.getLogger(RowChangeEncoder.class);
+    private static final int MAX_CACHED_SHAPES = 10_000;
+
+    private final String placeholder;
+    private final Map<Schema, Shape> shapes = new IdentityHashMap<>();
+
+    /** @param placeholder Debezium's {@code unavailable.value.placeholder} */
+    public RowChangeEncoder(String placeholder) {
+        this.placeholder = placeholder;
+    }
+
+    /** Returns the change event of the table as a row-change record, or the record unchanged when it cannot be. */
+    public SourceRecord encode(SourceRecord record, TableRef table) {
+        Struct value = (Struct) record.value();
+        String op = value.getString(DebeziumEnvelope.FIELD_OP);
+        if (!"rcudt".contains(op) || op.length() != 1) {
+            return record;
+        }
+        Struct source = value.getStruct(DebeziumEnvelope.FIELD_SOURCE);
+        Struct transaction = struct(value, "transaction");
+        Object tsMs = source.schema().field("ts_ms") == null ? null : source.get("ts_ms");
+        SourcePosition position = SourcePosition.of(source, transaction);
+        long sourceTimeMs = tsMs instanceof Number n ? n.longValue() : -1;
+        if (op.equals("t")) {
+            return withValue(record, new RowChange(op, table, List.of(), List.of(), List.of(), null, null, List.of(),
+                    position, sourceTimeMs));
+        }
+        Struct after = struct(value, DebeziumEnvelope.FIELD_AFTER);
+        Struct before = struct(value, DebeziumEnvelope.FIELD_BEFORE);
+        Struct image = after != null ? after : before;
+        if (image == null) {
+            return record;
+        }
+        Shape shape = shape(image.schema(), record.keySchema(), table);
+        try {
+            List<String> unchanged = new ArrayList<>(0);
+            List<String> afterText = after == null ? null : text(after, shape, unchanged);
+            boolean needsBefore = op.equals("d") || (op.equals("u") && shape.key.isEmpty());
+            List<String> beforeText = before == null || !needsBefore || before.schema() != image.schema() ? null
+                    : text(before, shape, null);
+            return withValue(record, new RowChange(op, table, shape.columns, shape.types, shape.key, afterText,
+                    beforeText, unchanged, position, sourceTimeMs));
+        } catch (DataException e) {
+            log.warn("A change of {} has a value pgsync cannot put in text form ({}); it goes into the changelog in "
+                    + "Debezium's format and the sink reports it", table, e.getMessage());
+            return record;
+        }
+    }
+
+    private static Struct struct(Struct value, String field) {
+        return value.schema().field(field) == null ? null : value.getStruct(field);
+    }
+
+    private List<String> text(Struct row, Shape shape, List<String> unchanged) {
+        String[] values = new String[shape.fields.size()];
+        for (int i = 0; i < values.length; i++) {
+            Field field = shape.fields.get(i);
+            Object value = row.get(field);
+            if (unchanged != null && value != null && DebeziumEnvelope.isUnavailable(value, placeholder)) {
+                unchanged.add(field.name());
+            } else {
+                values[i] = PgText.of(field.schema(), value);
+            }
+        }
+        return Arrays.asList(values);
+    }
+
+    private static SourceRecord withValue(SourceRecord record, RowChange change) {
+        return record.newRecord(record.topic(), record.kafkaPartition(), null, null, RowChange.SCHEMA,
+                change.toStruct(), record.timestamp(), record.headers());
+    }
+
+    private Shape shape(Schema row, Schema key, TableRef table) {
+        Shape shape = shapes.get(row);
+        if (shape == null || shape.keySchema != key) {
+            if (shapes.size() >= MAX_CACHED_SHAPES) {
+                shapes.clear();
+            }
+            shape = new Shape(row, key, table);
+            shapes.put(row, shape);
+        }
+        return shape;
+    }
+
+    /** The column names and creatable types of one row schema, computed once per schema. */
+    private static final class Shape {
+        final Schema keySchema;
+        final List<Field> fields;
+        final List<String> columns;
+        final List<String> types;
+        final List<String> key;
+
+        Shape(Schema row, Schema keySchema, TableRef table) {
+            this.keySchema = keySchema;
+            this.fields = row.fields();
+            this.columns = fields.stream().map(Field::name).toList();
+            List<String> typeList = new ArrayList<>(fields.size());
+            for (Field field : fields) {
+                String type;
+                try {
+                    type = ColumnTypes.ddlType(field.name(), field.schema());
+                    if (!field.schema().isOptional()) {
+                        type += RowChange.NOT_NULL;
+                    }
+                } catch (DataException e) {
+                    log.warn("Column {} of {}: {}. The sink can write it only into an existing column", field.name(),
+                            table, e.getMessage());
+                    type = null;
+                }
+                typeList.add(type);
+            }
+            this.types = Collections.unmodifiableList(typeList);
+            this.key = keySchema == null ? List.of() : keySchema.fields().stream().map(Field::name).toList();
+        }
+    }
+}
