@@ -12,24 +12,28 @@ import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.Version;
 import io.pgsync.sink.apply.ApplyEngine;
+import io.pgsync.sink.apply.ApplyThread;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 
 /**
- * Sink task: hands Connect's partitions and records to the apply engine, and reports as committed only what the
- * destination has committed (the engine keeps the offsets in the destination itself).
+ * Sink task: hands Connect's partitions and records to the apply engine, which writes on a thread of its own
+ * ({@link ApplyThread}), and reports as committed only what the destination has committed (the engine keeps the
+ * offsets in the destination itself).
  */
 public class PgSyncSinkTask extends SinkTask {
 
     private static final Logger log = LoggerFactory.getLogger(PgSyncSinkTask.class);
 
-    private ApplyEngine engine;
+    private ApplyThread apply;
     private PgSyncSinkMetrics metrics;
 
     @Override
     public void start(Map<String, String> props) {
         PgSyncSinkConfig config = new PgSyncSinkConfig(props);
-        metrics = new PgSyncSinkMetrics(config.connectorName(), taskId(props));
-        engine = new ApplyEngine(config, context, metrics);
+        int taskId = taskId(props);
+        metrics = new PgSyncSinkMetrics(config.connectorName(), taskId);
+        apply = new ApplyThread(new ApplyEngine(config, context, metrics), context,
+                "pgsync-apply-" + config.connectorName() + "-" + taskId);
         log.info("pgsync sink task started for connector {}, writing to {} (batch {} changes)",
                 config.connectorName(), config.connectionUrl(), config.batchMaxRecords());
     }
@@ -41,30 +45,30 @@ public class PgSyncSinkTask extends SinkTask {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
-        engine.open(partitions);
+        apply.open(partitions);
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
-        engine.apply(records);
+        apply.put(records);
     }
 
     /** Lets Connect commit only the offsets whose changes the destination has committed. */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
-        return engine.committedOffsets();
+        return apply.committedOffsets();
     }
 
     @Override
     public void close(Collection<TopicPartition> partitions) {
-        engine.close(partitions);
+        apply.close(partitions);
     }
 
     @Override
     public void stop() {
-        if (engine != null) {
-            engine.close();
-            engine = null;
+        if (apply != null) {
+            apply.close();
+            apply = null;
         }
         if (metrics != null) {
             metrics.close();

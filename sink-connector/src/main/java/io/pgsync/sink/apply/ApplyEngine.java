@@ -55,6 +55,7 @@ public final class ApplyEngine implements AutoCloseable {
     private final OffsetStore offsets;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final List<Change> buffer = new ArrayList<>();
+    private final Map<TopicPartition, Long> rewinds = new HashMap<>();
 
     private Connection connection;
     private SetWriter setWriter;
@@ -99,6 +100,17 @@ public final class ApplyEngine implements AutoCloseable {
         if (uncommittedChanges > 0 || !buffer.isEmpty()) {
             abort();
         }
+    }
+
+    /**
+     * Returns and forgets the offsets the consumer must seek to before the next delivery: after {@link #open}, and
+     * after a failed write was rolled back. Records of the partitions already read past those offsets must not be
+     * applied; Connect re-delivers them after the seek.
+     */
+    public Map<TopicPartition, Long> takeRewinds() {
+        Map<TopicPartition, Long> taken = Map.copyOf(rewinds);
+        rewinds.clear();
+        return taken;
     }
 
     /** Returns, per partition, the offset of the next record to read after what is committed in the destination. */
@@ -410,7 +422,7 @@ public final class ApplyEngine implements AutoCloseable {
         partitions.forEach((tp, state) -> {
             long next = state.rewind();
             if (next >= 0) {
-                context.offset(tp, next);
+                rewinds.put(tp, next);
             }
         });
     }
@@ -424,7 +436,7 @@ public final class ApplyEngine implements AutoCloseable {
             PartitionState state = partitions.get(tp);
             if (offset != null && state != null) {
                 state.load(offset);
-                context.offset(tp, offset.offset() + 1);
+                rewinds.put(tp, offset.offset() + 1);
             }
         }
         offsetsLoaded = true;
@@ -445,7 +457,7 @@ public final class ApplyEngine implements AutoCloseable {
         Map<TopicPartition, AppliedOffset> applied = loadOffsets(List.copyOf(partitions.keySet()));
         firstOffsets.forEach((tp, first) -> {
             if (!applied.containsKey(tp)) {
-                context.offset(tp, first);
+                rewinds.put(tp, first);
             }
         });
     }

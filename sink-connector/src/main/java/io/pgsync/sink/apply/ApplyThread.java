@@ -1,0 +1,158 @@
+package io.pgsync.sink.apply;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTaskContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link ApplyEngine} on a thread of its own, one delivery behind Connect: while the engine writes delivery
+ * N to the destination, Connect fetches and converts delivery N+1 on the task thread, so record conversion and
+ * destination round trips overlap instead of adding up.
+ *
+ * <p>Every engine call runs on that one thread, in order; {@code put} waits for the previous delivery before it
+ * hands over the next, so at most two deliveries are in memory. When the engine asks for a rewind (a failed write was
+ * rolled back, or offsets were loaded late), the delivery that {@code put} holds was fetched before the seek: it is
+ * dropped, and Connect re-delivers from the rewound offsets. A failure the engine gives up on fails the next
+ * {@code put} (or commit) with the engine's message.
+ */
+public final class ApplyThread implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ApplyThread.class);
+    private static final long STOP_WAIT_SECONDS = 30;
+
+    private final ApplyEngine engine;
+    private final SinkTaskContext context;
+    private final ExecutorService executor;
+    private Future<?> inFlight;
+
+    public ApplyThread(ApplyEngine engine, SinkTaskContext context, String threadName) {
+        this.engine = engine;
+        this.context = context;
+        this.executor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, threadName);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public void open(Collection<TopicPartition> partitions) {
+        awaitInFlight();
+        List<TopicPartition> copy = List.copyOf(partitions);
+        call(() -> {
+            engine.open(copy);
+            return null;
+        });
+        rewind();
+    }
+
+    /** Hands the records to the engine after the previous delivery is written; returns without waiting for them. */
+    public void put(Collection<SinkRecord> records) {
+        awaitInFlight();
+        if (rewind()) {
+            log.debug("Dropping a delivery of {} record(s) read before a rewind; Connect re-delivers them",
+                    records.size());
+            return;
+        }
+        if (records.isEmpty()) {
+            return;
+        }
+        List<SinkRecord> delivery = new ArrayList<>(records);
+        inFlight = executor.submit(() -> engine.apply(delivery));
+    }
+
+    /** Waits for the delivery being written, then returns what the destination has committed. */
+    public Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
+        awaitInFlight();
+        rewind();
+        return call(engine::committedOffsets);
+    }
+
+    public void close(Collection<TopicPartition> partitions) {
+        awaitInFlight();
+        List<TopicPartition> copy = List.copyOf(partitions);
+        call(() -> {
+            engine.close(copy);
+            return null;
+        });
+        rewind();
+    }
+
+    /** Waits for the delivery being written (its failure, if any, is logged), then closes the engine and the thread. */
+    @Override
+    public void close() {
+        try {
+            awaitInFlight();
+        } catch (ConnectException e) {
+            log.warn("The last delivery failed while the task stopped: {}", e.getMessage());
+        }
+        try {
+            call(() -> {
+                engine.close();
+                return null;
+            });
+        } finally {
+            executor.shutdownNow();
+            try {
+                if (!executor.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    log.warn("The apply thread did not stop within {} s", STOP_WAIT_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Passes the seeks the engine asked for to Connect; returns whether there were any. */
+    private boolean rewind() {
+        Map<TopicPartition, Long> rewinds = call(engine::takeRewinds);
+        if (!rewinds.isEmpty()) {
+            context.offset(rewinds);
+        }
+        return !rewinds.isEmpty();
+    }
+
+    private void awaitInFlight() {
+        Future<?> pending = inFlight;
+        inFlight = null;
+        if (pending != null) {
+            get(pending);
+        }
+    }
+
+    private <T> T call(Callable<T> work) {
+        return get(executor.submit(work));
+    }
+
+    private static <T> T get(Future<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while waiting for the apply thread", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ConnectException connect) {
+                throw connect;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new ConnectException("The apply thread failed: " + cause, cause);
+        }
+    }
+}
