@@ -40,6 +40,22 @@ final class ConnectorConfigs {
     private ConnectorConfigs() {
     }
 
+    /**
+     * pgsync's converter settings on top of the worker's: with JSON, schemas off, as the README recommends (pgsync's
+     * changelog format carries column names and types as data); the Debezium JDBC sink needs schemas and keeps the
+     * worker's JSON with schemas. With Avro, the worker's converters.
+     */
+    static Map<String, String> pgsyncConverters(ConverterKind converter) {
+        if (converter != ConverterKind.JSON) {
+            return Map.of();
+        }
+        return Map.of(
+                "key.converter", "org.apache.kafka.connect.json.JsonConverter",
+                "key.converter.schemas.enable", "false",
+                "value.converter", "org.apache.kafka.connect.json.JsonConverter",
+                "value.converter.schemas.enable", "false");
+    }
+
     static String tableList(List<TableSpec> tables) {
         return tables.stream().map(TableSpec::qualifiedName).collect(Collectors.joining(","));
     }

@@ -3,6 +3,7 @@ package io.pgsync.bench;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -183,12 +184,20 @@ final class SystemRun {
         return m;
     }
 
+    private Map<String, String> withPgsyncConverters(Map<String, String> config) {
+        Map<String, String> result = new LinkedHashMap<>(config);
+        result.putAll(ConnectorConfigs.pgsyncConverters(options.converter()));
+        return result;
+    }
+
     private Pipeline createPipeline() {
         String slot = "bench_" + database;
         return switch (system) {
             case PGSYNC -> new KafkaPipeline(env.connect(), env.source(), database, slot,
-                    withOverrides(ConnectorConfigs.pgsyncSource(env.source(), database, slot, data.tables()), "source"),
-                    withOverrides(ConnectorConfigs.pgsyncSink(env.destination(), database), "sink"));
+                    withOverrides(withPgsyncConverters(ConnectorConfigs.pgsyncSource(env.source(), database, slot,
+                            data.tables())), "source"),
+                    withOverrides(withPgsyncConverters(ConnectorConfigs.pgsyncSink(env.destination(), database)),
+                            "sink"));
             case DEBEZIUM_JDBC -> new KafkaPipeline(env.connect(), env.source(), database, slot,
                     withOverrides(ConnectorConfigs.debeziumSource(env.source(), database, slot, data.tables()),
                             "source"),

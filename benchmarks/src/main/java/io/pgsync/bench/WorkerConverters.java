@@ -33,7 +33,10 @@ final class WorkerConverters implements AutoCloseable {
         };
     }
 
-    /** JSON with schemas: pgsync's sink needs schemas, and so does the Debezium JDBC sink. */
+    /**
+     * JSON with schemas, which the Debezium JDBC sink needs; pgsync's connectors turn them off
+     * ({@link ConnectorConfigs#pgsyncConverters}).
+     */
     private static WorkerConverters json() {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put(KEY, "org.apache.kafka.connect.json.JsonConverter");
