@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -30,11 +31,13 @@ class JsonSyncIT extends AbstractSyncIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> topicExists("markers.changelog"));
         source.execute(db, "BEGIN; INSERT INTO t VALUES (2, 'a'); UPDATE t SET v = 'b' WHERE id = 2; COMMIT;");
 
-        List<String> values = connect.readTopic("markers.changelog", 5, Duration.ofSeconds(60)).stream()
+        List<String> values = connect.readTopic("markers.changelog", 6, Duration.ofSeconds(60)).stream()
                 .map(ConsumerRecord::value)
+                .filter(Objects::nonNull)
                 .map(v -> new String(v, StandardCharsets.UTF_8))
                 .toList();
-        assertThat(values).anyMatch(v -> v.contains("\"op\":\"r\"") && v.contains("snapshot"));
+        assertThat(values).anyMatch(v -> v.contains("\"name\":\"io.pgsync.changelog.RowChunk\"")
+                && v.contains("\"rows\":1") && v.contains("\"copy\":\"1\\tsnapshot\\n\""));
         assertThat(values).anyMatch(v -> v.contains("\"status\":\"BEGIN\""));
         assertThat(values).anyMatch(v -> v.contains("\"status\":\"END\"") && v.contains("\"event_count\":2"));
         assertThat(values).anyMatch(v -> v.contains("\"name\":\"io.pgsync.changelog.RowChange\"")

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -13,6 +14,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
 
 import io.pgsync.common.event.Changelog;
 
@@ -44,6 +46,26 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "Debezium's change-event envelope with a schema per table, for other consumers of the changelog. The "
             + "pgsync sink reads both. Transaction markers are Debezium's in both formats.";
 
+    public static final String FULL_SYNC_MODE = "full.sync.mode";
+    public static final String FULL_SYNC_COPY = "copy";
+    public static final String FULL_SYNC_DEBEZIUM = "debezium";
+    public static final String FULL_SYNC_NONE = "none";
+    private static final String FULL_SYNC_MODE_DOC = "How the existing rows reach the changelog before streaming. "
+            + "'copy' (the default with changelog.format=pgsync): pgsync creates the replication slot, reads every "
+            + "selected table with COPY inside the slot's exported snapshot and sends the rows in chunks "
+            + "(io.pgsync.changelog.RowChunk) that the sink writes with COPY; streaming then starts at the slot's "
+            + "consistent point, so no change is lost or doubled. 'debezium': Debezium's own snapshot, as set by "
+            + "snapshot.mode (the default when snapshot.mode is set or changelog.format=debezium). 'none': no full "
+            + "sync, only changes from now on.";
+
+    public static final String FULL_SYNC_CHUNK_BYTES = "full.sync.chunk.bytes";
+    private static final String FULL_SYNC_CHUNK_BYTES_DOC = "With full.sync.mode=copy, the size of the COPY text "
+            + "that one changelog record carries (a row larger than this gets a record of its own). Keep it well "
+            + "below the producer's max.request.size and the topic's max.message.bytes (1 MB by default): JSON "
+            + "escapes tabs and newlines. Default: 262144.";
+
+    static final String DBZ_SNAPSHOT_MODE = "snapshot.mode";
+
     /** Debezium's placeholder for unchanged TOASTed values, and its default. */
     static final String DBZ_UNAVAILABLE_PLACEHOLDER = "unavailable.value.placeholder";
     static final String DBZ_UNAVAILABLE_PLACEHOLDER_DEFAULT = "__debezium_unavailable_value";
@@ -52,6 +74,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     public static final String TOPIC_CREATION_REPLICATION = "topic.creation.default.replication.factor";
 
     static final String GROUP = "Changelog";
+    static final String FULL_SYNC_GROUP = "Full sync";
 
     /** Debezium keys pgsync sets unless the user sets them; see {@link #withDefaults(Map)}. */
     static final String DBZ_TOPIC_PREFIX = "topic.prefix";
@@ -73,7 +96,18 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                         CHANGELOG_PARTITIONS_DOC, GROUP, ++order, Width.SHORT, "Changelog partitions")
                 .define(CHANGELOG_FORMAT, Type.STRING, FORMAT_PGSYNC,
                         ConfigDef.ValidString.in(FORMAT_PGSYNC, FORMAT_DEBEZIUM), Importance.MEDIUM,
-                        CHANGELOG_FORMAT_DOC, GROUP, ++order, Width.SHORT, "Changelog format");
+                        CHANGELOG_FORMAT_DOC, GROUP, ++order, Width.SHORT, "Changelog format")
+                .define(FULL_SYNC_MODE, Type.STRING, null,
+                        ConfigDef.LambdaValidator.with((name, value) -> {
+                            if (value != null && !List.of(FULL_SYNC_COPY, FULL_SYNC_DEBEZIUM, FULL_SYNC_NONE)
+                                    .contains(value)) {
+                                throw new ConfigException(name, value, "must be one of copy, debezium, none");
+                            }
+                        }, () -> "[copy, debezium, none]"),
+                        Importance.MEDIUM, FULL_SYNC_MODE_DOC, FULL_SYNC_GROUP, 1, Width.SHORT, "Full sync mode")
+                .define(FULL_SYNC_CHUNK_BYTES, Type.INT, 262_144, ConfigDef.Range.between(1024, 64 * 1024 * 1024),
+                        Importance.LOW, FULL_SYNC_CHUNK_BYTES_DOC, FULL_SYNC_GROUP, 2, Width.SHORT,
+                        "Full sync chunk bytes");
     }
 
     /** Returns the changelog topic: the configured one, else {@code <topic.prefix>.changelog}. */
@@ -92,6 +126,27 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     /** Whether row changes go into the changelog in pgsync's own format rather than Debezium's envelope. */
     public boolean pgsyncFormat() {
         return FORMAT_PGSYNC.equals(getString(CHANGELOG_FORMAT));
+    }
+
+    /**
+     * The full sync that runs: the configured {@value #FULL_SYNC_MODE}, else {@code debezium} when the user set
+     * Debezium's {@code snapshot.mode} or chose Debezium's changelog format, else {@code copy}.
+     */
+    public String fullSyncMode() {
+        return effectiveFullSyncMode(originalsStrings());
+    }
+
+    static String effectiveFullSyncMode(Map<String, String> props) {
+        String mode = props.get(FULL_SYNC_MODE);
+        if (mode != null && !mode.isBlank()) {
+            return mode.trim();
+        }
+        boolean debeziumFormat = FORMAT_DEBEZIUM.equals(props.get(CHANGELOG_FORMAT));
+        return props.containsKey(DBZ_SNAPSHOT_MODE) || debeziumFormat ? FULL_SYNC_DEBEZIUM : FULL_SYNC_COPY;
+    }
+
+    public int fullSyncChunkBytes() {
+        return getInt(FULL_SYNC_CHUNK_BYTES);
     }
 
     /** Debezium's placeholder for an unchanged TOASTed value, as configured. */
@@ -121,6 +176,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *       {@code include.unknown.datatypes=true}: hstore as a map with NULL values, bytea as bytes, and types
      *       Debezium does not know (tsquery, multiranges, composite types) as the bytes of their text instead of being
      *       dropped;</li>
+     *   <li>{@code poll.interval.ms=50}: Debezium hands over a batch once it is full or this long after the poll
+     *       began (500 ms by default), which bounds the lag of a lightly loaded database;</li>
+     *   <li>{@code snapshot.mode=no_data} unless Debezium does the full sync ({@link #fullSyncMode()}): pgsync copies
+     *       the existing rows itself, or there is no full sync;</li>
      *   <li>{@code skipped.operations=none}: TRUNCATE is captured; {@code tombstones.on.delete=false}: the changelog
      *       is a log, not a compacted table, so deletes need no tombstone.</li>
      * </ul>
@@ -143,6 +202,12 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         result.putIfAbsent("skipped.operations", "none");
         result.putIfAbsent("tombstones.on.delete", "false");
         result.putIfAbsent("include.unknown.datatypes", "true");
+        result.putIfAbsent("poll.interval.ms", "50");
+        String fullSync = effectiveFullSyncMode(props);
+        result.put(FULL_SYNC_MODE, fullSync);
+        if (!FULL_SYNC_DEBEZIUM.equals(fullSync)) {
+            result.put(DBZ_SNAPSHOT_MODE, "no_data");
+        }
         return result;
     }
 

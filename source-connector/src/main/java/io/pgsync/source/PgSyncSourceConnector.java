@@ -57,7 +57,26 @@ public class PgSyncSourceConnector extends PostgresConnector {
         own.stream()
                 .filter(v -> v.name().equals(PgSyncSourceConfig.CHANGELOG_PARTITIONS) && v.errorMessages().isEmpty())
                 .forEach(v -> checkTopicCreation(props, v));
+        own.stream()
+                .filter(v -> v.name().equals(PgSyncSourceConfig.FULL_SYNC_MODE) && v.errorMessages().isEmpty())
+                .forEach(v -> checkFullSync(props, v));
         return new Config(values);
+    }
+
+    /** pgsync's COPY full sync sends its own chunks and takes Debezium's snapshot's place. */
+    private static void checkFullSync(Map<String, String> props, ConfigValue mode) {
+        if (!PgSyncSourceConfig.FULL_SYNC_COPY.equals(props.get(PgSyncSourceConfig.FULL_SYNC_MODE))) {
+            return;
+        }
+        if (PgSyncSourceConfig.FORMAT_DEBEZIUM.equals(props.get(PgSyncSourceConfig.CHANGELOG_FORMAT))) {
+            mode.addErrorMessage("full.sync.mode=copy sends pgsync's row chunks, which need "
+                    + "changelog.format=pgsync; use full.sync.mode=debezium with changelog.format=debezium");
+        }
+        if (props.containsKey("snapshot.mode")) {
+            mode.addErrorMessage("full.sync.mode=copy replaces Debezium's snapshot, but snapshot.mode is set to '"
+                    + props.get("snapshot.mode") + "'; remove snapshot.mode, or set full.sync.mode=debezium to let "
+                    + "Debezium's snapshot.mode decide");
+        }
     }
 
     private static void checkTopicCreation(Map<String, String> props, ConfigValue partitions) {

@@ -2,6 +2,7 @@ package io.pgsync.source;
 
 import java.util.List;
 
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import io.debezium.config.Configuration;
@@ -12,6 +13,7 @@ import io.debezium.pipeline.ChangeEventSourceCoordinator;
 import io.pgsync.common.Version;
 import io.pgsync.source.capture.ChangelogRouter;
 import io.pgsync.source.capture.RowChangeEncoder;
+import io.pgsync.source.fullsync.CopyFullSync;
 
 /**
  * Runs Debezium's PostgreSQL capture unchanged and hands Connect its records re-addressed to the changelog.
@@ -23,12 +25,20 @@ import io.pgsync.source.capture.RowChangeEncoder;
 public class PgSyncSourceTask extends PostgresConnectorTask {
 
     private volatile ChangelogRouter router;
+    private volatile CopyFullSync fullSync;
 
+    /**
+     * Starts Debezium's capture; with {@code full.sync.mode=copy}, first creates the slot and starts copying the
+     * existing rows ({@link CopyFullSync}), so Debezium streams from that slot's consistent point.
+     */
     @Override
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
+        if (PgSyncSourceConfig.FULL_SYNC_COPY.equals(pgsync.fullSyncMode())) {
+            fullSync = CopyFullSync.start(config, pgsync, context.offsetStorageReader()).orElse(null);
+        }
         return super.start(config);
     }
 
@@ -37,8 +47,35 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         return Version.get();
     }
 
+    /** Returns the full sync's chunks while it runs, then Debezium's records re-addressed to the changelog. */
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {
+        CopyFullSync sync = fullSync;
+        if (sync != null) {
+            if (!sync.finished()) {
+                return sync.poll();
+            }
+            sync.close();
+            fullSync = null;
+        }
         return router.route(super.doPoll());
+    }
+
+    /** Keeps the full sync's offsets from Debezium, which commits the offsets of its own records to the slot. */
+    @Override
+    public void commitRecord(SourceRecord record, RecordMetadata metadata) throws InterruptedException {
+        if (!CopyFullSync.isFullSyncRecord(record)) {
+            super.commitRecord(record, metadata);
+        }
+    }
+
+    @Override
+    protected void doStop() {
+        CopyFullSync sync = fullSync;
+        if (sync != null) {
+            sync.close();
+            fullSync = null;
+        }
+        super.doStop();
     }
 }

@@ -23,6 +23,7 @@ class PgSyncSourceConfigTest {
                 .containsEntry("hstore.handling.mode", "map")
                 .containsEntry("binary.handling.mode", "bytes")
                 .containsEntry("include.unknown.datatypes", "true")
+                .containsEntry("poll.interval.ms", "50")
                 .containsEntry("skipped.operations", "none")
                 .containsEntry("tombstones.on.delete", "false");
     }
@@ -48,5 +49,23 @@ class PgSyncSourceConfigTest {
         assertThat(new PgSyncSourceConfig(Map.of("topic.prefix", "shop")).changelogTopic()).isEqualTo("shop.changelog");
         assertThat(new PgSyncSourceConfig(Map.of("topic.prefix", "shop", "changelog.topic", "all")).changelogTopic())
                 .isEqualTo("all");
+    }
+
+    @Test
+    void theFullSyncIsPgsyncsCopyUnlessDebeziumsSnapshotIsAskedFor() {
+        Map<String, String> copy = PgSyncSourceConfig.withDefaults(Map.of("name", "x"));
+        assertThat(copy).containsEntry("full.sync.mode", "copy").containsEntry("snapshot.mode", "no_data");
+        assertThat(new PgSyncSourceConfig(copy).fullSyncMode()).isEqualTo("copy");
+
+        Map<String, String> snapshot = PgSyncSourceConfig.withDefaults(Map.of("name", "x", "snapshot.mode", "initial"));
+        assertThat(snapshot).containsEntry("full.sync.mode", "debezium").containsEntry("snapshot.mode", "initial");
+
+        Map<String, String> envelope = PgSyncSourceConfig.withDefaults(Map.of("name", "x",
+                "changelog.format", "debezium"));
+        assertThat(envelope).containsEntry("full.sync.mode", "debezium").doesNotContainKey("snapshot.mode");
+
+        Map<String, String> none = PgSyncSourceConfig.withDefaults(Map.of("name", "x", "full.sync.mode", "none"));
+        assertThat(none).containsEntry("snapshot.mode", "no_data");
+        assertThat(new PgSyncSourceConfig(none).fullSyncMode()).isEqualTo("none");
     }
 }

@@ -23,6 +23,16 @@ public final class ColumnTypes {
     private static final Pattern SAFE_TYPE = Pattern.compile(
             "[a-z_][a-z0-9_$]*(\\.[a-z_][a-z0-9_$]*)?( [a-z]+)*(\\(\\d+(,\\d+)?\\))?(\\[\\])*");
 
+    private static final String NAME = "(\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)";
+
+    /**
+     * A type as the source catalog's {@code format_type} renders it: an optionally schema-qualified name (quoted
+     * where needed), more words ({@code character varying}, {@code interval day to second}), modifiers, a time zone
+     * clause and array marks. A quoted name cannot end early, so nothing else can follow it into DDL.
+     */
+    private static final Pattern CATALOG_TYPE = Pattern.compile("(" + NAME + "\\.)?" + NAME + "( [a-z]+)*"
+            + "(\\(\\d+(,\\d+)?\\))?( with(out)? time zone)?(\\[\\])*");
+
     private static final Map<String, String> LENGTH_TYPES = Map.of(
             "varchar", "varchar", "bpchar", "char", "char", "char", "bit", "bit", "varbit", "varbit");
 
@@ -31,6 +41,20 @@ public final class ColumnTypes {
             "interval", "interval");
 
     private ColumnTypes() {
+    }
+
+    /**
+     * Returns a type the source catalog named ({@code format_type}, e.g. {@code timestamp(3) with time zone},
+     * {@code public.mood[]}), after checking that it is one.
+     *
+     * @throws DataException naming the column when the text is not a type name
+     */
+    public static String catalogType(String column, String formatType) {
+        if (formatType == null || !CATALOG_TYPE.matcher(formatType).matches()) {
+            throw new DataException("Column " + column + " has the type '" + formatType + "', which is not a type "
+                    + "name pgsync can create; create the destination table yourself");
+        }
+        return formatType;
     }
 
     /** Returns the type to create a column of, e.g. {@code numeric(12,2)}, {@code varchar(40)}, {@code text[]}. */

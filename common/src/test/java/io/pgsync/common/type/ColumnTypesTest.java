@@ -3,13 +3,16 @@ package io.pgsync.common.type;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
+import java.util.List;
+
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.errors.DataException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ColumnTypesTest {
 
@@ -96,5 +99,19 @@ class ColumnTypesTest {
         Schema hostile = SchemaBuilder.string().parameter(ColumnTypes.SOURCE_TYPE, "int); DROP TABLE x; --").build();
         assertThatThrownBy(() -> ColumnTypes.ddlType("c", hostile)).isInstanceOf(DataException.class)
                 .hasMessageContaining("cannot create");
+    }
+
+    @Test
+    void catalogTypesPassAndAnythingElseIsRefused() {
+        for (String type : List.of("integer", "character varying(40)", "timestamp(3) with time zone",
+                "timestamp without time zone", "interval day to second(3)", "numeric(12,2)", "double precision",
+                "bit varying(5)[]", "public.mood", "\"My Schema\".\"Odd \"\"type\"\"\"[]", "text[]")) {
+            assertThat(ColumnTypes.catalogType("c", type)).isEqualTo(type);
+        }
+        for (String type : Arrays.asList("integer); DROP TABLE t; --", "\"a\"; DROP TABLE t; --\"", "text[] , x int",
+                "", null)) {
+            assertThatThrownBy(() -> ColumnTypes.catalogType("c", type)).isInstanceOf(DataException.class)
+                    .hasMessageContaining("Column c");
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -19,6 +20,7 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SourcePosition;
 import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
@@ -60,6 +62,7 @@ public final class ApplyEngine implements AutoCloseable {
     private Connection connection;
     private SetWriter setWriter;
     private OrderedWriter orderedWriter;
+    private CopyWriter copyWriter;
     private boolean offsetsLoaded;
     private int uncommittedChanges;
     private int uncommittedTransactions;
@@ -220,6 +223,18 @@ public final class ApplyEngine implements AutoCloseable {
             }
             return;
         }
+        Optional<RowChunk> chunk;
+        try {
+            chunk = RowChunk.of(record.valueSchema(), record.value());
+        } catch (RuntimeException e) {
+            reportOrFail(record, new ConnectException("Cannot read the rows in " + Records.position(record) + ": "
+                    + e.getMessage(), e));
+            return;
+        }
+        if (chunk.isPresent()) {
+            copy(record, chunk.get());
+            return;
+        }
         ChangeEvent event;
         try {
             event = reader.read(record).orElse(null);
@@ -261,6 +276,38 @@ public final class ApplyEngine implements AutoCloseable {
             return;
         }
         buffer.add(change);
+    }
+
+    /**
+     * Writes a chunk of the full sync with COPY, after the buffered changes; a chunk the destination rejects is
+     * reported as one record.
+     */
+    private void copy(SinkRecord record, RowChunk chunk) throws SQLException {
+        flush();
+        Connection conn = connection();
+        DestinationTable table;
+        try {
+            table = catalog.resolve(conn, chunk.table(), ChangeReader.shapeOf(chunk));
+        } catch (ConnectException e) {
+            reportOrFail(record, e);
+            return;
+        }
+        if (transactionStartNanos == 0) {
+            transactionStartNanos = System.nanoTime();
+        }
+        Savepoint savepoint = conn.setSavepoint();
+        try {
+            copyWriter.write(table, chunk);
+            conn.releaseSavepoint(savepoint);
+            uncommittedChanges += chunk.rows();
+        } catch (SQLException e) {
+            if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                throw e;
+            }
+            conn.rollback(savepoint);
+            reportOrFail(record, new ConnectException("Cannot copy " + chunk.rows() + " row(s) into "
+                    + table.table() + " from " + Records.position(record) + ": " + Failures.message(e), e));
+        }
     }
 
     private boolean atBoundary() {
@@ -477,6 +524,7 @@ public final class ApplyEngine implements AutoCloseable {
             StatementCache statements = new StatementCache(conn);
             orderedWriter = new OrderedWriter(statements);
             setWriter = new SetWriter(statements, orderedWriter);
+            copyWriter = new CopyWriter(conn);
             catalog.invalidate();
             connection = conn;
         }

@@ -15,6 +15,7 @@ import org.apache.kafka.connect.sink.SinkRecord;
 
 import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
+import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.common.type.ColumnTypes;
@@ -227,5 +228,38 @@ final class ChangeReader {
         public List<String> keyColumns() {
             return key == null ? List.of() : key.fields().stream().map(Field::name).toList();
         }
+    }
+
+    /** The shape of a full-sync chunk: the source catalog's column types, checked before they enter DDL. */
+    static RowShape shapeOf(RowChunk chunk) {
+        return new RowShape() {
+            @Override
+            public List<String> columns() {
+                return chunk.columns();
+            }
+
+            @Override
+            public String ddlType(String column) {
+                return ColumnTypes.catalogType(column, chunk.ddlType(index(column)));
+            }
+
+            @Override
+            public boolean nullable(String column) {
+                return chunk.nullable(index(column));
+            }
+
+            @Override
+            public List<String> keyColumns() {
+                return chunk.key();
+            }
+
+            private int index(String column) {
+                int index = chunk.columns().indexOf(column);
+                if (index < 0) {
+                    throw new IllegalArgumentException("No column " + column + " in the chunk of " + chunk.table());
+                }
+                return index;
+            }
+        };
     }
 }

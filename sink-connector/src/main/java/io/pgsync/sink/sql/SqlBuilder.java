@@ -62,6 +62,46 @@ public final class SqlBuilder {
         return new Statement(sql, columns);
     }
 
+    /** {@code DELETE FROM table}: every row, for a full sync that starts again. */
+    public static Statement deleteAll(TableRef table) {
+        return new Statement("DELETE FROM " + table.quoted(), List.of());
+    }
+
+    /** {@code COPY table (columns) FROM STDIN}, for rows in COPY text format. */
+    public static Statement copyIn(TableRef table, List<String> columns) {
+        return new Statement("COPY " + table.quoted() + columnList(columns) + " FROM STDIN", List.of());
+    }
+
+    /** {@code COPY stage (columns) FROM STDIN} into the session's staging table ({@link #createStage}). */
+    public static Statement copyIntoStage(String stage, List<String> columns) {
+        return new Statement("COPY pg_temp." + Identifiers.quote(stage) + columnList(columns) + " FROM STDIN",
+                List.of());
+    }
+
+    /** A temporary staging table with the destination table's columns, for rows that are merged into it. */
+    public static Statement createStage(String stage, TableRef table) {
+        return new Statement("CREATE TEMPORARY TABLE " + Identifiers.quote(stage) + " (LIKE " + table.quoted()
+                + ")", List.of());
+    }
+
+    public static Statement dropStage(String stage) {
+        return new Statement("DROP TABLE IF EXISTS pg_temp." + Identifiers.quote(stage), List.of());
+    }
+
+    /** Upserts every staged row: {@code INSERT ... SELECT ... FROM stage ON CONFLICT (key) DO UPDATE}. */
+    public static Statement mergeStage(DestinationTable table, String stage, List<String> columns) {
+        String names = columnList(columns);
+        return new Statement("INSERT INTO " + table.table().quoted() + names + " SELECT " + names.substring(2,
+                names.length() - 1) + " FROM pg_temp." + Identifiers.quote(stage) + onConflict(table, columns),
+                List.of());
+    }
+
+    private static String columnList(List<String> columns) {
+        StringJoiner names = new StringJoiner(", ", " (", ")");
+        columns.forEach(c -> names.add(Identifiers.quote(c)));
+        return names.toString();
+    }
+
     /** {@code ON CONFLICT (key) DO UPDATE SET} every non-key column; empty for a table without key. */
     private static String onConflict(DestinationTable table, List<String> columns) {
         if (table.keyColumns().isEmpty()) {

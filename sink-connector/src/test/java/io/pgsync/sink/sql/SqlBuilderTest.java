@@ -97,6 +97,18 @@ class SqlBuilderTest {
         return new DestinationTable(ref, columns, key);
     }
 
+    @Test
+    void fullSyncChunksAreCopiedOrStagedAndMerged() throws IOException {
+        List<String> columns = List.of("order_id", "line", "select");
+        assertThat(SqlBuilder.copyIn(LINES.table(), columns).sql())
+                .isEqualTo("COPY \"Sales\".\"order \"\"lines\"\"\" (\"order_id\", \"line\", \"select\") FROM STDIN");
+        assertThat(SqlBuilder.createStage("pgsync_stage", LINES.table()).sql())
+                .isEqualTo("CREATE TEMPORARY TABLE \"pgsync_stage\" (LIKE \"Sales\".\"order \"\"lines\"\"\")");
+        assertThat(SqlBuilder.copyIntoStage("pgsync_stage", columns).sql())
+                .isEqualTo("COPY pg_temp.\"pgsync_stage\" (\"order_id\", \"line\", \"select\") FROM STDIN");
+        assertThat(SqlBuilder.mergeStage(LINES, "pgsync_stage", columns).sql()).isEqualTo(golden("merge-stage.sql"));
+    }
+
     private static String golden(String name) throws IOException {
         try (InputStream in = SqlBuilderTest.class.getResourceAsStream("SqlBuilderTest/" + name)) {
             assertThat(in).as("golden file %s", name).isNotNull();

@@ -1,0 +1,419 @@
+package io.pgsync.source.fullsync;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+import org.postgresql.replication.ReplicationSlotInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.config.Configuration;
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.relational.TableId;
+import io.debezium.relational.Tables;
+import io.pgsync.common.event.Changelog;
+import io.pgsync.common.event.RowChange;
+import io.pgsync.common.event.RowChunk;
+import io.pgsync.common.pg.Identifiers;
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.source.PgSyncSourceConfig;
+
+/**
+ * pgsync's full sync ({@code full.sync.mode=copy}): the existing rows of the selected tables, read with COPY in the
+ * snapshot that the replication slot exports when it is created, sent to the changelog in chunks before any streamed
+ * change. Debezium then streams from the slot's consistent point ({@code snapshot.mode=no_data} on an existing
+ * slot), so every change committed after the snapshot is streamed and none before it.
+ *
+ * <p>Steps, before Debezium starts: make sure the publication exists (pgoutput decodes a change only if the
+ * publication existed when it was written), drop a slot an unfinished full sync left behind, create the slot with
+ * {@code EXPORT_SNAPSHOT} on a replication connection, import that snapshot into a REPEATABLE READ transaction, then
+ * copy table by table on a thread of its own. The task returns the chunks from {@link #poll()} and Debezium's records
+ * only after the last one. Progress is a source offset of its own ({@link #PARTITION_KEY}); a task restarted before
+ * the end starts the full sync again, with the first chunk of each table marked {@code reset} so that the sink empties
+ * the table first (rows deleted in between must not stay behind); one restarted after it goes straight to streaming.
+ */
+public final class CopyFullSync implements AutoCloseable {
+
+    /** The key of the source partition under which the full sync's progress is stored. */
+    public static final String PARTITION_KEY = "pgsync_full_sync";
+
+    private static final Logger log = LoggerFactory.getLogger(CopyFullSync.class);
+    private static final String DONE = "done";
+    private static final int QUEUED_CHUNKS = 16;
+    private static final int MAX_CHUNKS_PER_POLL = 64;
+    private static final long POLL_WAIT_MS = 100;
+    private static final long SLOT_RELEASE_SECONDS = 60;
+    private static final Pattern SNAPSHOT_NAME = Pattern.compile("[0-9A-Fa-f-]+");
+
+    private static final String TABLES_SQL = """
+            SELECT n.nspname, c.relname
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind = 'r' AND c.relpersistence = 'p'
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+             ORDER BY 1, 2""";
+
+    private static final String COLUMNS_SQL = """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+              FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+             ORDER BY a.attnum""";
+
+    private static final String KEY_SQL = """
+            SELECT a.attname
+              FROM pg_catalog.pg_index i
+              JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+             WHERE i.indrelid = ?::regclass AND i.indisprimary
+             ORDER BY k.position""";
+
+    private final Map<String, String> partition;
+    private final String topic;
+    private final int partitions;
+    private final int chunkBytes;
+    private final Connection connection;
+    private final List<TableRef> tables;
+    private final boolean again;
+    private final BlockingQueue<SourceRecord> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
+    private final Thread reader;
+    private volatile Throwable failure;
+    private boolean finished;
+
+    private CopyFullSync(Map<String, String> partition, PgSyncSourceConfig pgsync, Connection connection,
+            List<TableRef> tables, boolean again, String threadName) {
+        this.partition = partition;
+        this.topic = pgsync.changelogTopic();
+        this.partitions = pgsync.changelogPartitions();
+        this.chunkBytes = pgsync.fullSyncChunkBytes();
+        this.connection = connection;
+        this.tables = tables;
+        this.again = again;
+        this.reader = new Thread(this::copyAll, threadName);
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Prepares the full sync and starts copying, or returns empty when there is nothing to do: the full sync
+     * finished before, or Debezium has already streamed (its own offsets exist).
+     */
+    public static Optional<CopyFullSync> start(Configuration config, PgSyncSourceConfig pgsync,
+            OffsetStorageReader offsets) {
+        String prefix = config.getString("topic.prefix");
+        Map<String, String> partition = Map.of(PARTITION_KEY, prefix);
+        Map<String, Object> progress = offsets.offset(partition);
+        if (progress != null && Boolean.TRUE.equals(progress.get(DONE))) {
+            log.info("The full sync of {} finished before; streaming", prefix);
+            return Optional.empty();
+        }
+        if (offsets.offset(Map.of("server", prefix)) != null) {
+            log.info("Debezium has streamed for {} before; no full sync", prefix);
+            return Optional.empty();
+        }
+        PostgresConnectorConfig debezium = new PostgresConnectorConfig(config);
+        SourceDatabase database = new SourceDatabase(config);
+        try {
+            Connection connection = database.connect();
+            try {
+                List<TableRef> tables = selectedTables(connection, debezium.getTableFilters().dataCollectionFilter());
+                ensurePublication(connection, debezium.publicationName(),
+                        config.getString("publication.autocreate.mode", "all_tables"), tables);
+                boolean again = dropUnfinishedSlot(connection, debezium.slotName());
+                String snapshot = createSlot(database, connection, debezium.slotName(),
+                        debezium.plugin().getPostgresPluginName());
+                CopyFullSync sync = new CopyFullSync(partition, pgsync, connection, tables, again,
+                        "pgsync-full-sync-" + prefix);
+                log.info("Full sync of {} table(s) of {} in snapshot {} (slot {}): {}", tables.size(),
+                        database.describe(), snapshot, debezium.slotName(), tables);
+                sync.reader.start();
+                return Optional.of(sync);
+            } catch (SQLException | RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot start the full sync of " + database.describe() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the record is one of the full sync's, whose offsets are pgsync's and not Debezium's. */
+    public static boolean isFullSyncRecord(SourceRecord record) {
+        return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
+    }
+
+    /** Whether the last chunk has been handed out: Debezium's records may follow. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** Returns the chunks copied so far (waiting briefly when there are none). */
+    public List<SourceRecord> poll() throws InterruptedException {
+        List<SourceRecord> records = new ArrayList<>();
+        SourceRecord first = queue.poll(POLL_WAIT_MS, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            Throwable error = failure;
+            if (error != null) {
+                throw new ConnectException("The full sync failed: " + error.getMessage(), error);
+            }
+            return records;
+        }
+        records.add(first);
+        queue.drainTo(records, MAX_CHUNKS_PER_POLL - 1);
+        SourceRecord last = records.get(records.size() - 1);
+        finished = Boolean.TRUE.equals(last.sourceOffset().get(DONE));
+        return records;
+    }
+
+    /** Stops copying: closing the connection also ends a COPY that waits for the database. */
+    @Override
+    public void close() {
+        reader.interrupt();
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.debug("Closing the full sync connection failed: {}", e.getMessage());
+        }
+        try {
+            reader.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void copyAll() {
+        try {
+            for (TableRef table : tables) {
+                copy(table);
+            }
+            connection.commit();
+            put(new SourceRecord(partition, Map.of(DONE, true), topic, 0, null, null, null, null));
+            log.info("Full sync finished: {} table(s); streaming follows", tables.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException | RuntimeException e) {
+            if (reader.isInterrupted()) {
+                log.info("Full sync stopped with the task");
+                return;
+            }
+            log.error("The full sync failed: {}", e.getMessage(), e);
+            failure = e;
+        } finally {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("Closing the full sync connection failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void copy(TableRef table) throws SQLException, InterruptedException {
+        long start = System.nanoTime();
+        List<String> columns = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(COLUMNS_SQL)) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                    types.add(rs.getString(2) + (rs.getBoolean(3) ? RowChange.NOT_NULL : ""));
+                }
+            }
+        }
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(KEY_SQL)) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    key.add(rs.getString(1));
+                }
+            }
+        }
+        StringJoiner names = new StringJoiner(", ", " (", ")");
+        columns.forEach(c -> names.add(Identifiers.quote(c)));
+        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI()
+                .copyOut("COPY " + table.quoted() + names + " TO STDOUT");
+        int partitionOfTable = Changelog.partitionFor(table, partitions);
+        Map<String, Object> offset = Map.of("table", table.toString(), DONE, false);
+        ByteArrayOutputStream chunk = new ByteArrayOutputStream(chunkBytes + 1024);
+        int rows = 0;
+        long total = 0;
+        boolean reset = again;
+        try {
+            byte[] row;
+            while ((row = copy.readFromCopy()) != null) {
+                chunk.write(row, 0, row.length);
+                rows++;
+                if (chunk.size() >= chunkBytes) {
+                    put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
+                    reset = false;
+                    total += rows;
+                    rows = 0;
+                    chunk.reset();
+                }
+            }
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        }
+        if (rows > 0 || reset) {
+            put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
+            total += rows;
+        }
+        log.info("Full sync of {}: {} rows in {} ms", table, total, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private SourceRecord chunkRecord(TableRef table, List<String> columns, List<String> types, List<String> key,
+            int rows, ByteArrayOutputStream chunk, boolean reset, int partitionOfTable, Map<String, Object> offset) {
+        RowChunk value = new RowChunk(table, columns, types, key, rows, chunk.toString(StandardCharsets.UTF_8),
+                reset);
+        return new SourceRecord(partition, offset, topic, partitionOfTable, null, null, RowChunk.SCHEMA,
+                value.toStruct());
+    }
+
+    private void put(SourceRecord record) throws InterruptedException {
+        queue.put(record);
+    }
+
+    private static List<TableRef> selectedTables(Connection connection, Tables.TableFilter filter)
+            throws SQLException {
+        List<TableRef> tables = new ArrayList<>();
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(TABLES_SQL)) {
+            while (rs.next()) {
+                if (filter.isIncluded(new TableId(null, rs.getString(1), rs.getString(2)))) {
+                    tables.add(new TableRef(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return tables;
+    }
+
+    /**
+     * Creates the publication as Debezium would when it is missing, before the slot: pgoutput decodes a change only
+     * through a publication that existed when the change was written.
+     */
+    private static void ensurePublication(Connection connection, String name, String mode, List<TableRef> tables)
+            throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_catalog.pg_publication "
+                + "WHERE pubname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+        }
+        String sql;
+        if ("filtered".equalsIgnoreCase(mode)) {
+            if (tables.isEmpty()) {
+                return;
+            }
+            StringJoiner list = new StringJoiner(", ");
+            tables.forEach(t -> list.add(t.quoted()));
+            sql = "CREATE PUBLICATION " + Identifiers.quote(name) + " FOR TABLE " + list;
+        } else if ("all_tables".equalsIgnoreCase(mode)) {
+            sql = "CREATE PUBLICATION " + Identifiers.quote(name) + " FOR ALL TABLES";
+        } else {
+            return;
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+        log.info("Created publication {}: {}", name, sql);
+    }
+
+    /**
+     * Returns whether the slot exists, after waiting for a previous task of this connector to let go of it.
+     *
+     * @throws ConnectException when something else keeps using it
+     */
+    private static boolean awaitInactiveSlot(Connection connection, String slot) throws SQLException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SLOT_RELEASE_SECONDS);
+        try (PreparedStatement ps = connection.prepareStatement("SELECT active FROM pg_catalog.pg_replication_slots "
+                + "WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return false;
+                    }
+                    if (!rs.getBoolean(1)) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new ConnectException("Replication slot " + slot + " is still in use by another connection "
+                            + "after " + SLOT_RELEASE_SECONDS + " s; stop whatever uses it, or give this connector "
+                            + "another slot.name");
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ConnectException("Interrupted while waiting for replication slot " + slot, e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Drops the slot a full sync that did not finish left behind (or one whose offsets were reset); returns whether
+     * there was one, in which case this full sync empties each destination table before its rows.
+     */
+    private static boolean dropUnfinishedSlot(Connection connection, String slot) throws SQLException {
+        if (!awaitInactiveSlot(connection, slot)) {
+            return false;
+        }
+        log.warn("Dropping replication slot {}, left by a full sync that did not finish; the full sync starts again "
+                + "and empties each destination table before copying it", slot);
+        try (PreparedStatement drop = connection.prepareStatement("SELECT pg_catalog.pg_drop_replication_slot(?)")) {
+            drop.setString(1, slot);
+            drop.execute();
+        }
+        return true;
+    }
+
+    /**
+     * Creates the slot and imports its exported snapshot into a REPEATABLE READ transaction on the connection;
+     * returns the snapshot's name.
+     */
+    private static String createSlot(SourceDatabase database, Connection connection, String slot, String plugin)
+            throws SQLException {
+        try (Connection replication = database.connectForReplication()) {
+            ReplicationSlotInfo info = replication.unwrap(PGConnection.class).getReplicationAPI()
+                    .createReplicationSlot().logical().withSlotName(slot).withOutputPlugin(plugin).make();
+            String snapshot = info.getSnapshotName();
+            if (snapshot == null || !SNAPSHOT_NAME.matcher(snapshot).matches()) {
+                throw new ConnectException("Creating replication slot " + slot + " exported no usable snapshot ("
+                        + snapshot + ")");
+            }
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection.setReadOnly(true);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+            }
+            log.info("Created replication slot {} at {}", slot, info.getConsistentPoint());
+            return snapshot;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.pgsync.source.fullsync;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+
+import io.debezium.config.Configuration;
+
+/**
+ * Opens JDBC connections to the source database with the connection settings of the Debezium configuration
+ * ({@code database.hostname}, {@code database.port}, {@code database.dbname}, {@code database.user},
+ * {@code database.password} and the {@code database.ssl*} keys).
+ */
+final class SourceDatabase {
+
+    private static final Map<String, String> SSL_KEYS = Map.of(
+            "database.sslmode", "sslmode",
+            "database.sslrootcert", "sslrootcert",
+            "database.sslcert", "sslcert",
+            "database.sslkey", "sslkey",
+            "database.sslpassword", "sslpassword");
+
+    private final String url;
+    private final Properties properties = new Properties();
+
+    SourceDatabase(Configuration config) {
+        this.url = "jdbc:postgresql://" + config.getString("database.hostname") + ':'
+                + config.getString("database.port", "5432") + '/' + config.getString("database.dbname");
+        properties.setProperty("user", config.getString("database.user"));
+        String password = config.getString("database.password");
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        SSL_KEYS.forEach((debezium, pgjdbc) -> {
+            String value = config.getString(debezium);
+            if (value != null && !value.isBlank()) {
+                properties.setProperty(pgjdbc, value);
+            }
+        });
+        properties.setProperty("ApplicationName", "pgsync-full-sync");
+    }
+
+    /** A plain connection, in autocommit mode. */
+    Connection connect() throws SQLException {
+        return DriverManager.getConnection(url, properties);
+    }
+
+    /** A logical replication connection ({@code replication=database}), for replication commands. */
+    Connection connectForReplication() throws SQLException {
+        Properties replication = new Properties();
+        replication.putAll(properties);
+        replication.setProperty("replication", "database");
+        replication.setProperty("preferQueryMode", "simple");
+        replication.setProperty("assumeMinServerVersion", "10");
+        return DriverManager.getConnection(url, replication);
+    }
+
+    /** The database, for messages: {@code host:port/dbname}, without credentials. */
+    String describe() {
+        return url.substring("jdbc:postgresql://".length());
+    }
+}
