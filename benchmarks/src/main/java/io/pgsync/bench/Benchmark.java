@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class Benchmark {
 
     private static final Logger log = LoggerFactory.getLogger(Benchmark.class);
-    private static final double WARM_UP_SCALE = 0.01;
+    private static final double WARM_UP_SCALE = 0.05;
 
     private Benchmark() {
     }
