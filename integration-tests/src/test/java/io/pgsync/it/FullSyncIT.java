@@ -13,8 +13,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
-import org.apache.kafka.connect.runtime.rest.entities.ConfigInfos;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -130,7 +128,7 @@ class FullSyncIT extends PipelineIT {
         config.put("full.sync.mode", "copy");
         config.put("changelog.format", "debezium");
         config.put("snapshot.mode", "initial");
-        List<String> errors = errors(connect.validate(Pipeline.SOURCE_CLASS, config), "full.sync.mode");
+        List<String> errors = Pipeline.validationErrors(connect.validate(Pipeline.SOURCE_CLASS, config), "full.sync.mode");
         assertThat(errors).anyMatch(e -> e.contains("changelog.format=pgsync"));
         assertThat(errors).anyMatch(e -> e.contains("remove snapshot.mode"));
     }
@@ -158,13 +156,5 @@ class FullSyncIT extends PipelineIT {
                 .map(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .filter(v -> v.contains("io.pgsync.changelog.RowChunk") && v.contains(marker))
                 .count();
-    }
-
-    private static List<String> errors(ConfigInfos infos, String key) {
-        return infos.configs().stream()
-                .map(ConfigInfo::configValue)
-                .filter(v -> v.name().equals(key))
-                .flatMap(v -> v.errors().stream())
-                .toList();
     }
 }

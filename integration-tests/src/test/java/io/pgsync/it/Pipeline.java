@@ -2,7 +2,11 @@ package io.pgsync.it;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+
+import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
+import org.apache.kafka.connect.runtime.rest.entities.ConfigInfos;
 
 import io.pgsync.testkit.pg.PostgresCluster;
 
@@ -66,5 +70,14 @@ final class Pipeline {
                 "key.converter.schemas.enable", "true",
                 "value.converter", "org.apache.kafka.connect.json.JsonConverter",
                 "value.converter.schemas.enable", "true");
+    }
+
+    /** The errors that validation reported on one config key. */
+    static List<String> validationErrors(ConfigInfos infos, String key) {
+        return infos.configs().stream()
+                .map(ConfigInfo::configValue)
+                .filter(v -> v.name().equals(key))
+                .flatMap(v -> v.errors().stream())
+                .toList();
     }
 }

@@ -15,7 +15,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
-import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
 import org.apache.kafka.connect.runtime.rest.entities.ConfigInfos;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,7 +83,7 @@ class PluginInstallIT extends PipelineIT {
                 "validate", "public.t", 4));
         config.remove("topic.creation.default.partitions");
         ConfigInfos result = connect.validate(Pipeline.SOURCE_CLASS, config);
-        assertThat(errors(result, "changelog.partitions")).singleElement().asString()
+        assertThat(Pipeline.validationErrors(result, "changelog.partitions")).singleElement().asString()
                 .contains("needs 4 partition(s)", "topic.creation.default.partitions=4");
     }
 
@@ -93,7 +92,7 @@ class PluginInstallIT extends PipelineIT {
         Map<String, String> config = new java.util.HashMap<>(Pipeline.sink(target.cluster(), "postgres", "x", 1));
         config.put("connection.password", "wrong-password");
         ConfigInfos result = connect.validate(Pipeline.SINK_CLASS, config);
-        assertThat(errors(result, "connection.password")).singleElement().asString()
+        assertThat(Pipeline.validationErrors(result, "connection.password")).singleElement().asString()
                 .contains("Cannot connect to the destination", "password authentication failed", "28P01")
                 .doesNotContain("wrong-password");
     }
@@ -116,13 +115,5 @@ class PluginInstallIT extends PipelineIT {
                 assertThat(target.query("installed", query)).isEqualTo(source.query("installed", query)));
         assertThat(target.query("installed", "SELECT count(*) FROM \"Mixed Case\" WHERE \"select\" = 'changed'"))
                 .containsExactly(List.of("45"));
-    }
-
-    private static List<String> errors(ConfigInfos infos, String key) {
-        return infos.configs().stream()
-                .map(ConfigInfo::configValue)
-                .filter(v -> v.name().equals(key))
-                .flatMap(v -> v.errors().stream())
-                .toList();
     }
 }

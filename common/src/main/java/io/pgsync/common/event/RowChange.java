@@ -1,5 +1,7 @@
 package io.pgsync.common.event;
 
+import static io.pgsync.common.event.TypedColumns.required;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,8 +26,8 @@ import io.pgsync.common.pg.TableRef;
  * @param op {@code r} (snapshot read), {@code c}, {@code u}, {@code d} or {@code t} (truncate)
  * @param table the source table
  * @param columns the column names of the row images, in source column order; empty for a truncate
- * @param types per column, its type to create it with ({@code numeric(12,2)}, {@code text[]}), with the suffix
- *     {@value #NOT_NULL} when the column is NOT NULL; null for a type pgsync cannot create
+ * @param types per column, its type to create it with ({@code numeric(12,2)}, {@code text[]}), listed as
+ *     {@link TypedColumns} says; null for a type pgsync cannot create
  * @param key the primary-key (replica identity) column names; empty for a table without key
  * @param after the new row's values in text form (null for SQL NULL), for r, c and u; else null
  * @param before the old row's values for d (at least the key columns), and for u on a table without key; else null
@@ -38,7 +40,6 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
         long sourceTimeMs) {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.RowChange";
-    public static final String NOT_NULL = " not null";
 
     private static final Schema TEXTS = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).build();
     private static final Schema OPTIONAL_TEXTS = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build();
@@ -123,28 +124,7 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> T required(Function<String, Object> fields, String name) {
-        Object value = fields.apply(name);
-        if (value == null) {
-            throw new DataException("field '" + name + "' is missing");
-        }
-        return (T) value;
-    }
-
     private static Long number(Object value) {
         return value == null ? null : ((Number) value).longValue();
-    }
-
-    /** The type to create column {@code index} with, without the NOT NULL suffix; null when pgsync cannot. */
-    public String ddlType(int index) {
-        String type = types.get(index);
-        return type != null && type.endsWith(NOT_NULL) ? type.substring(0, type.length() - NOT_NULL.length()) : type;
-    }
-
-    /** Whether column {@code index} may be NULL at the source. */
-    public boolean nullable(int index) {
-        String type = types.get(index);
-        return type == null || !type.endsWith(NOT_NULL);
     }
 }

@@ -1,5 +1,7 @@
 package io.pgsync.common.event;
 
+import static io.pgsync.common.event.TypedColumns.required;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,8 +24,8 @@ import io.pgsync.common.pg.TableRef;
  *
  * @param table the source table
  * @param columns the copied columns (every column except generated ones), in source column order
- * @param types per column, its type as the source catalog names it ({@code format_type}), with the suffix
- *     {@value RowChange#NOT_NULL} when the column is NOT NULL
+ * @param types per column, its type as the source catalog names it ({@code format_type}), listed as
+ *     {@link TypedColumns} says
  * @param key the primary-key (or replica identity index) columns; empty for a table without key
  * @param rows the number of rows in {@code copy}
  * @param copy the rows in COPY text format, each line ending with a newline
@@ -77,35 +79,14 @@ public record RowChunk(TableRef table, List<String> columns, List<String> types,
         return Optional.of(read(struct::get));
     }
 
-    @SuppressWarnings("unchecked")
     private static RowChunk read(Function<String, Object> fields) {
         try {
-            return new RowChunk(new TableRef((String) required(fields, "schema"), (String) required(fields, "table")),
-                    (List<String>) required(fields, "columns"), (List<String>) required(fields, "types"),
-                    (List<String>) required(fields, "key"), ((Number) required(fields, "rows")).intValue(),
-                    (String) required(fields, "copy"), Boolean.TRUE.equals(fields.apply("reset")));
+            Number rows = required(fields, "rows");
+            return new RowChunk(new TableRef(required(fields, "schema"), required(fields, "table")),
+                    required(fields, "columns"), required(fields, "types"), required(fields, "key"), rows.intValue(),
+                    required(fields, "copy"), Boolean.TRUE.equals(fields.apply("reset")));
         } catch (DataException | ClassCastException e) {
             throw new DataException("Malformed " + SCHEMA_NAME + " record: " + e.getMessage(), e);
         }
-    }
-
-    private static Object required(Function<String, Object> fields, String name) {
-        Object value = fields.apply(name);
-        if (value == null) {
-            throw new DataException("field '" + name + "' is missing");
-        }
-        return value;
-    }
-
-    /** The type of column {@code index} without the NOT NULL suffix. */
-    public String ddlType(int index) {
-        String type = types.get(index);
-        return type.endsWith(RowChange.NOT_NULL) ? type.substring(0, type.length() - RowChange.NOT_NULL.length())
-                : type;
-    }
-
-    /** Whether column {@code index} may be NULL at the source. */
-    public boolean nullable(int index) {
-        return !types.get(index).endsWith(RowChange.NOT_NULL);
     }
 }

@@ -26,11 +26,9 @@ class RowChangeTest {
     void aStructReadsBackAsTheSameChange() {
         Struct struct = UPDATE.toStruct();
         assertThat(RowChange.of(RowChange.SCHEMA, struct)).contains(UPDATE);
-        assertThat(UPDATE.ddlType(0)).isEqualTo("integer");
-        assertThat(UPDATE.nullable(0)).isFalse();
-        assertThat(UPDATE.ddlType(1)).isEqualTo("text");
-        assertThat(UPDATE.nullable(1)).isTrue();
-        assertThat(UPDATE.ddlType(2)).isNull();
+        assertThat(UPDATE.types()).extracting(TypedColumns::type).containsExactly("integer", "text", null);
+        assertThat(UPDATE.types()).extracting(TypedColumns::nullable).containsExactly(false, true, true);
+        assertThat(TypedColumns.listed("numeric(12,2)", false)).isEqualTo("numeric(12,2) not null");
     }
 
     /** JSON with schemas.enable=false gives the sink maps, lists and (small) numbers as Integer or Long. */

@@ -17,6 +17,7 @@ import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.common.type.ColumnTypes;
 import io.pgsync.common.type.PgText;
@@ -33,6 +34,11 @@ final class ChangeReader {
 
     private final String placeholder;
     private final Map<Schema, EnvelopeShape> shapes = new IdentityHashMap<>();
+
+    /** The columns a full-sync chunk carries. */
+    static RowShape shapeOf(RowChunk chunk) {
+        return new ListedShape(chunk.table(), chunk.columns(), chunk.types(), chunk.key());
+    }
 
     /** @param placeholder Debezium's {@code unavailable.value.placeholder}, for Debezium envelopes */
     ChangeReader(String placeholder) {
@@ -68,7 +74,8 @@ final class ChangeReader {
         Map<String, String> row = toMap(change.columns(), image, change.unchanged(), record);
         List<String> before = change.before();
         List<String> columns = change.unchanged().isEmpty() ? change.columns() : List.copyOf(row.keySet());
-        return new ChangeEvent(op, change.table(), new RowChangeShape(change), row, columns, Map.of(),
+        RowShape shape = new ListedShape(change.table(), change.columns(), change.types(), change.key());
+        return new ChangeEvent(op, change.table(), shape, row, columns, Map.of(),
                 () -> before == null ? null : toMap(change.columns(), before, List.of(), record), change.position(),
                 change.sourceTimeMs(), record);
     }
@@ -160,38 +167,32 @@ final class ChangeReader {
         return Collections.unmodifiableMap(out);
     }
 
-    /** A row-change record's columns and types as the source connector listed them. */
-    private record RowChangeShape(RowChange change) implements RowShape {
-
-        @Override
-        public List<String> columns() {
-            return change.columns();
-        }
+    /**
+     * The columns of a pgsync changelog record ({@link RowChange}, {@link RowChunk}) as the source listed them. A type
+     * came through Kafka, so it is checked to be a type name before it enters DDL.
+     */
+    private record ListedShape(TableRef table, List<String> columns, List<String> types, List<String> keyColumns)
+            implements RowShape {
 
         @Override
         public String ddlType(String column) {
-            String type = change.ddlType(index(column));
+            String type = TypedColumns.type(types.get(index(column)));
             if (type == null) {
-                throw new DataException("Column " + column + " of " + change.table() + " has a source type pgsync "
-                        + "cannot create (the source connector logged which); create the destination column yourself");
+                throw new DataException("Column " + column + " of " + table + " has a source type pgsync cannot "
+                        + "create (the source connector logged which); create the destination column yourself");
             }
-            return type;
+            return ColumnTypes.catalogType(column, type);
         }
 
         @Override
         public boolean nullable(String column) {
-            return change.nullable(index(column));
-        }
-
-        @Override
-        public List<String> keyColumns() {
-            return change.key();
+            return TypedColumns.nullable(types.get(index(column)));
         }
 
         private int index(String column) {
-            int index = change.columns().indexOf(column);
+            int index = columns.indexOf(column);
             if (index < 0) {
-                throw new IllegalArgumentException("No column " + column + " in the change of " + change.table());
+                throw new IllegalArgumentException("No column " + column + " in the record of " + table);
             }
             return index;
         }
@@ -228,38 +229,5 @@ final class ChangeReader {
         public List<String> keyColumns() {
             return key == null ? List.of() : key.fields().stream().map(Field::name).toList();
         }
-    }
-
-    /** The shape of a full-sync chunk: the source catalog's column types, checked before they enter DDL. */
-    static RowShape shapeOf(RowChunk chunk) {
-        return new RowShape() {
-            @Override
-            public List<String> columns() {
-                return chunk.columns();
-            }
-
-            @Override
-            public String ddlType(String column) {
-                return ColumnTypes.catalogType(column, chunk.ddlType(index(column)));
-            }
-
-            @Override
-            public boolean nullable(String column) {
-                return chunk.nullable(index(column));
-            }
-
-            @Override
-            public List<String> keyColumns() {
-                return chunk.key();
-            }
-
-            private int index(String column) {
-                int index = chunk.columns().indexOf(column);
-                if (index < 0) {
-                    throw new IllegalArgumentException("No column " + column + " in the chunk of " + chunk.table());
-                }
-                return index;
-            }
-        };
     }
 }

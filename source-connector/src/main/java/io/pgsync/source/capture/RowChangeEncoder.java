@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
 import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.common.type.ColumnTypes;
 import io.pgsync.common.type.PgText;
@@ -134,10 +135,8 @@ public final class RowChangeEncoder {
             for (Field field : fields) {
                 String type;
                 try {
-                    type = ColumnTypes.ddlType(field.name(), field.schema());
-                    if (!field.schema().isOptional()) {
-                        type += RowChange.NOT_NULL;
-                    }
+                    type = TypedColumns.listed(ColumnTypes.ddlType(field.name(), field.schema()),
+                            field.schema().isOptional());
                 } catch (DataException e) {
                     log.warn("Column {} of {}: {}. The sink can write it only into an existing column", field.name(),
                             table, e.getMessage());

@@ -31,8 +31,8 @@ import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.debezium.relational.TableId;
 import io.debezium.relational.Tables;
 import io.pgsync.common.event.Changelog;
-import io.pgsync.common.event.RowChange;
 import io.pgsync.common.event.RowChunk;
+import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
@@ -234,7 +234,7 @@ public final class CopyFullSync implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     columns.add(rs.getString(1));
-                    types.add(rs.getString(2) + (rs.getBoolean(3) ? RowChange.NOT_NULL : ""));
+                    types.add(TypedColumns.listed(rs.getString(2), !rs.getBoolean(3)));
                 }
             }
         }
