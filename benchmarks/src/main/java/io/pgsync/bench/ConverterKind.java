@@ -5,7 +5,7 @@ import java.util.Locale;
 /** The key and value converters of the Connect worker, which both Kafka pipelines use. */
 enum ConverterKind {
 
-    JSON("json", "JSON converters with schemas"),
+    JSON("json", "JSON converters: with schemas for Debezium's pipeline, without schemas for pgsync's connectors"),
     AVRO("avro", "Avro converters in the Confluent wire format (Apicurio AvroConverter) through a schema registry "
             + "started for the run");
 
