@@ -142,7 +142,8 @@ public final class ApplyEngine implements AutoCloseable {
                 return;
             }
             List<SinkRecord> batch = records instanceof List<SinkRecord> list ? list : new ArrayList<>(records);
-            int lastBoundary = lastBoundary(batch);
+            Records.Marker[] markers = new Records.Marker[batch.size()];
+            int lastBoundary = lastBoundary(batch, markers);
             for (int i = 0; i < batch.size(); i++) {
                 SinkRecord record = batch.get(i);
                 PartitionState state = state(record);
@@ -152,7 +153,7 @@ public final class ApplyEngine implements AutoCloseable {
                 if (record.kafkaOffset() <= state.offset) {
                     continue;
                 }
-                accept(record, state);
+                accept(record, state, markers[i]);
                 state.offset = record.kafkaOffset();
                 if (buffer.size() >= batchMaxRecords) {
                     flush();
@@ -186,9 +187,9 @@ public final class ApplyEngine implements AutoCloseable {
      * (0 when none does). The engine commits there: a delivery that ends inside a transaction still makes every
      * transaction before it visible at once, instead of waiting for a later delivery that happens to end on a
      * boundary. Example: the delivery {@code c9 END(t1) BEGIN(t2) c1 c2} returns 2, so t1 is committed right after its
-     * END marker and t2 with a later delivery.
+     * END marker and t2 with a later delivery. Fills {@code markers} with each record's transaction marker (or null).
      */
-    private int lastBoundary(List<SinkRecord> batch) {
+    private int lastBoundary(List<SinkRecord> batch, Records.Marker[] markers) {
         Map<TopicPartition, Boolean> inTransaction = new HashMap<>();
         int open = 0;
         for (Map.Entry<TopicPartition, PartitionState> entry : partitions.entrySet()) {
@@ -199,6 +200,7 @@ public final class ApplyEngine implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             SinkRecord record = batch.get(i);
             Records.Marker marker = Records.marker(record);
+            markers[i] = marker;
             if (marker != null && record.kafkaOffset() > state(record).offset) {
                 TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
                 boolean now = marker == Records.Marker.BEGIN;
@@ -214,8 +216,7 @@ public final class ApplyEngine implements AutoCloseable {
         return last;
     }
 
-    private void accept(SinkRecord record, PartitionState state) throws SQLException {
-        Records.Marker marker = Records.marker(record);
+    private void accept(SinkRecord record, PartitionState state, Records.Marker marker) throws SQLException {
         if (marker != null) {
             state.inTransaction = marker == Records.Marker.BEGIN;
             if (marker == Records.Marker.END) {
