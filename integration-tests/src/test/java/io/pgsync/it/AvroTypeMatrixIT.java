@@ -31,14 +31,4 @@ class AvroTypeMatrixIT extends AbstractTypeMatrixIT {
     Map<String, String> converters() {
         return registry.avroKeyAndValueConverters();
     }
-
-    @Override
-    boolean keepsParametersOfEveryColumn() {
-        return true;
-    }
-
-    @Override
-    boolean carriesNonFiniteFloats() {
-        return true;
-    }
 }

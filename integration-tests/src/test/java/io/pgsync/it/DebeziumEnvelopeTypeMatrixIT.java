@@ -21,11 +21,6 @@ class DebeziumEnvelopeTypeMatrixIT extends AbstractTypeMatrixIT {
     }
 
     @Override
-    boolean keepsParametersOfEveryColumn() {
-        return true;
-    }
-
-    @Override
     boolean carriesNonFiniteFloats() {
         return false;
     }

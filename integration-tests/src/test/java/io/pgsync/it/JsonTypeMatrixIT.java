@@ -12,14 +12,4 @@ class JsonTypeMatrixIT extends AbstractTypeMatrixIT {
     Map<String, String> converters() {
         return Pipeline.jsonConverters();
     }
-
-    @Override
-    boolean keepsParametersOfEveryColumn() {
-        return true;
-    }
-
-    @Override
-    boolean carriesNonFiniteFloats() {
-        return true;
-    }
 }
