@@ -9,7 +9,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -49,7 +48,6 @@ public final class ApplyEngine implements AutoCloseable {
 
     private final PgSyncSinkConfig config;
     private final int batchMaxRecords;
-    private final ChangeReader reader;
     private final SinkTaskContext context;
     private final PgSyncSinkMetrics metrics;
     private final Properties connectionProperties;
@@ -74,7 +72,6 @@ public final class ApplyEngine implements AutoCloseable {
     public ApplyEngine(PgSyncSinkConfig config, SinkTaskContext context, PgSyncSinkMetrics metrics) {
         this.config = config;
         this.batchMaxRecords = config.batchMaxRecords();
-        this.reader = new ChangeReader(config.toastPlaceholder());
         this.context = context;
         this.metrics = metrics;
         this.connectionProperties = config.connectionProperties();
@@ -134,15 +131,15 @@ public final class ApplyEngine implements AutoCloseable {
      * @throws ConnectException when the destination rejects a change for good (and errors are not tolerated), or
      *     stays unreachable beyond the retry timeout; the message names the table, key, record and SQL error
      */
-    public void apply(Collection<SinkRecord> records) {
+    void apply(Delivery delivery) {
         try {
             connection();
             if (!offsetsLoaded) {
-                resumeLate(records);
+                resumeLate(delivery.records);
                 return;
             }
-            List<SinkRecord> batch = records instanceof List<SinkRecord> list ? list : new ArrayList<>(records);
-            Records.Marker[] markers = new Records.Marker[batch.size()];
+            List<SinkRecord> batch = delivery.records;
+            Records.Marker[] markers = delivery.markers;
             int lastBoundary = lastBoundary(batch, markers);
             for (int i = 0; i < batch.size(); i++) {
                 SinkRecord record = batch.get(i);
@@ -153,7 +150,7 @@ public final class ApplyEngine implements AutoCloseable {
                 if (record.kafkaOffset() <= state.offset) {
                     continue;
                 }
-                accept(record, state, markers[i]);
+                accept(record, state, markers[i], delivery.contents[i]);
                 state.offset = record.kafkaOffset();
                 if (buffer.size() >= batchMaxRecords) {
                     flush();
@@ -187,7 +184,7 @@ public final class ApplyEngine implements AutoCloseable {
      * (0 when none does). The engine commits there: a delivery that ends inside a transaction still makes every
      * transaction before it visible at once, instead of waiting for a later delivery that happens to end on a
      * boundary. Example: the delivery {@code c9 END(t1) BEGIN(t2) c1 c2} returns 2, so t1 is committed right after its
-     * END marker and t2 with a later delivery. Fills {@code markers} with each record's transaction marker (or null).
+     * END marker and t2 with a later delivery.
      */
     private int lastBoundary(List<SinkRecord> batch, Records.Marker[] markers) {
         Map<TopicPartition, Boolean> inTransaction = new HashMap<>();
@@ -199,8 +196,7 @@ public final class ApplyEngine implements AutoCloseable {
         int last = 0;
         for (int i = 0; i < batch.size(); i++) {
             SinkRecord record = batch.get(i);
-            Records.Marker marker = Records.marker(record);
-            markers[i] = marker;
+            Records.Marker marker = markers[i];
             if (marker != null && record.kafkaOffset() > state(record).offset) {
                 TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
                 boolean now = marker == Records.Marker.BEGIN;
@@ -216,7 +212,8 @@ public final class ApplyEngine implements AutoCloseable {
         return last;
     }
 
-    private void accept(SinkRecord record, PartitionState state, Records.Marker marker) throws SQLException {
+    private void accept(SinkRecord record, PartitionState state, Records.Marker marker, Object content)
+            throws SQLException {
         if (marker != null) {
             state.inTransaction = marker == Records.Marker.BEGIN;
             if (marker == Records.Marker.END) {
@@ -224,27 +221,15 @@ public final class ApplyEngine implements AutoCloseable {
             }
             return;
         }
-        Optional<RowChunk> chunk;
-        try {
-            chunk = RowChunk.of(record.valueSchema(), record.value());
-        } catch (RuntimeException e) {
-            reportOrFail(record, new ConnectException("Cannot read the rows in " + Records.position(record) + ": "
-                    + e.getMessage(), e));
+        if (content instanceof ConnectException unreadable) {
+            reportOrFail(record, unreadable);
             return;
         }
-        if (chunk.isPresent()) {
-            copy(record, chunk.get());
+        if (content instanceof RowChunk chunk) {
+            copy(record, chunk);
             return;
         }
-        ChangeEvent event;
-        try {
-            event = reader.read(record).orElse(null);
-        } catch (RuntimeException e) {
-            reportOrFail(record, new ConnectException("Cannot read the change in " + Records.position(record) + ": "
-                    + e.getMessage(), e));
-            return;
-        }
-        if (event == null) {
+        if (!(content instanceof ChangeEvent event)) {
             return;
         }
         if (event.position() != null) {

@@ -1,6 +1,5 @@
 package io.pgsync.sink.apply;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@link ApplyEngine} on a thread of its own, one delivery behind Connect: while the engine writes delivery
- * N to the destination, Connect fetches and converts delivery N+1 on the task thread, so record conversion and
- * destination round trips overlap instead of adding up.
+ * N to the destination, Connect fetches and converts delivery N+1 on the task thread, and {@link Delivery} reads
+ * the changes out of it there, so record conversion and destination round trips overlap instead of adding up.
  *
  * <p>Every engine call runs on that one thread, in order; {@code put} waits for the previous delivery before it
  * hands over the next, so at most two deliveries are in memory. When the engine asks for a rewind (a failed write was
@@ -36,12 +35,17 @@ public final class ApplyThread implements AutoCloseable {
     private static final long STOP_WAIT_SECONDS = 30;
 
     private final ApplyEngine engine;
+    private final ChangeReader reader;
     private final SinkTaskContext context;
     private final ExecutorService executor;
     private Future<?> inFlight;
 
-    public ApplyThread(ApplyEngine engine, SinkTaskContext context, String threadName) {
+    /**
+     * @param toastPlaceholder Debezium's {@code unavailable.value.placeholder}, for records in Debezium's envelope
+     */
+    public ApplyThread(ApplyEngine engine, String toastPlaceholder, SinkTaskContext context, String threadName) {
         this.engine = engine;
+        this.reader = new ChangeReader(toastPlaceholder);
         this.context = context;
         this.executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, threadName);
@@ -60,18 +64,21 @@ public final class ApplyThread implements AutoCloseable {
         rewind();
     }
 
-    /** Hands the records to the engine after the previous delivery is written; returns without waiting for them. */
+    /**
+     * Reads the records (while the engine still writes the previous delivery), then hands them to the engine once the
+     * previous delivery is written; returns without waiting for them.
+     */
     public void put(Collection<SinkRecord> records) {
+        Delivery delivery = records.isEmpty() ? null : Delivery.read(records, reader);
         awaitInFlight();
         if (rewind()) {
             log.debug("Dropping a delivery of {} record(s) read before a rewind; Connect re-delivers them",
                     records.size());
             return;
         }
-        if (records.isEmpty()) {
+        if (delivery == null) {
             return;
         }
-        List<SinkRecord> delivery = new ArrayList<>(records);
         inFlight = executor.submit(() -> engine.apply(delivery));
     }
 
