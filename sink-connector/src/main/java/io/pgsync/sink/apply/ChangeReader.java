@@ -1,6 +1,7 @@
 package io.pgsync.sink.apply;
 
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,7 @@ final class ChangeReader {
 
     private final String placeholder;
     private final Map<Schema, EnvelopeShape> shapes = new IdentityHashMap<>();
+    private final Map<TableRef, List<String>> columnLists = new HashMap<>();
 
     /** The columns a full-sync chunk carries. */
     static RowShape shapeOf(RowChunk chunk) {
@@ -59,7 +61,24 @@ final class ChangeReader {
         return fromEnvelope(record);
     }
 
-    private static ChangeEvent fromRowChange(RowChange change, SinkRecord record) {
+    /**
+     * Returns one shared, immutable instance for every record of a table that lists the same columns, so that the
+     * engine can group changes and check a table's columns by identity instead of comparing names per change.
+     */
+    private List<String> columnList(TableRef table, List<String> columns) {
+        List<String> known = columnLists.get(table);
+        if (known != null && known.equals(columns)) {
+            return known;
+        }
+        if (columnLists.size() >= MAX_CACHED_SHAPES) {
+            columnLists.clear();
+        }
+        List<String> copy = List.copyOf(columns);
+        columnLists.put(table, copy);
+        return copy;
+    }
+
+    private ChangeEvent fromRowChange(RowChange change, SinkRecord record) {
         ChangeEvent.Op op = ChangeEvent.Op.of(change.op(), record);
         if (op == ChangeEvent.Op.TRUNCATE) {
             return new ChangeEvent(op, change.table(), null, Map.of(), List.of(), Map.of(), () -> null,
@@ -71,12 +90,13 @@ final class ChangeReader {
             throw new DataException("Change event " + op + " on " + change.table() + " at "
                     + Records.position(record) + " carries no row image");
         }
-        Map<String, String> row = toMap(change.columns(), image, change.unchanged(), record);
+        List<String> names = columnList(change.table(), change.columns());
+        Map<String, String> row = toMap(names, image, change.unchanged(), record);
         List<String> before = change.before();
-        List<String> columns = change.unchanged().isEmpty() ? change.columns() : List.copyOf(row.keySet());
-        RowShape shape = new ListedShape(change.table(), change.columns(), change.types(), change.key());
+        List<String> columns = change.unchanged().isEmpty() ? names : List.copyOf(row.keySet());
+        RowShape shape = new ListedShape(change.table(), names, change.types(), change.key());
         return new ChangeEvent(op, change.table(), shape, row, columns, Map.of(),
-                () -> before == null ? null : toMap(change.columns(), before, List.of(), record), change.position(),
+                () -> before == null ? null : toMap(names, before, List.of(), record), change.position(),
                 change.sourceTimeMs(), record);
     }
 

@@ -2,6 +2,7 @@ package io.pgsync.sink.apply;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,9 +76,13 @@ final class CollapsedBatch {
             return deletes.values();
         }
 
-        /** The rows to upsert, grouped by the set of columns they carry (one statement per group). */
+        /**
+         * The rows to upsert, grouped by the list of columns they carry (one statement per group). Lists are compared
+         * by identity: the reader shares one list per table and column set, and two groups with equal lists would
+         * only mean two statements.
+         */
         Map<List<String>, List<Change>> upsertsByColumns() {
-            Map<List<String>, List<Change>> groups = new LinkedHashMap<>();
+            Map<List<String>, List<Change>> groups = new IdentityHashMap<>();
             for (Change change : upserts.values()) {
                 groups.computeIfAbsent(change.columns(), c -> new ArrayList<>()).add(change);
             }

@@ -46,6 +46,8 @@ public final class DestinationCatalog {
     private final boolean createEnabled;
     private final boolean addColumnsEnabled;
     private final Map<TableRef, DestinationTable> tables = new HashMap<>();
+    /** Per table, the last column list found to fit it, compared by identity (see {@link #fit}). */
+    private final Map<TableRef, List<String>> fitted = new HashMap<>();
 
     public DestinationCatalog(boolean createEnabled, boolean addColumnsEnabled) {
         this.createEnabled = createEnabled;
@@ -82,6 +84,9 @@ public final class DestinationCatalog {
 
     /** Adds the columns the row carries and the table lacks (when enabled), or names the first missing one. */
     private DestinationTable fit(Connection connection, DestinationTable table, RowShape shape) throws SQLException {
+        if (fitted.get(table.table()) == shape.columns()) {
+            return table;
+        }
         List<String> missing = null;
         for (String column : shape.columns()) {
             if (!table.hasColumn(column)) {
@@ -92,6 +97,7 @@ public final class DestinationCatalog {
             }
         }
         if (missing == null) {
+            fitted.put(table.table(), shape.columns());
             return table;
         }
         if (!addColumnsEnabled) {
@@ -115,6 +121,7 @@ public final class DestinationCatalog {
     /** Forgets what was read, e.g. after a rolled-back transaction that may have created tables. */
     public void invalidate() {
         tables.clear();
+        fitted.clear();
     }
 
     private static Optional<DestinationTable> read(Connection connection, TableRef table) throws SQLException {
