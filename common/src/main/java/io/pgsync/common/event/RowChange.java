@@ -98,7 +98,7 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
     }
 
     /** Whether a schemaless value has the fields of a row change. */
-    public static boolean isRowChange(Map<?, ?> map) {
+    private static boolean isRowChange(Map<?, ?> map) {
         return map.containsKey("op") && map.containsKey("columns") && map.containsKey("types")
                 && map.containsKey("table");
     }

@@ -205,7 +205,7 @@ public final class CopyFullSync implements AutoCloseable {
                 copy(table);
             }
             connection.commit();
-            put(new SourceRecord(partition, Map.of(DONE, true), topic, 0, null, null, null, null));
+            queue.put(new SourceRecord(partition, Map.of(DONE, true), topic, 0, null, null, null, null));
             log.info("Full sync finished: {} table(s); streaming follows", tables.size());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -263,7 +263,7 @@ public final class CopyFullSync implements AutoCloseable {
                 chunk.write(row, 0, row.length);
                 rows++;
                 if (chunk.size() >= chunkBytes) {
-                    put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
+                    queue.put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
                     reset = false;
                     total += rows;
                     rows = 0;
@@ -276,7 +276,7 @@ public final class CopyFullSync implements AutoCloseable {
             }
         }
         if (rows > 0 || reset) {
-            put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
+            queue.put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
             total += rows;
         }
         log.info("Full sync of {}: {} rows in {} ms", table, total, (System.nanoTime() - start) / 1_000_000);
@@ -288,10 +288,6 @@ public final class CopyFullSync implements AutoCloseable {
                 reset);
         return new SourceRecord(partition, offset, topic, partitionOfTable, null, null, RowChunk.SCHEMA,
                 value.toStruct());
-    }
-
-    private void put(SourceRecord record) throws InterruptedException {
-        queue.put(record);
     }
 
     private static List<TableRef> selectedTables(Connection connection, Tables.TableFilter filter)
