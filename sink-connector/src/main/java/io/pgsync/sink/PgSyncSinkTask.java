@@ -32,8 +32,9 @@ public class PgSyncSinkTask extends SinkTask {
         PgSyncSinkConfig config = new PgSyncSinkConfig(props);
         int taskId = taskId(props);
         metrics = new PgSyncSinkMetrics(config.connectorName(), taskId);
-        apply = new ApplyThread(new ApplyEngine(config, context, metrics), config.toastPlaceholder(), context,
-                "pgsync-apply-" + config.connectorName() + "-" + taskId);
+        String name = config.connectorName() + "-" + taskId;
+        apply = new ApplyThread(new ApplyEngine(config, context, metrics, "pgsync-write-" + name),
+                config.toastPlaceholder(), context, "pgsync-apply-" + name);
         log.info("pgsync sink task started for connector {}, writing to {} (batch {} changes)",
                 config.connectorName(), config.connectionUrl(), config.batchMaxRecords());
     }

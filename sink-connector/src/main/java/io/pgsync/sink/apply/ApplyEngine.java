@@ -21,12 +21,14 @@ import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 import io.pgsync.sink.offset.AppliedOffset;
 import io.pgsync.sink.offset.OffsetStore;
 import io.pgsync.sink.schema.DestinationCatalog;
 import io.pgsync.sink.schema.DestinationTable;
+import io.pgsync.sink.schema.RowShape;
 import io.pgsync.sink.sql.SqlBuilder;
 
 /**
@@ -40,6 +42,10 @@ import io.pgsync.sink.sql.SqlBuilder;
  * there; a change whose source position is not past the applied one is a duplicate from a source restart and is
  * skipped. When a write fails transiently, the open transaction is rolled back, the consumer is rewound to the last
  * committed offsets, and the records are read again after a backoff.
+ *
+ * <p>The engine prepares each batch (collapsing, building parameters) and hands its statements and the commits to a
+ * {@link WriteQueue}, which runs them on a thread of its own while the engine prepares the next batch; a failed
+ * write is seen, and handled as above, when the engine next submits or waits.
  */
 public final class ApplyEngine implements AutoCloseable {
 
@@ -54,8 +60,9 @@ public final class ApplyEngine implements AutoCloseable {
     private final DestinationCatalog catalog;
     private final OffsetStore offsets;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
-    private final List<Change> buffer = new ArrayList<>();
     private final Map<TopicPartition, Long> rewinds = new HashMap<>();
+    private final WriteQueue writes;
+    private List<Change> buffer = new ArrayList<>();
 
     private Connection connection;
     private SetWriter setWriter;
@@ -69,7 +76,11 @@ public final class ApplyEngine implements AutoCloseable {
     private long failingSinceMs = -1;
     private int failures;
 
-    public ApplyEngine(PgSyncSinkConfig config, SinkTaskContext context, PgSyncSinkMetrics metrics) {
+    /**
+     * @param writeThreadName the name of the thread that runs the destination writes
+     */
+    public ApplyEngine(PgSyncSinkConfig config, SinkTaskContext context, PgSyncSinkMetrics metrics,
+            String writeThreadName) {
         this.config = config;
         this.batchMaxRecords = config.batchMaxRecords();
         this.context = context;
@@ -77,6 +88,7 @@ public final class ApplyEngine implements AutoCloseable {
         this.connectionProperties = config.connectionProperties();
         this.catalog = new DestinationCatalog(config.tableCreateEnabled(), config.columnAddEnabled());
         this.offsets = new OffsetStore(config.connectorName());
+        this.writes = new WriteQueue(writeThreadName);
     }
 
     /** Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. */
@@ -90,6 +102,7 @@ public final class ApplyEngine implements AutoCloseable {
         } catch (SQLException e) {
             log.warn("Cannot read applied offsets from the destination yet ({}); the first batch will retry",
                     Failures.message(e));
+            abort();
             discardConnection();
         }
     }
@@ -97,6 +110,14 @@ public final class ApplyEngine implements AutoCloseable {
     /** Gives up partitions: uncommitted work is rolled back and the remaining partitions re-read from their offsets. */
     public void close(Collection<TopicPartition> revoked) {
         revoked.forEach(partitions::remove);
+        try {
+            writes.drain();
+        } catch (SQLException | RuntimeException e) {
+            log.warn("A destination write failed before partitions were revoked ({}); rolled back",
+                    e.getMessage());
+            abort();
+            return;
+        }
         if (uncommittedChanges > 0 || !buffer.isEmpty()) {
             abort();
         }
@@ -113,8 +134,16 @@ public final class ApplyEngine implements AutoCloseable {
         return taken;
     }
 
-    /** Returns, per partition, the offset of the next record to read after what is committed in the destination. */
+    /**
+     * Returns, per partition, the offset of the next record to read after what is committed in the destination,
+     * once the queued writes have run (a failed one is handled by the next {@link #apply}).
+     */
     public Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
+        try {
+            writes.drain();
+        } catch (SQLException | RuntimeException e) {
+            log.debug("A destination write failed; the next delivery rolls back and retries: {}", e.getMessage());
+        }
         Map<TopicPartition, OffsetAndMetadata> result = new HashMap<>();
         partitions.forEach((tp, state) -> {
             if (state.committedOffset >= 0) {
@@ -164,8 +193,21 @@ public final class ApplyEngine implements AutoCloseable {
             } else {
                 flush();
             }
-            failingSinceMs = -1;
-            failures = 0;
+        } catch (SQLException e) {
+            retryOrFail(e);
+        } catch (RuntimeException e) {
+            abort();
+            throw e;
+        }
+    }
+
+    /**
+     * Waits for the queued writes when no records came, so a write that failed is retried, or fails the task, now
+     * rather than with the next delivery.
+     */
+    void idle() {
+        try {
+            writes.drain();
         } catch (SQLException e) {
             retryOrFail(e);
         } catch (RuntimeException e) {
@@ -244,18 +286,21 @@ public final class ApplyEngine implements AutoCloseable {
         }
         latestSourceTimeMs = Math.max(latestSourceTimeMs, event.sourceTimeMs());
         uncommittedChanges++;
-        Connection conn = connection();
         if (event.op() == ChangeEvent.Op.TRUNCATE) {
             flush();
-            DestinationTable table = catalog.resolve(conn, event.table(), null);
-            try (var statement = conn.createStatement()) {
-                statement.execute(SqlBuilder.truncate(table).sql());
-            }
+            String truncate = SqlBuilder.truncate(resolve(event.table(), null)).sql();
+            Connection conn = connection;
+            writes.submit(() -> {
+                try (var statement = conn.createStatement()) {
+                    statement.execute(truncate);
+                }
+                return null;
+            });
             return;
         }
         Change change;
         try {
-            DestinationTable table = catalog.resolve(conn, event.table(), event.shape());
+            DestinationTable table = resolve(event.table(), event.shape());
             change = Change.of(event, table);
         } catch (ConnectException e) {
             reportOrFail(record, e);
@@ -265,15 +310,27 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     /**
-     * Writes a chunk of the full sync with COPY, after the buffered changes; a chunk the destination rejects is
+     * Returns the destination table for rows of the shape (null for a TRUNCATE); when that needs the destination
+     * (a table not read yet, a column to add), the queued writes run first.
+     */
+    private DestinationTable resolve(TableRef table, RowShape shape) throws SQLException {
+        DestinationTable known = catalog.cached(table, shape);
+        if (known != null) {
+            return known;
+        }
+        writes.drain();
+        return catalog.resolve(connection(), table, shape);
+    }
+
+    /**
+     * Queues a chunk of the full sync for COPY, after the buffered changes; a chunk the destination rejects is
      * reported as one record.
      */
     private void copy(SinkRecord record, RowChunk chunk) throws SQLException {
         flush();
-        Connection conn = connection();
         DestinationTable table;
         try {
-            table = catalog.resolve(conn, chunk.table(), ChangeReader.shapeOf(chunk));
+            table = resolve(chunk.table(), ChangeReader.shapeOf(chunk));
         } catch (ConnectException e) {
             reportOrFail(record, e);
             return;
@@ -281,19 +338,24 @@ public final class ApplyEngine implements AutoCloseable {
         if (transactionStartNanos == 0) {
             transactionStartNanos = System.nanoTime();
         }
-        Savepoint savepoint = conn.setSavepoint();
-        try {
-            copyWriter.write(table, chunk);
-            conn.releaseSavepoint(savepoint);
-            uncommittedChanges += chunk.rows();
-        } catch (SQLException e) {
-            if (Failures.classify(e) != Failures.Kind.PERMANENT) {
-                throw e;
+        uncommittedChanges += chunk.rows();
+        Connection conn = connection;
+        CopyWriter copier = copyWriter;
+        writes.submit(() -> {
+            Savepoint savepoint = conn.setSavepoint();
+            try {
+                copier.write(table, chunk);
+                conn.releaseSavepoint(savepoint);
+            } catch (SQLException e) {
+                if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                    throw e;
+                }
+                conn.rollback(savepoint);
+                reportOrFail(record, new ConnectException("Cannot copy " + chunk.rows() + " row(s) into "
+                        + table.table() + " from " + Records.position(record) + ": " + Failures.message(e), e));
             }
-            conn.rollback(savepoint);
-            reportOrFail(record, new ConnectException("Cannot copy " + chunk.rows() + " row(s) into "
-                    + table.table() + " from " + Records.position(record) + ": " + Failures.message(e), e));
-        }
+            return null;
+        });
     }
 
     private boolean atBoundary() {
@@ -305,49 +367,59 @@ public final class ApplyEngine implements AutoCloseable {
         return true;
     }
 
-    /** Writes the buffered changes into the open transaction: set-wise, else in event order, else one by one. */
+    /**
+     * Queues the buffered changes for writing into the open transaction: set-wise, else in event order, else one by
+     * one.
+     */
     private void flush() throws SQLException {
         if (buffer.isEmpty()) {
             return;
         }
-        Savepoint savepoint = connection.setSavepoint();
-        try {
-            setWriter.write(buffer);
-        } catch (SQLException e) {
-            if (Failures.classify(e) != Failures.Kind.PERMANENT) {
-                throw e;
+        List<Change> changes = buffer;
+        buffer = new ArrayList<>();
+        SetWriter.Prepared prepared = setWriter.prepare(changes);
+        Connection conn = connection;
+        OrderedWriter ordered = orderedWriter;
+        writes.submit(() -> {
+            Savepoint savepoint = conn.setSavepoint();
+            try {
+                prepared.run();
+            } catch (SQLException e) {
+                if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                    throw e;
+                }
+                conn.rollback(savepoint);
+                log.debug("Set-wise write failed ({}); writing {} change(s) in event order", Failures.message(e),
+                        changes.size());
+                writeInOrder(conn, ordered, changes);
             }
-            connection.rollback(savepoint);
-            log.debug("Set-wise write failed ({}); writing {} change(s) in event order", Failures.message(e),
-                    buffer.size());
-            writeInOrder();
-        }
-        connection.releaseSavepoint(savepoint);
-        buffer.clear();
+            conn.releaseSavepoint(savepoint);
+            return null;
+        });
     }
 
-    private void writeInOrder() throws SQLException {
-        Savepoint savepoint = connection.setSavepoint();
+    private void writeInOrder(Connection conn, OrderedWriter ordered, List<Change> changes) throws SQLException {
+        Savepoint savepoint = conn.setSavepoint();
         try {
-            orderedWriter.write(buffer);
-            connection.releaseSavepoint(savepoint);
+            ordered.write(changes);
+            conn.releaseSavepoint(savepoint);
             return;
         } catch (SQLException e) {
             if (Failures.classify(e) != Failures.Kind.PERMANENT) {
                 throw e;
             }
-            connection.rollback(savepoint);
+            conn.rollback(savepoint);
         }
-        for (Change change : buffer) {
-            Savepoint single = connection.setSavepoint();
+        for (Change change : changes) {
+            Savepoint single = conn.setSavepoint();
             try {
-                orderedWriter.write(List.of(change));
-                connection.releaseSavepoint(single);
+                ordered.write(List.of(change));
+                conn.releaseSavepoint(single);
             } catch (SQLException e) {
                 if (Failures.classify(e) != Failures.Kind.PERMANENT) {
                     throw e;
                 }
-                connection.rollback(single);
+                conn.rollback(single);
                 reportOrFail(change.event().record(), new ConnectException(describe(change, e), e));
             }
         }
@@ -377,30 +449,54 @@ public final class ApplyEngine implements AutoCloseable {
         metrics.errantRecord();
     }
 
+    /**
+     * Queues the commit of the open transaction, with the offsets and source positions read so far; once it has
+     * succeeded, they become the ones a rollback rewinds to.
+     */
     private void commit() throws SQLException {
         flush();
-        Map<TopicPartition, AppliedOffset> advanced = new HashMap<>();
+        Map<TopicPartition, Mark> advanced = new HashMap<>();
         partitions.forEach((tp, state) -> {
-            if (state.offset > state.committedOffset) {
-                SourcePosition p = state.position;
-                advanced.put(tp, new AppliedOffset(state.offset, p == null ? null : p.commitLsn(),
-                        p == null ? null : p.lsn(), p == null ? null : p.order()));
+            if (state.offset > state.submittedOffset) {
+                advanced.put(tp, new Mark(state.offset, state.position));
+                state.submittedOffset = state.offset;
             }
         });
         if (advanced.isEmpty() && uncommittedChanges == 0) {
             return;
         }
-        offsets.write(connection, advanced);
-        connection.commit();
-        long now = System.currentTimeMillis();
-        long latencyMs = transactionStartNanos == 0 ? 0 : (System.nanoTime() - transactionStartNanos) / 1_000_000;
-        metrics.committed(uncommittedChanges, uncommittedTransactions, latencyMs,
-                latestSourceTimeMs < 0 ? -1 : now - latestSourceTimeMs);
-        partitions.values().forEach(PartitionState::committed);
+        Map<TopicPartition, AppliedOffset> applied = new HashMap<>();
+        advanced.forEach((tp, mark) -> applied.put(tp, mark.applied()));
+        int changes = uncommittedChanges;
+        int transactions = uncommittedTransactions;
+        long startNanos = transactionStartNanos;
+        long sourceTimeMs = latestSourceTimeMs;
+        Connection conn = connection;
+        writes.submit(() -> {
+            offsets.write(conn, applied);
+            conn.commit();
+            long latencyMs = startNanos == 0 ? 0 : (System.nanoTime() - startNanos) / 1_000_000;
+            metrics.committed(changes, transactions, latencyMs,
+                    sourceTimeMs < 0 ? -1 : System.currentTimeMillis() - sourceTimeMs);
+            return () -> committed(advanced);
+        });
         uncommittedChanges = 0;
         uncommittedTransactions = 0;
         latestSourceTimeMs = -1;
         transactionStartNanos = 0;
+    }
+
+    /** Records a commit the destination has made: a later rollback rewinds to these offsets, not before them. */
+    private void committed(Map<TopicPartition, Mark> advanced) {
+        advanced.forEach((tp, mark) -> {
+            PartitionState state = partitions.get(tp);
+            if (state != null) {
+                state.committedOffset = mark.offset();
+                state.committedPosition = mark.position();
+            }
+        });
+        failingSinceMs = -1;
+        failures = 0;
     }
 
     /**
@@ -437,8 +533,12 @@ public final class ApplyEngine implements AutoCloseable {
         }
     }
 
-    /** Rolls back the open transaction and rewinds every partition to just after its last committed record. */
+    /**
+     * Waits for the queued writes, then rolls back the open transaction and rewinds every partition to just after
+     * its last committed record.
+     */
     private void abort() {
+        writes.reset();
         buffer.clear();
         catalog.invalidate();
         uncommittedChanges = 0;
@@ -461,6 +561,7 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     private Map<TopicPartition, AppliedOffset> loadOffsets(Collection<TopicPartition> assigned) throws SQLException {
+        writes.drain();
         Connection conn = connection();
         Map<TopicPartition, AppliedOffset> applied = offsets.read(conn);
         conn.commit();
@@ -546,6 +647,7 @@ public final class ApplyEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        writes.close();
         buffer.clear();
         if (connection != null) {
             try {
@@ -557,17 +659,30 @@ public final class ApplyEngine implements AutoCloseable {
         discardConnection();
     }
 
-    /** What the engine knows of one topic partition: read so far, and committed in the destination. */
+    /** The last record a commit covers in one partition: its offset and source position. */
+    private record Mark(long offset, SourcePosition position) {
+        AppliedOffset applied() {
+            return new AppliedOffset(offset, position == null ? null : position.commitLsn(),
+                    position == null ? null : position.lsn(), position == null ? null : position.order());
+        }
+    }
+
+    /**
+     * What the engine knows of one topic partition: read so far, covered by a queued commit, and committed in the
+     * destination.
+     */
     private static final class PartitionState {
         long offset = -1;
         SourcePosition position;
         boolean inTransaction;
+        long submittedOffset = -1;
         long committedOffset = -1;
         SourcePosition committedPosition;
         long firstOffset = -1;
 
         void load(AppliedOffset applied) {
             committedOffset = applied.offset();
+            submittedOffset = applied.offset();
             offset = applied.offset();
             committedPosition = applied.lsn() == null ? null
                     : new SourcePosition(applied.commitLsn() == null ? -1 : applied.commitLsn(), applied.lsn(),
@@ -576,16 +691,12 @@ public final class ApplyEngine implements AutoCloseable {
             inTransaction = false;
         }
 
-        void committed() {
-            committedOffset = offset;
-            committedPosition = position;
-        }
-
         /** Forgets what was read after the last commit; returns the offset to read next, or -1 if unknown. */
         long rewind() {
             inTransaction = false;
             position = committedPosition;
             offset = committedOffset;
+            submittedOffset = committedOffset;
             return committedOffset >= 0 ? committedOffset + 1 : firstOffset;
         }
     }

@@ -39,6 +39,7 @@ public final class ApplyThread implements AutoCloseable {
     private final SinkTaskContext context;
     private final ExecutorService executor;
     private Future<?> inFlight;
+    private ConnectException failure;
 
     /**
      * @param toastPlaceholder Debezium's {@code unavailable.value.placeholder}, for records in Debezium's envelope
@@ -66,9 +67,13 @@ public final class ApplyThread implements AutoCloseable {
 
     /**
      * Reads the records (while the engine still writes the previous delivery), then hands them to the engine once the
-     * previous delivery is written; returns without waiting for them.
+     * previous delivery is written; returns without waiting for them. An empty delivery (Connect's poll found
+     * nothing) lets the engine finish its queued writes, so a failed one is handled without waiting for more records.
      */
     public void put(Collection<SinkRecord> records) {
+        if (failure != null) {
+            throw failure;
+        }
         Delivery delivery = records.isEmpty() ? null : Delivery.read(records, reader);
         awaitInFlight();
         if (rewind()) {
@@ -76,15 +81,20 @@ public final class ApplyThread implements AutoCloseable {
                     records.size());
             return;
         }
-        if (delivery == null) {
-            return;
-        }
-        inFlight = executor.submit(() -> engine.apply(delivery));
+        inFlight = executor.submit(delivery == null ? engine::idle : () -> engine.apply(delivery));
     }
 
-    /** Waits for the delivery being written, then returns what the destination has committed. */
+    /**
+     * Waits for the delivery being written, then returns what the destination has committed. A failure of that
+     * delivery is kept for the next {@code put}, which fails the task: Connect treats an exception from here as a
+     * failed offset commit only.
+     */
     public Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
-        awaitInFlight();
+        try {
+            awaitInFlight();
+        } catch (ConnectException e) {
+            failure = e;
+        }
         rewind();
         return call(engine::committedOffsets);
     }

@@ -19,6 +19,9 @@ import io.pgsync.sink.sql.Statement;
  * columns. Keys are disjoint between the statements, so their order does not matter, except for constraints that
  * only the exact event order satisfies (a unique value moved between rows); those make a statement fail and the
  * caller redoes the batch in event order.
+ *
+ * <p>{@link #prepare} does the work that needs no round trip (collapsing, building the array parameters) on the
+ * engine's thread; the returned {@link Prepared} runs the statements on the write thread.
  */
 final class SetWriter {
 
@@ -32,49 +35,73 @@ final class SetWriter {
         this.ordered = ordered;
     }
 
-    /** Writes the changes (given in event order); returns the number of statements run. */
-    int write(List<Change> changes) throws SQLException {
-        int run = 0;
+    /** Collapses the changes (given in event order) and builds each statement's parameters. */
+    Prepared prepare(List<Change> changes) throws SQLException {
+        List<Step> steps = new ArrayList<>();
         for (CollapsedBatch.TableChanges table : CollapsedBatch.of(changes).tables()) {
             if (!table.inOrder().isEmpty()) {
-                run += ordered.write(table.inOrder());
+                List<Change> inOrder = table.inOrder();
+                steps.add(() -> ordered.write(inOrder));
             }
             if (!table.deletes().isEmpty()) {
-                execute(SqlBuilder.deleteRows(table.table()), table.deletes());
-                run++;
+                steps.add(bind(SqlBuilder.deleteRows(table.table()), table.deletes()));
             }
             for (Map.Entry<List<String>, List<Change>> group : table.upsertsByColumns().entrySet()) {
-                execute(SqlBuilder.upsertRows(table.table(), group.getKey()), group.getValue());
-                run++;
+                steps.add(bind(SqlBuilder.upsertRows(table.table(), group.getKey()), group.getValue()));
             }
             if (log.isDebugEnabled()) {
-                log.debug("Applied {} delete(s) and {} upsert group(s) to {}", table.deletes().size(),
+                log.debug("Prepared {} delete(s) and {} upsert group(s) for {}", table.deletes().size(),
                         table.upsertsByColumns().size(), table.table().table());
             }
         }
-        return run;
+        return new Prepared(steps);
     }
 
-    /** Binds each parameter column as one {@code text[]} of all rows' values and runs the statement once. */
-    private void execute(Statement statement, Collection<Change> rows) throws SQLException {
-        PreparedStatement ps = statements.get(statement);
-        List<Array> arrays = new ArrayList<>(statement.parameters().size());
-        try {
-            int index = 1;
-            for (String column : statement.parameters()) {
-                String[] values = new String[rows.size()];
-                int i = 0;
-                for (Change row : rows) {
-                    values[i++] = row.values().get(column);
-                }
-                Array array = statements.connection().createArrayOf("text", values);
-                arrays.add(array);
-                ps.setArray(index++, array);
+    /** Binds each parameter column as one {@code text[]} of all rows' values: the statement runs once. */
+    private Step bind(Statement statement, Collection<Change> rows) throws SQLException {
+        Array[] arrays = new Array[statement.parameters().size()];
+        int index = 0;
+        for (String column : statement.parameters()) {
+            String[] values = new String[rows.size()];
+            int i = 0;
+            for (Change row : rows) {
+                values[i++] = row.values().get(column);
             }
-            ps.executeUpdate();
-        } finally {
-            for (Array array : arrays) {
-                array.free();
+            arrays[index++] = statements.connection().createArrayOf("text", values);
+        }
+        return () -> {
+            PreparedStatement ps = statements.get(statement);
+            try {
+                for (int i = 0; i < arrays.length; i++) {
+                    ps.setArray(i + 1, arrays[i]);
+                }
+                ps.executeUpdate();
+            } finally {
+                for (Array array : arrays) {
+                    array.free();
+                }
+            }
+        };
+    }
+
+    /** One statement (or one run of the ordered writer) ready to execute. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws SQLException;
+    }
+
+    /** The statements of one batch, ready to run on the write thread. */
+    static final class Prepared {
+        private final List<Step> steps;
+
+        private Prepared(List<Step> steps) {
+            this.steps = steps;
+        }
+
+        /** Runs the statements in order. */
+        void run() throws SQLException {
+            for (Step step : steps) {
+                step.run();
             }
         }
     }

@@ -82,23 +82,38 @@ public final class DestinationCatalog {
         return shape == null ? existing.get() : fit(connection, existing.get(), shape);
     }
 
-    /** Adds the columns the row carries and the table lacks (when enabled), or names the first missing one. */
-    private DestinationTable fit(Connection connection, DestinationTable table, RowShape shape) throws SQLException {
+    /**
+     * Returns the destination table when {@link #resolve} would find it without a round trip to the destination
+     * (already read, and having every column of the shape); else null.
+     */
+    public DestinationTable cached(TableRef table, RowShape shape) {
+        DestinationTable known = tables.get(table);
+        return known == null || shape != null && !fits(known, shape) ? null : known;
+    }
+
+    private boolean fits(DestinationTable table, RowShape shape) {
         if (fitted.get(table.table()) == shape.columns()) {
-            return table;
+            return true;
         }
-        List<String> missing = null;
         for (String column : shape.columns()) {
             if (!table.hasColumn(column)) {
-                if (missing == null) {
-                    missing = new ArrayList<>();
-                }
-                missing.add(column);
+                return false;
             }
         }
-        if (missing == null) {
-            fitted.put(table.table(), shape.columns());
+        fitted.put(table.table(), shape.columns());
+        return true;
+    }
+
+    /** Adds the columns the row carries and the table lacks (when enabled), or names the first missing one. */
+    private DestinationTable fit(Connection connection, DestinationTable table, RowShape shape) throws SQLException {
+        if (fits(table, shape)) {
             return table;
+        }
+        List<String> missing = new ArrayList<>();
+        for (String column : shape.columns()) {
+            if (!table.hasColumn(column)) {
+                missing.add(column);
+            }
         }
         if (!addColumnsEnabled) {
             throw new ConnectException("Destination table " + table.table() + " has no column "
