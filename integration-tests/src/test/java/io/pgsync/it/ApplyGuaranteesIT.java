@@ -175,11 +175,6 @@ class ApplyGuaranteesIT extends PipelineIT {
         assertThat(target.query(db, "SELECT count(*) FROM docs WHERE big LIKE '%unavailable%'")).containsExactly(List.of("0"));
     }
 
-    private void createDatabases(String db) {
-        source.cluster().createDatabase(db);
-        target.cluster().createDatabase(db);
-    }
-
     private void deploy(String db, String prefix, String tables, Map<String, String> sink) throws InterruptedException {
         connect.deploy(prefix + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, prefix, tables, 1)));
         connect.deploy(prefix + "-sink", Pipeline.withJson(sink));

@@ -77,8 +77,10 @@ class FullSyncIT extends PipelineIT {
                 + "WHERE attrelid = '\"Odd \"\"Table\"\"\"'::regclass AND attnum > 0 ORDER BY attnum"))
                 .extracting(r -> r.get(0)).containsExactly("integer", "text", "numeric(12,3)",
                         "timestamp with time zone", "bytea", "text[]", "jsonb");
-        assertThat(connect.readTopic("copysync.changelog", 1, TIMEOUT)).extracting(r -> new String(r.value(),
-                StandardCharsets.UTF_8)).first().asString().contains("io.pgsync.changelog.RowChunk");
+        List<String> firstRecords = connect.readTopic("copysync.changelog", 20, TIMEOUT).stream()
+                .map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+        assertThat(firstRecords.get(0)).contains("io.pgsync.changelog.SchemaObject");
+        assertThat(firstRecords).anyMatch(v -> v.contains("io.pgsync.changelog.RowChunk"));
         connect.delete("copysync-source");
         connect.delete("copysync-sink");
     }
@@ -121,7 +123,7 @@ class FullSyncIT extends PipelineIT {
     }
 
     @Test
-    void validationRefusesCopyWithDebeziumsFormatOrSnapshotMode() {
+    void validationRefusesSettingsThatCannotWorkTogether() {
         source.cluster().createDatabase("copyvalidate");
         Map<String, String> config = new HashMap<>(Pipeline.source(source.cluster(), "copyvalidate", "copyvalidate",
                 "public.t", 1));
@@ -131,11 +133,14 @@ class FullSyncIT extends PipelineIT {
         List<String> errors = Pipeline.validationErrors(connect.validate(Pipeline.SOURCE_CLASS, config), "full.sync.mode");
         assertThat(errors).anyMatch(e -> e.contains("changelog.format=pgsync"));
         assertThat(errors).anyMatch(e -> e.contains("remove snapshot.mode"));
-    }
 
-    private static void createDatabases(String db) {
-        source.cluster().createDatabase(db);
-        target.cluster().createDatabase(db);
+        Map<String, String> schemaSync = new HashMap<>(Pipeline.source(source.cluster(), "copyvalidate",
+                "copyvalidate", "public.t", 3));
+        schemaSync.put("full.sync.mode", "debezium");
+        schemaSync.put("schema.sync.enabled", "true");
+        assertThat(Pipeline.validationErrors(connect.validate(Pipeline.SOURCE_CLASS, schemaSync),
+                "schema.sync.enabled")).anyMatch(e -> e.contains("needs full.sync.mode=copy"))
+                .anyMatch(e -> e.contains("needs changelog.partitions=1"));
     }
 
     private static long count(String db, String table) {

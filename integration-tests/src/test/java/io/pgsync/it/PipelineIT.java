@@ -20,4 +20,10 @@ abstract class PipelineIT {
 
     @RegisterExtension
     static final ConnectExtension connect = ConnectExtension.withPluginPath(Pipeline.pluginPath());
+
+    /** Creates the database on both clusters. */
+    static void createDatabases(String db) {
+        source.cluster().createDatabase(db);
+        target.cluster().createDatabase(db);
+    }
 }

@@ -60,6 +60,16 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "destination keeps its value. Must match the source connector's setting. pgsync's own changelog format "
             + "names such columns and needs no placeholder. Default: __debezium_unavailable_value.";
 
+    public static final String SCHEMA_CONFLICT = "schema.sync.conflict";
+    public static final String SCHEMA_CONFLICT_PRECHECK = "precheck";
+    public static final String SCHEMA_CONFLICT_IGNORE = "ignore";
+    private static final String SCHEMA_CONFLICT_DOC = "What the schema sync does when a table it creates already "
+            + "exists at the destination with other columns or column types: 'precheck' fails the task, naming the "
+            + "table and the difference, before any of its rows are written (drop or fix the destination table, or "
+            + "choose 'ignore'); 'ignore' keeps the existing table and its rows, and the full and incremental sync "
+            + "write into it (rows with the same key are overwritten). An existing table with the same structure "
+            + "is used either way.";
+
     public static final String RETRY_CONNECTION_TIMEOUT_MS = "retry.connection.timeout.ms";
     private static final String RETRY_CONNECTION_TIMEOUT_MS_DOC = "How long, in milliseconds, the task keeps retrying "
             + "(with backoff up to retry.backoff.max.ms) while the destination is unreachable (SQLState class 08, "
@@ -111,6 +121,9 @@ public class PgSyncSinkConfig extends AbstractConfig {
                 .define(TOAST_PLACEHOLDER, Type.STRING, "__debezium_unavailable_value", new NonEmptyString(),
                         Importance.LOW, TOAST_PLACEHOLDER_DOC, GROUP_APPLY, ++apply, Width.LONG,
                         "Unchanged TOAST placeholder")
+                .define(SCHEMA_CONFLICT, Type.STRING, SCHEMA_CONFLICT_PRECHECK,
+                        ConfigDef.ValidString.in(SCHEMA_CONFLICT_PRECHECK, SCHEMA_CONFLICT_IGNORE), Importance.MEDIUM,
+                        SCHEMA_CONFLICT_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Existing table conflict")
                 .define(RETRY_CONNECTION_TIMEOUT_MS, Type.LONG, 12 * 3_600_000L, ConfigDef.Range.atLeast(0),
                         Importance.MEDIUM, RETRY_CONNECTION_TIMEOUT_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM,
                         "Connection retry timeout (ms)")
@@ -141,6 +154,11 @@ public class PgSyncSinkConfig extends AbstractConfig {
 
     public boolean tableCreateEnabled() {
         return getBoolean(TABLE_CREATE_ENABLED);
+    }
+
+    /** Whether an existing destination table with another structure fails the schema sync. */
+    public boolean schemaConflictFails() {
+        return SCHEMA_CONFLICT_PRECHECK.equals(getString(SCHEMA_CONFLICT));
     }
 
     public boolean columnAddEnabled() {

@@ -64,6 +64,16 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "below the producer's max.request.size and the topic's max.message.bytes (1 MB by default): JSON "
             + "escapes tabs and newlines. Default: 262144.";
 
+    public static final String SCHEMA_SYNC_ENABLED = "schema.sync.enabled";
+    private static final String SCHEMA_SYNC_ENABLED_DOC = "Whether the full sync starts with the schema: the DDL of "
+            + "the selected tables and of the objects in their schemas (schemas, extensions, enum, composite and range "
+            + "types, domains, functions, procedures, aggregates, sequences, tables with defaults, identity and "
+            + "generated columns, keys and checks, partitions, views), generated from the source catalog in the full "
+            + "sync's snapshot and sent before the rows (io.pgsync.changelog.SchemaObject); indexes, foreign keys, "
+            + "triggers, rules, replica identities, sequence positions and comments follow the rows. The sink "
+            + "creates them in that order and treats 'already exists' as done. Needs full.sync.mode=copy and "
+            + "changelog.partitions=1. Default: true when both hold, else false.";
+
     static final String DBZ_SNAPSHOT_MODE = "snapshot.mode";
 
     /** Debezium's placeholder for unchanged TOASTed values, and its default. */
@@ -107,7 +117,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                         Importance.MEDIUM, FULL_SYNC_MODE_DOC, FULL_SYNC_GROUP, 1, Width.SHORT, "Full sync mode")
                 .define(FULL_SYNC_CHUNK_BYTES, Type.INT, 262_144, ConfigDef.Range.between(1024, 64 * 1024 * 1024),
                         Importance.LOW, FULL_SYNC_CHUNK_BYTES_DOC, FULL_SYNC_GROUP, 2, Width.SHORT,
-                        "Full sync chunk bytes");
+                        "Full sync chunk bytes")
+                .define(SCHEMA_SYNC_ENABLED, Type.BOOLEAN, null, Importance.MEDIUM, SCHEMA_SYNC_ENABLED_DOC,
+                        FULL_SYNC_GROUP, 3, Width.SHORT, "Schema sync");
     }
 
     /** Returns the changelog topic: the configured one, else {@code <topic.prefix>.changelog}. */
@@ -143,6 +155,18 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         }
         boolean debeziumFormat = FORMAT_DEBEZIUM.equals(props.get(CHANGELOG_FORMAT));
         return props.containsKey(DBZ_SNAPSHOT_MODE) || debeziumFormat ? FULL_SYNC_DEBEZIUM : FULL_SYNC_COPY;
+    }
+
+    /**
+     * Whether the full sync sends the schema first: the configured {@value #SCHEMA_SYNC_ENABLED}, else true when the
+     * full sync is pgsync's COPY and the changelog has one partition.
+     */
+    public boolean schemaSyncEnabled() {
+        Boolean configured = getBoolean(SCHEMA_SYNC_ENABLED);
+        if (configured != null) {
+            return configured;
+        }
+        return FULL_SYNC_COPY.equals(fullSyncMode()) && changelogPartitions() == 1;
     }
 
     public int fullSyncChunkBytes() {

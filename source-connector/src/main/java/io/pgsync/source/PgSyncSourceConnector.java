@@ -60,6 +60,9 @@ public class PgSyncSourceConnector extends PostgresConnector {
         own.stream()
                 .filter(v -> v.name().equals(PgSyncSourceConfig.FULL_SYNC_MODE) && v.errorMessages().isEmpty())
                 .forEach(v -> checkFullSync(props, v));
+        own.stream()
+                .filter(v -> v.name().equals(PgSyncSourceConfig.SCHEMA_SYNC_ENABLED) && v.errorMessages().isEmpty())
+                .forEach(v -> checkSchemaSync(props, v));
         return new Config(values);
     }
 
@@ -76,6 +79,25 @@ public class PgSyncSourceConnector extends PostgresConnector {
             mode.addErrorMessage("full.sync.mode=copy replaces Debezium's snapshot, but snapshot.mode is set to '"
                     + props.get("snapshot.mode") + "'; remove snapshot.mode, or set full.sync.mode=debezium to let "
                     + "Debezium's snapshot.mode decide");
+        }
+    }
+
+    /** The schema sync runs inside the COPY full sync, and its order holds only on one partition. */
+    private static void checkSchemaSync(Map<String, String> props, ConfigValue enabled) {
+        if (!"true".equalsIgnoreCase(String.valueOf(props.get(PgSyncSourceConfig.SCHEMA_SYNC_ENABLED)).trim())) {
+            return;
+        }
+        String fullSync = PgSyncSourceConfig.withDefaults(props).get(PgSyncSourceConfig.FULL_SYNC_MODE);
+        if (!PgSyncSourceConfig.FULL_SYNC_COPY.equals(fullSync)) {
+            enabled.addErrorMessage("schema.sync.enabled=true needs full.sync.mode=copy (the schema is read in the "
+                    + "COPY full sync's snapshot), but the full sync is '" + fullSync + "'; set full.sync.mode=copy or "
+                    + "schema.sync.enabled=false");
+        }
+        String partitions = props.getOrDefault(PgSyncSourceConfig.CHANGELOG_PARTITIONS, "1").trim();
+        if (!"1".equals(partitions)) {
+            enabled.addErrorMessage("schema.sync.enabled=true needs changelog.partitions=1 (objects must be created "
+                    + "before the rows of every table, and only one partition keeps that order), but it is "
+                    + partitions + "; set changelog.partitions=1 or schema.sync.enabled=false");
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -20,6 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.event.RowChunk;
+import io.pgsync.common.event.SchemaObject;
+import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.PgSyncSinkConfig;
@@ -51,6 +54,8 @@ public final class ApplyEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApplyEngine.class);
     private static final long FIRST_BACKOFF_MS = 100;
+    /** SQLSTATEs of "already exists": duplicate table, object, function, schema. */
+    private static final Set<String> ALREADY_EXISTS = Set.of("42P07", "42710", "42723", "42P06");
 
     private final PgSyncSinkConfig config;
     private final int batchMaxRecords;
@@ -271,6 +276,10 @@ public final class ApplyEngine implements AutoCloseable {
             copy(record, chunk);
             return;
         }
+        if (content instanceof SchemaObject object) {
+            create(record, object);
+            return;
+        }
         if (!(content instanceof ChangeEvent event)) {
             return;
         }
@@ -307,6 +316,76 @@ public final class ApplyEngine implements AutoCloseable {
             return;
         }
         buffer.add(change);
+    }
+
+    /**
+     * Creates an object of the schema sync, after the queued writes and inside the open transaction. Each statement
+     * runs under a savepoint; one that fails because the object already exists counts as done, so a restarted schema
+     * sync creates nothing twice. A table that exists with other columns fails the task when
+     * {@code schema.sync.conflict=precheck}; any other failure is reported as the record's.
+     */
+    private void create(SinkRecord record, SchemaObject object) throws SQLException {
+        flush();
+        writes.drain();
+        Connection conn = connection();
+        if (object.table() != null && config.schemaConflictFails()) {
+            checkConflict(object);
+        }
+        try (var statement = conn.createStatement()) {
+            statement.execute("SET LOCAL check_function_bodies = off");
+            for (String sql : object.statements()) {
+                Savepoint savepoint = conn.setSavepoint();
+                try {
+                    statement.execute(sql);
+                    conn.releaseSavepoint(savepoint);
+                } catch (SQLException e) {
+                    conn.rollback(savepoint);
+                    if (ALREADY_EXISTS.contains(e.getSQLState())) {
+                        log.debug("{} {} already exists at the destination: {}", object.kind(), object.identity(),
+                                e.getMessage());
+                        continue;
+                    }
+                    if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                        throw e;
+                    }
+                    reportOrFail(record, new ConnectException("Cannot create " + object.kind() + " "
+                            + object.identity() + " at the destination (" + Failures.message(e) + "); statement: "
+                            + sql, e));
+                    return;
+                }
+            }
+        }
+        catalog.invalidate();
+        metrics.ddlApplied();
+        uncommittedChanges++;
+        if (transactionStartNanos == 0) {
+            transactionStartNanos = System.nanoTime();
+        }
+    }
+
+    /** Fails when the table exists at the destination with other columns or types than the source's. */
+    private void checkConflict(SchemaObject object) throws SQLException {
+        DestinationTable existing = catalog.existing(connection(), object.table()).orElse(null);
+        if (existing == null) {
+            return;
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < object.columns().size(); i++) {
+            expected.add(object.columns().get(i) + " " + unqualified(TypedColumns.type(object.types().get(i))));
+        }
+        List<String> actual = new ArrayList<>();
+        existing.columnTypes().forEach((column, type) -> actual.add(column + " " + unqualified(type)));
+        if (!expected.equals(actual)) {
+            throw new ConnectException("Destination table " + object.table() + " already exists with columns "
+                    + actual + ", but the source table has " + expected + "; drop or fix the destination table, or "
+                    + "set " + PgSyncSinkConfig.SCHEMA_CONFLICT + "=" + PgSyncSinkConfig.SCHEMA_CONFLICT_IGNORE
+                    + " to keep it and write the source rows into it");
+        }
+    }
+
+    /** A type name without its schema, so that {@code public.mood} and {@code mood} compare equal. */
+    private static String unqualified(String type) {
+        return type.replaceFirst("^(\"(?:[^\"]|\"\")+\"|[^\".\\[( ]+)\\.", "");
     }
 
     /**

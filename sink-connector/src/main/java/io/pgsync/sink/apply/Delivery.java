@@ -9,6 +9,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 import io.pgsync.common.event.RowChunk;
+import io.pgsync.common.event.SchemaObject;
 
 /**
  * One delivery of records, read before it is applied: per record its transaction marker, its full-sync chunk or row
@@ -19,7 +20,10 @@ final class Delivery {
 
     final List<SinkRecord> records;
     final Records.Marker[] markers;
-    /** Per record: a {@link RowChunk}, a {@link ChangeEvent}, a {@link ConnectException}, or null (nothing to do). */
+    /**
+     * Per record: a {@link RowChunk}, a {@link SchemaObject}, a {@link ChangeEvent}, a {@link ConnectException}, or
+     * null (nothing to do).
+     */
     final Object[] contents;
 
     private Delivery(List<SinkRecord> records) {
@@ -42,12 +46,15 @@ final class Delivery {
     }
 
     private static Object content(SinkRecord record, ChangeReader reader) {
-        Optional<RowChunk> chunk;
+        Optional<?> chunk;
         try {
             chunk = RowChunk.of(record.valueSchema(), record.value());
+            if (chunk.isEmpty()) {
+                chunk = SchemaObject.of(record.valueSchema(), record.value());
+            }
         } catch (RuntimeException e) {
-            return new ConnectException("Cannot read the rows in " + Records.position(record) + ": "
-                    + e.getMessage(), e);
+            return new ConnectException("Cannot read the rows or schema object in " + Records.position(record)
+                    + ": " + e.getMessage(), e);
         }
         if (chunk.isPresent()) {
             return chunk.get();

@@ -35,6 +35,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
     private final Sensor retries;
     private final Sensor errant;
     private final Sensor duplicates;
+    private final Sensor ddl;
 
     public PgSyncSinkMetrics(String connector, int task) {
         tags.put("connector", connector);
@@ -59,6 +60,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         errant = sensor("errant-records", "records sent to the errant-record reporter", false);
         duplicates = sensor("duplicates-skipped", "changes skipped because their source position was already applied",
                 false);
+        ddl = sensor("ddl-applied", "schema objects created or changed at the destination", false);
     }
 
     private Sensor sensor(String base, String what, boolean rate) {
@@ -96,6 +98,10 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
 
     public void duplicateSkipped() {
         duplicates.record();
+    }
+
+    public void ddlApplied() {
+        ddl.record();
     }
 
     @Override

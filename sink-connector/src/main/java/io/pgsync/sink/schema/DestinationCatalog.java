@@ -133,6 +133,11 @@ public final class DestinationCatalog {
         return refreshed;
     }
 
+    /** Reads the table from the destination catalog, or returns empty when it does not exist. */
+    public Optional<DestinationTable> existing(Connection connection, TableRef table) throws SQLException {
+        return read(connection, table);
+    }
+
     /** Forgets what was read, e.g. after a rolled-back transaction that may have created tables. */
     public void invalidate() {
         tables.clear();

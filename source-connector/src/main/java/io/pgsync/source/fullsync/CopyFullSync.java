@@ -15,6 +15,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.connect.errors.ConnectException;
@@ -30,8 +31,10 @@ import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.debezium.relational.TableId;
 import io.debezium.relational.Tables;
+import io.pgsync.common.catalog.SchemaReader;
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.event.RowChunk;
+import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
@@ -92,6 +95,8 @@ public final class CopyFullSync implements AutoCloseable {
     private final int chunkBytes;
     private final Connection connection;
     private final List<TableRef> tables;
+    private final Predicate<TableRef> selected;
+    private final boolean schemaSync;
     private final boolean again;
     private final BlockingQueue<SourceRecord> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
     private final Thread reader;
@@ -99,13 +104,15 @@ public final class CopyFullSync implements AutoCloseable {
     private boolean finished;
 
     private CopyFullSync(Map<String, String> partition, PgSyncSourceConfig pgsync, Connection connection,
-            List<TableRef> tables, boolean again, String threadName) {
+            List<TableRef> tables, Predicate<TableRef> selected, boolean again, String threadName) {
         this.partition = partition;
         this.topic = pgsync.changelogTopic();
         this.partitions = pgsync.changelogPartitions();
         this.chunkBytes = pgsync.fullSyncChunkBytes();
         this.connection = connection;
         this.tables = tables;
+        this.selected = selected;
+        this.schemaSync = pgsync.schemaSyncEnabled();
         this.again = again;
         this.reader = new Thread(this::copyAll, threadName);
         this.reader.setDaemon(true);
@@ -133,13 +140,15 @@ public final class CopyFullSync implements AutoCloseable {
         try {
             Connection connection = database.connect();
             try {
-                List<TableRef> tables = selectedTables(connection, debezium.getTableFilters().dataCollectionFilter());
+                Tables.TableFilter filter = debezium.getTableFilters().dataCollectionFilter();
+                Predicate<TableRef> selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
+                List<TableRef> tables = selectedTables(connection, selected);
                 ensurePublication(connection, debezium.publicationName(),
                         config.getString("publication.autocreate.mode", "all_tables"), tables);
                 boolean again = dropUnfinishedSlot(connection, debezium.slotName());
                 String snapshot = createSlot(database, connection, debezium.slotName(),
                         debezium.plugin().getPostgresPluginName());
-                CopyFullSync sync = new CopyFullSync(partition, pgsync, connection, tables, again,
+                CopyFullSync sync = new CopyFullSync(partition, pgsync, connection, tables, selected, again,
                         "pgsync-full-sync-" + prefix);
                 log.info("Full sync of {} table(s) of {} in snapshot {} (slot {}): {}", tables.size(),
                         database.describe(), snapshot, debezium.slotName(), tables);
@@ -201,9 +210,12 @@ public final class CopyFullSync implements AutoCloseable {
 
     private void copyAll() {
         try {
+            List<SchemaObject> schema = schemaSync ? SchemaReader.read(connection, selected) : List.of();
+            sendSchema(schema, SchemaObject.PRE_DATA);
             for (TableRef table : tables) {
                 copy(table);
             }
+            sendSchema(schema, SchemaObject.POST_DATA);
             connection.commit();
             queue.put(new SourceRecord(partition, Map.of(DONE, true), topic, 0, null, null, null, null));
             log.info("Full sync finished: {} table(s); streaming follows", tables.size());
@@ -222,6 +234,23 @@ public final class CopyFullSync implements AutoCloseable {
             } catch (SQLException e) {
                 log.debug("Closing the full sync connection failed: {}", e.getMessage());
             }
+        }
+    }
+
+    /** Queues the schema objects of one phase, in order, on the first partition. */
+    private void sendSchema(List<SchemaObject> schema, String phase) throws InterruptedException {
+        Map<String, Object> offset = Map.of("schema", phase, DONE, false);
+        int sent = 0;
+        for (SchemaObject object : schema) {
+            if (object.phase().equals(phase)) {
+                queue.put(new SourceRecord(partition, offset, topic, 0, null, null, SchemaObject.SCHEMA,
+                        object.toStruct()));
+                sent++;
+            }
+        }
+        if (schemaSync) {
+            log.info("Schema sync: {} object(s) {} the rows", sent, SchemaObject.PRE_DATA.equals(phase) ? "before"
+                    : "after");
         }
     }
 
@@ -290,13 +319,14 @@ public final class CopyFullSync implements AutoCloseable {
                 value.toStruct());
     }
 
-    private static List<TableRef> selectedTables(Connection connection, Tables.TableFilter filter)
+    private static List<TableRef> selectedTables(Connection connection, Predicate<TableRef> selected)
             throws SQLException {
         List<TableRef> tables = new ArrayList<>();
         try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(TABLES_SQL)) {
             while (rs.next()) {
-                if (filter.isIncluded(new TableId(null, rs.getString(1), rs.getString(2)))) {
-                    tables.add(new TableRef(rs.getString(1), rs.getString(2)));
+                TableRef table = new TableRef(rs.getString(1), rs.getString(2));
+                if (selected.test(table)) {
+                    tables.add(table);
                 }
             }
         }

@@ -299,6 +299,36 @@ public final class PostgresCluster implements AutoCloseable {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
+    /** Runs a psql script (stopping at the first error) against the database, as the superuser over TCP. */
+    public void runScript(String database, Path script) {
+        check(execute(baseDir, clientCommandLine("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database, "-f",
+                script.toAbsolutePath().toString()), Map.of("PGPASSWORD", SUPERUSER_PASSWORD)));
+    }
+
+    /**
+     * Returns pg_dump's schema-only text of the given schemas of the database (no owners, no privileges), for
+     * comparing two databases' schemas.
+     */
+    public String dumpSchema(String database, String... schemas) {
+        List<String> args = new ArrayList<>(List.of("--schema-only", "--no-owner", "--no-privileges", "-d",
+                database));
+        for (String schema : schemas) {
+            args.add("--schema=" + schema);
+        }
+        CommandResult result = execute(baseDir, clientCommandLine("pg_dump", args.toArray(String[]::new)),
+                Map.of("PGPASSWORD", SUPERUSER_PASSWORD));
+        check(result);
+        return result.output();
+    }
+
+    /** A client tool's command line: it runs as the current user and connects over TCP as the superuser. */
+    private List<String> clientCommandLine(String tool, String... args) {
+        List<String> command = new ArrayList<>(List.of(bin.resolve(tool).toString(), "-h", HOST, "-p",
+                Integer.toString(port), "-U", SUPERUSER));
+        command.addAll(List.of(args));
+        return command;
+    }
+
     private IllegalStateException sqlFailure(String database, String sql, SQLException e) {
         return new IllegalStateException("SQL failed on database " + database + " at " + HOST + ":" + port
                 + " [SQLState " + e.getSQLState() + "]: " + e.getMessage() + "\nStatement: " + sql, e);
@@ -388,12 +418,17 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Runs a command with its output captured in a file, so that no pipe left open by a server can stall it. */
     private static CommandResult execute(Path directory, List<String> command) {
+        return execute(directory, command, Map.of());
+    }
+
+    private static CommandResult execute(Path directory, List<String> command, Map<String, String> environment) {
         Path out = null;
         try {
             out = Files.createTempFile("pgsync-cmd-", ".out");
             ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                     .redirectErrorStream(true).redirectOutput(out.toFile());
             builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+            builder.environment().putAll(environment);
             Process process = builder.start();
             process.getOutputStream().close();
             boolean finished = process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
