@@ -374,7 +374,7 @@ public final class SchemaReader {
         List<String> types = new ArrayList<>();
         forEach("""
                 SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                       pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, NULL,
+                       pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
                        (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
                           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
                          WHERE co.oid = a.attcollation
@@ -394,13 +394,13 @@ public final class SchemaReader {
                     columns.add(name);
                     types.add(TypedColumns.listed(type, !notNull));
                     StringBuilder column = new StringBuilder(quote(name)).append(' ').append(type);
-                    if (rs.getString(8) != null) {
-                        column.append(" COLLATE ").append(rs.getString(8));
+                    if (rs.getString(7) != null) {
+                        column.append(" COLLATE ").append(rs.getString(7));
                     }
                     String identity = rs.getString(5);
                     if (!identity.isEmpty()) {
                         column.append(" GENERATED ").append("a".equals(identity) ? "ALWAYS" : "BY DEFAULT")
-                                .append(" AS IDENTITY").append(identityOptions(rs.getString(9)));
+                                .append(" AS IDENTITY").append(identityOptions(rs.getString(8)));
                     } else if ("s".equals(rs.getString(6))) {
                         column.append(" GENERATED ALWAYS AS (").append(rs.getString(4)).append(") STORED");
                     } else if (rs.getString(4) != null) {
