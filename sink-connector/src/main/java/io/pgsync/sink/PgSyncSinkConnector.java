@@ -2,6 +2,8 @@ package io.pgsync.sink;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,6 +18,7 @@ import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 
 import io.pgsync.common.Version;
+import io.pgsync.common.pg.Identifiers;
 
 /** Sink connector of pgsync: applies a pgsync changelog (or plain Debezium topics) to one PostgreSQL database. */
 public class PgSyncSinkConnector extends SinkConnector {
@@ -89,9 +92,9 @@ public class PgSyncSinkConnector extends SinkConnector {
             value(config, PgSyncSinkConfig.CONNECTION_URL).addErrorMessage(e.getMessage());
             return;
         }
-        try (Connection ignored = DriverManager.getConnection(sinkConfig.connectionUrl(),
+        try (Connection connection = DriverManager.getConnection(sinkConfig.connectionUrl(),
                 sinkConfig.connectionProperties())) {
-            // reaching the database with these credentials is the whole check for now
+            checkPrivileges(connection, connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER), config);
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             String key = state.equals("28P01") || state.equals("28000") ? PgSyncSinkConfig.CONNECTION_PASSWORD
@@ -100,6 +103,46 @@ public class PgSyncSinkConnector extends SinkConnector {
                     + " as '" + connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER) + "': " + e.getMessage()
                     + " (SQLState " + state + "). Check " + PgSyncSinkConfig.CONNECTION_URL + ", "
                     + PgSyncSinkConfig.CONNECTION_USER + " and " + PgSyncSinkConfig.CONNECTION_PASSWORD + ".");
+        }
+    }
+
+    /**
+     * The sink keeps its offsets in schema {@code pgsync} and creates the schemas of the tables it syncs, so it needs
+     * CREATE on the database (or an existing {@code pgsync} schema it may use); and it writes as a replica
+     * ({@code session_replication_role}), without which foreign keys would reject rows written set-wise.
+     */
+    private static void checkPrivileges(Connection connection, String user, Config config) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT current_database(), current_user, r.rolsuper,
+                       pg_catalog.has_database_privilege(current_database(), 'CREATE'),
+                       pg_catalog.current_setting('server_version_num')::int
+                  FROM pg_catalog.pg_roles r WHERE r.rolname = current_user""");
+                ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || rs.getBoolean(3)) {
+                return;
+            }
+            String role = Identifiers.quote(rs.getString(2));
+            if (!rs.getBoolean(4)) {
+                value(config, PgSyncSinkConfig.CONNECTION_USER).addErrorMessage("User " + user + " may not create "
+                        + "schemas in database " + rs.getString(1) + ", which the sink needs for its offsets (schema "
+                        + "pgsync) and for the schemas of the synced tables: run GRANT CREATE ON DATABASE "
+                        + Identifiers.quote(rs.getString(1)) + " TO " + role);
+            }
+            if (rs.getInt(5) < 150000 || !mayReplicate(connection)) {
+                value(config, PgSyncSinkConfig.CONNECTION_USER).addErrorMessage("User " + user + " may not SET "
+                        + "session_replication_role, so destination foreign keys and triggers would act on every "
+                        + "applied row (and reject rows that the set-wise writes apply out of order): run GRANT SET "
+                        + "ON PARAMETER session_replication_role TO " + role + " (PostgreSQL 15 or newer), or connect "
+                        + "as a superuser");
+            }
+        }
+    }
+
+    private static boolean mayReplicate(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT pg_catalog.has_parameter_privilege('session_replication_role', 'SET')");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
         }
     }
 

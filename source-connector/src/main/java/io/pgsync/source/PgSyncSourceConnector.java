@@ -3,6 +3,7 @@ package io.pgsync.source;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
@@ -11,6 +12,7 @@ import org.apache.kafka.connect.connector.Task;
 
 import io.debezium.connector.postgresql.PostgresConnector;
 import io.pgsync.common.Version;
+import io.pgsync.source.precheck.SourcePrecheck;
 
 /**
  * Source connector of pgsync: Debezium's PostgreSQL connector with lossless PostgreSQL-to-PostgreSQL defaults,
@@ -44,9 +46,15 @@ public class PgSyncSourceConnector extends PostgresConnector {
         return def;
     }
 
+    /** Keys on which Debezium reports that it cannot connect; the precheck runs only when they have no error. */
+    private static final Set<String> CONNECTION_KEYS = Set.of("database.hostname", "database.port", "database.user",
+            "database.password", "database.dbname");
+
     /**
-     * Validates with pgsync's defaults applied (so the report describes what will run), then checks that Connect
-     * will create the changelog with the partition count the router expects.
+     * Validates with pgsync's defaults applied (so the report describes what will run), checks that Connect will
+     * create the changelog with the partition count the router expects, then runs the source precheck
+     * ({@link SourcePrecheck}: server settings, privileges, free slots, tables that cannot be captured), each failure
+     * on its config key.
      */
     @Override
     public Config validate(Map<String, String> props) {
@@ -63,7 +71,23 @@ public class PgSyncSourceConnector extends PostgresConnector {
         own.stream()
                 .filter(v -> v.name().equals(PgSyncSourceConfig.SCHEMA_SYNC_ENABLED) && v.errorMessages().isEmpty())
                 .forEach(v -> checkSchemaSync(props, v));
+        if (values.stream().noneMatch(v -> CONNECTION_KEYS.contains(v.name()) && !v.errorMessages().isEmpty())) {
+            for (SourcePrecheck.Failure failure : SourcePrecheck.check(PgSyncSourceConfig.withDefaults(props))) {
+                valueOf(values, failure.key()).addErrorMessage(failure.message());
+            }
+        }
         return new Config(values);
+    }
+
+    private static ConfigValue valueOf(List<ConfigValue> values, String key) {
+        for (ConfigValue value : values) {
+            if (value.name().equals(key)) {
+                return value;
+            }
+        }
+        ConfigValue added = new ConfigValue(key);
+        values.add(added);
+        return added;
     }
 
     /** pgsync's COPY full sync sends its own chunks and takes Debezium's snapshot's place. */

@@ -13,7 +13,7 @@ import io.debezium.config.Configuration;
  * ({@code database.hostname}, {@code database.port}, {@code database.dbname}, {@code database.user},
  * {@code database.password} and the {@code database.ssl*} keys).
  */
-final class SourceDatabase {
+public final class SourceDatabase {
 
     private static final Map<String, String> SSL_KEYS = Map.of(
             "database.sslmode", "sslmode",
@@ -25,7 +25,7 @@ final class SourceDatabase {
     private final String url;
     private final Properties properties = new Properties();
 
-    SourceDatabase(Configuration config) {
+    public SourceDatabase(Configuration config) {
         this.url = "jdbc:postgresql://" + config.getString("database.hostname") + ':'
                 + config.getString("database.port", "5432") + '/' + config.getString("database.dbname");
         properties.setProperty("user", config.getString("database.user"));
@@ -43,7 +43,7 @@ final class SourceDatabase {
     }
 
     /** A plain connection, in autocommit mode. */
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return DriverManager.getConnection(url, properties);
     }
 
@@ -58,7 +58,7 @@ final class SourceDatabase {
     }
 
     /** The database, for messages: {@code host:port/dbname}, without credentials. */
-    String describe() {
+    public String describe() {
         return url.substring("jdbc:postgresql://".length());
     }
 }

@@ -1,0 +1,227 @@
+package io.pgsync.source.precheck;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.config.Configuration;
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.relational.TableId;
+import io.debezium.relational.Tables;
+import io.pgsync.common.pg.Identifiers;
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.source.fullsync.SourceDatabase;
+
+/**
+ * The source side of the precheck, run by the connector's {@code validate()}: what the source database must offer
+ * for the configured capture, item by item. Each failure is reported on the config key it concerns and says what to
+ * do, e.g. on {@code database.hostname}: "wal_level is 'replica' on 127.0.0.1:5432/shop; logical decoding needs
+ * 'logical': ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL".
+ *
+ * <p>Items: server version (10 or newer), {@code wal_level}, the REPLICATION attribute of the user, a free
+ * replication slot and WAL sender, the right to create the publication when it does not exist, and, among the
+ * selected tables, those without a key whose updates and deletes cannot be captured (no primary key and REPLICA
+ * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts) and unlogged ones.
+ * Connectivity and credentials are Debezium's own check; when the database cannot be reached, there is nothing more
+ * to check.
+ */
+public final class SourcePrecheck {
+
+    /** One failed item: the config key it is reported on and the message, which names the fix. */
+    public record Failure(String key, String message) {
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(SourcePrecheck.class);
+    private static final int MAX_NAMED = 10;
+
+    private static final String TABLES_SQL = """
+            SELECT n.nspname, c.relname, c.relpersistence, c.relreplident,
+                   EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary),
+                   EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident),
+                   pg_catalog.pg_has_role(c.relowner, 'USAGE')
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind = 'r' AND c.relpersistence IN ('p', 'u')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'
+             ORDER BY 1, 2""";
+
+    private SourcePrecheck() {
+    }
+
+    /**
+     * Runs every item against the database.
+     *
+     * @param props the connector configuration with pgsync's defaults applied
+     */
+    public static List<Failure> check(Map<String, String> props) {
+        Configuration config = Configuration.from(props);
+        SourceDatabase database = new SourceDatabase(config);
+        List<Failure> failures = new ArrayList<>();
+        try (Connection connection = database.connect()) {
+            String where = database.describe();
+            checkServer(connection, where, failures);
+            checkUser(connection, config.getString("database.user"), failures);
+            checkSlots(connection, where, config.getString("slot.name"), failures);
+            PostgresConnectorConfig debezium = new PostgresConnectorConfig(config);
+            Tables.TableFilter filter = debezium.getTableFilters().dataCollectionFilter();
+            Predicate<TableRef> selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
+            List<String> notOwned = checkTables(connection, selected, failures);
+            checkPublication(connection, debezium.publicationName(),
+                    config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
+        } catch (SQLException e) {
+            log.debug("Precheck skipped: cannot connect to {} ({})", database.describe(), e.getMessage());
+        }
+        return failures;
+    }
+
+    private static void checkServer(Connection connection, String where, List<Failure> failures) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT pg_catalog.current_setting('server_version_num')::int,
+                       pg_catalog.current_setting('server_version'), pg_catalog.current_setting('wal_level'),
+                       pg_catalog.current_setting('max_wal_senders')::int,
+                       (SELECT count(*) FROM pg_catalog.pg_stat_replication)""");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (rs.getInt(1) < 100000) {
+                failures.add(new Failure("database.hostname", "PostgreSQL " + rs.getString(2) + " on " + where
+                        + " is too old: logical replication with pgoutput needs PostgreSQL 10 or newer; upgrade the "
+                        + "server"));
+            }
+            if (!"logical".equals(rs.getString(3))) {
+                failures.add(new Failure("database.hostname", "wal_level is '" + rs.getString(3) + "' on " + where
+                        + "; logical decoding needs 'logical': run ALTER SYSTEM SET wal_level = logical, then "
+                        + "restart PostgreSQL"));
+            }
+            if (rs.getInt(5) >= rs.getInt(4)) {
+                failures.add(new Failure("database.hostname", "All " + rs.getInt(4) + " WAL senders of " + where
+                        + " are in use (max_wal_senders); stop an unused replication client, or raise "
+                        + "max_wal_senders (ALTER SYSTEM SET max_wal_senders = " + (rs.getInt(4) + 5)
+                        + ", then restart PostgreSQL)"));
+            }
+        }
+    }
+
+    private static void checkUser(Connection connection, String user, List<Failure> failures) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT rolreplication OR rolsuper "
+                + "FROM pg_catalog.pg_roles WHERE rolname = current_user");
+                ResultSet rs = ps.executeQuery()) {
+            if (rs.next() && !rs.getBoolean(1)) {
+                failures.add(new Failure("database.user", "User " + user + " may not replicate: it needs the "
+                        + "REPLICATION attribute to read changes from a replication slot; run ALTER ROLE "
+                        + Identifiers.quote(user) + " REPLICATION as a superuser"));
+            }
+        }
+    }
+
+    private static void checkSlots(Connection connection, String where, String slot, List<Failure> failures)
+            throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT pg_catalog.current_setting('max_replication_slots')::int, count(*),
+                       bool_or(slot_name = ?),
+                       string_agg(slot_name || CASE WHEN active THEN ' (active)' ELSE ' (inactive)' END, ', '
+                                  ORDER BY active, slot_name)
+                  FROM pg_catalog.pg_replication_slots""")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                int max = rs.getInt(1);
+                if (!rs.getBoolean(3) && rs.getInt(2) >= max) {
+                    failures.add(new Failure("slot.name", "All " + max + " replication slots of " + where
+                            + " are taken (max_replication_slots), so slot " + slot + " cannot be created: "
+                            + rs.getString(4) + ". Drop an unused one (SELECT pg_drop_replication_slot('<name>')), "
+                            + "or raise max_replication_slots (ALTER SYSTEM SET max_replication_slots = "
+                            + (max + 5) + ", then restart PostgreSQL)"));
+                }
+            }
+        }
+    }
+
+    /** Checks the selected tables; returns those the user does not own. */
+    private static List<String> checkTables(Connection connection, Predicate<TableRef> selected,
+            List<Failure> failures) throws SQLException {
+        List<String> notOwned = new ArrayList<>();
+        List<String> keyless = new ArrayList<>();
+        List<String> unlogged = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(TABLES_SQL); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                TableRef table = new TableRef(rs.getString(1), rs.getString(2));
+                if (!selected.test(table)) {
+                    continue;
+                }
+                if ("u".equals(rs.getString(3))) {
+                    unlogged.add(table.quoted());
+                }
+                if (!rs.getBoolean(7)) {
+                    notOwned.add(table.quoted());
+                }
+                String identity = rs.getString(4);
+                boolean noIdentity = "n".equals(identity) || "d".equals(identity) && !rs.getBoolean(5)
+                        || "i".equals(identity) && !rs.getBoolean(6);
+                if (noIdentity) {
+                    keyless.add(table.quoted());
+                }
+            }
+        }
+        if (!keyless.isEmpty()) {
+            failures.add(new Failure("table.include.list", keyless.size() + " selected table(s) have no replica "
+                    + "identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING): "
+                    + named(keyless) + ". Once published, the source refuses their UPDATE and DELETE, and the sink "
+                    + "could not find the rows. Add a primary key, or run ALTER TABLE " + keyless.get(0)
+                    + " REPLICA IDENTITY FULL (per table; the whole old row is then logged), or leave them out of "
+                    + "table.include.list"));
+        }
+        if (!unlogged.isEmpty()) {
+            failures.add(new Failure("table.include.list", "Unlogged table(s) are not written to the WAL, so their "
+                    + "changes cannot be captured: " + named(unlogged) + ". Run ALTER TABLE " + unlogged.get(0)
+                    + " SET LOGGED, or leave them out of table.include.list"));
+        }
+        return notOwned;
+    }
+
+    /**
+     * A missing publication is created by the task: FOR ALL TABLES needs a superuser, FOR TABLE needs ownership of
+     * every table and CREATE on the database.
+     */
+    private static void checkPublication(Connection connection, String publication, String mode,
+            List<String> notOwned, List<Failure> failures) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?),
+                       (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user),
+                       pg_catalog.has_database_privilege(current_database(), 'CREATE')""")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1) || rs.getBoolean(2) || "disabled".equalsIgnoreCase(mode)) {
+                    return;
+                }
+                if ("all_tables".equalsIgnoreCase(mode)) {
+                    failures.add(new Failure("publication.autocreate.mode", "Publication " + publication
+                            + " does not exist, and only a superuser may create one FOR ALL TABLES: set "
+                            + "publication.autocreate.mode=filtered, or have a superuser run CREATE PUBLICATION "
+                            + Identifiers.quote(publication) + " FOR ALL TABLES"));
+                } else if (!rs.getBoolean(3) || !notOwned.isEmpty()) {
+                    failures.add(new Failure("publication.autocreate.mode", "Publication " + publication
+                            + " does not exist, and the user may not create it: that needs CREATE on the database"
+                            + (rs.getBoolean(3) ? "" : " (missing: GRANT CREATE ON DATABASE <db> TO <user>)")
+                            + " and ownership of every selected table" + (notOwned.isEmpty() ? ""
+                                    : " (not owned: " + named(notOwned) + ")")
+                            + "; or have a superuser run CREATE PUBLICATION " + Identifiers.quote(publication)
+                            + " FOR TABLE <the selected tables>"));
+                }
+            }
+        }
+    }
+
+    private static String named(List<String> tables) {
+        return tables.size() <= MAX_NAMED ? String.join(", ", tables)
+                : String.join(", ", tables.subList(0, MAX_NAMED)) + " and " + (tables.size() - MAX_NAMED) + " more";
+    }
+}
