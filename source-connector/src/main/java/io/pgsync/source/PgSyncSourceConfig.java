@@ -74,6 +74,21 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "creates them in that order and treats 'already exists' as done. Needs full.sync.mode=copy and "
             + "changelog.partitions=1. Default: true when both hold, else false.";
 
+    public static final String THROTTLE_FULL_ROWS = "throttle.full.rows.per.second";
+    public static final String THROTTLE_FULL_MB = "throttle.full.mb.per.second";
+    public static final String THROTTLE_INCREMENTAL_ROWS = "throttle.incremental.rows.per.second";
+    public static final String THROTTLE_INCREMENTAL_MB = "throttle.incremental.mb.per.second";
+    private static final String THROTTLE_FULL_ROWS_DOC = "Most rows per second the COPY full sync reads from the "
+            + "source (0: no limit), to spare a busy source.";
+    private static final String THROTTLE_FULL_MB_DOC = "Most megabytes (10^6 bytes) of COPY text per second the COPY "
+            + "full sync reads from the source (0: no limit).";
+    private static final String THROTTLE_INCREMENTAL_ROWS_DOC = "Most row changes per second the incremental sync "
+            + "hands to Kafka (0: no limit). Changes wait in the replication slot meanwhile, so the source retains "
+            + "more WAL and the lag grows while the limit holds.";
+    private static final String THROTTLE_INCREMENTAL_MB_DOC = "Most megabytes (10^6 bytes) per second of row values "
+            + "(in PostgreSQL text form, as changelog.format=pgsync carries them) the incremental sync hands to Kafka "
+            + "(0: no limit). Needs changelog.format=pgsync.";
+
     static final String DBZ_SNAPSHOT_MODE = "snapshot.mode";
 
     /** Debezium's placeholder for unchanged TOASTed values, and its default. */
@@ -85,6 +100,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     static final String GROUP = "Changelog";
     static final String FULL_SYNC_GROUP = "Full sync";
+    static final String THROTTLE_GROUP = "Throttling";
 
     /** Debezium keys pgsync sets unless the user sets them; see {@link #withDefaults(Map)}. */
     static final String DBZ_TOPIC_PREFIX = "topic.prefix";
@@ -119,7 +135,15 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                         Importance.LOW, FULL_SYNC_CHUNK_BYTES_DOC, FULL_SYNC_GROUP, 2, Width.SHORT,
                         "Full sync chunk bytes")
                 .define(SCHEMA_SYNC_ENABLED, Type.BOOLEAN, null, Importance.MEDIUM, SCHEMA_SYNC_ENABLED_DOC,
-                        FULL_SYNC_GROUP, 3, Width.SHORT, "Schema sync");
+                        FULL_SYNC_GROUP, 3, Width.SHORT, "Schema sync")
+                .define(THROTTLE_FULL_ROWS, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        THROTTLE_FULL_ROWS_DOC, THROTTLE_GROUP, 1, Width.SHORT, "Full sync rows/s")
+                .define(THROTTLE_FULL_MB, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        THROTTLE_FULL_MB_DOC, THROTTLE_GROUP, 2, Width.SHORT, "Full sync MB/s")
+                .define(THROTTLE_INCREMENTAL_ROWS, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        THROTTLE_INCREMENTAL_ROWS_DOC, THROTTLE_GROUP, 3, Width.SHORT, "Incremental rows/s")
+                .define(THROTTLE_INCREMENTAL_MB, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        THROTTLE_INCREMENTAL_MB_DOC, THROTTLE_GROUP, 4, Width.SHORT, "Incremental MB/s");
     }
 
     /** Returns the changelog topic: the configured one, else {@code <topic.prefix>.changelog}. */
@@ -167,6 +191,16 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             return configured;
         }
         return FULL_SYNC_COPY.equals(fullSyncMode()) && changelogPartitions() == 1;
+    }
+
+    /** The pace of the COPY full sync. */
+    public Throttle fullSyncThrottle() {
+        return new Throttle(getDouble(THROTTLE_FULL_ROWS), getDouble(THROTTLE_FULL_MB));
+    }
+
+    /** The pace of the incremental sync. */
+    public Throttle incrementalThrottle() {
+        return new Throttle(getDouble(THROTTLE_INCREMENTAL_ROWS), getDouble(THROTTLE_INCREMENTAL_MB));
     }
 
     public int fullSyncChunkBytes() {

@@ -71,6 +71,13 @@ public class PgSyncSourceConnector extends PostgresConnector {
         own.stream()
                 .filter(v -> v.name().equals(PgSyncSourceConfig.SCHEMA_SYNC_ENABLED) && v.errorMessages().isEmpty())
                 .forEach(v -> checkSchemaSync(props, v));
+        own.stream()
+                .filter(v -> v.name().equals(PgSyncSourceConfig.THROTTLE_INCREMENTAL_MB) && v.errorMessages().isEmpty()
+                        && v.value() instanceof Double mb && mb > 0
+                        && PgSyncSourceConfig.FORMAT_DEBEZIUM.equals(props.get(PgSyncSourceConfig.CHANGELOG_FORMAT)))
+                .forEach(v -> v.addErrorMessage(PgSyncSourceConfig.THROTTLE_INCREMENTAL_MB + " counts row values in "
+                        + "the text form of changelog.format=pgsync; with changelog.format=debezium, limit rows with "
+                        + PgSyncSourceConfig.THROTTLE_INCREMENTAL_ROWS + " instead"));
         if (values.stream().noneMatch(v -> CONNECTION_KEYS.contains(v.name()) && !v.errorMessages().isEmpty())) {
             for (SourcePrecheck.Failure failure : SourcePrecheck.check(PgSyncSourceConfig.withDefaults(props))) {
                 valueOf(values, failure.key()).addErrorMessage(failure.message());

@@ -3,6 +3,7 @@ package io.pgsync.source;
 import java.util.List;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import io.debezium.config.Configuration;
@@ -11,6 +12,8 @@ import io.debezium.connector.postgresql.PostgresOffsetContext;
 import io.debezium.connector.postgresql.PostgresPartition;
 import io.debezium.pipeline.ChangeEventSourceCoordinator;
 import io.pgsync.common.Version;
+import io.pgsync.common.event.DebeziumEnvelope;
+import io.pgsync.common.event.RowChange;
 import io.pgsync.source.capture.ChangelogRouter;
 import io.pgsync.source.capture.RowChangeEncoder;
 import io.pgsync.source.fullsync.CopyFullSync;
@@ -26,6 +29,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
 
     private volatile ChangelogRouter router;
     private volatile CopyFullSync fullSync;
+    private volatile Throttle throttle;
+    private volatile boolean stopping;
 
     /**
      * Starts Debezium's capture; with {@code full.sync.mode=copy}, first creates the slot and starts copying the
@@ -34,6 +39,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     @Override
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
+        throttle = pgsync.incrementalThrottle();
+        stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
         if (PgSyncSourceConfig.FULL_SYNC_COPY.equals(pgsync.fullSyncMode())) {
@@ -47,7 +54,10 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         return Version.get();
     }
 
-    /** Returns the full sync's chunks while it runs, then Debezium's records re-addressed to the changelog. */
+    /**
+     * Returns the full sync's chunks while it runs, then Debezium's records re-addressed to the changelog, paced by
+     * the incremental throttle.
+     */
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {
         CopyFullSync sync = fullSync;
@@ -58,7 +68,42 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             sync.close();
             fullSync = null;
         }
-        return router.route(super.doPoll());
+        List<SourceRecord> records = router.route(super.doPoll());
+        if (records != null && throttle.limits()) {
+            long rows = 0;
+            long bytes = 0;
+            for (SourceRecord record : records) {
+                long size = rowSize(record);
+                if (size >= 0) {
+                    rows++;
+                    bytes += size;
+                }
+            }
+            throttle.acquire(rows, bytes, () -> stopping);
+        }
+        return records;
+    }
+
+    /**
+     * The size of a row change's values in text form (what the incremental MB/s limit counts): 0 for a change in
+     * Debezium's envelope, -1 for a record that is not a row change (a transaction marker, a heartbeat).
+     */
+    private static long rowSize(SourceRecord record) {
+        if (record.valueSchema() != null && RowChange.SCHEMA_NAME.equals(record.valueSchema().name())
+                && record.value() instanceof Struct struct) {
+            return textLength(struct.getArray("after")) + textLength(struct.getArray("before"));
+        }
+        return DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).isPresent() ? 0 : -1;
+    }
+
+    private static long textLength(List<Object> values) {
+        long length = 0;
+        if (values != null) {
+            for (Object value : values) {
+                length += value == null ? 0 : value.toString().length();
+            }
+        }
+        return length;
     }
 
     /** Keeps the full sync's offsets from Debezium, which commits the offsets of its own records to the slot. */
@@ -71,6 +116,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
 
     @Override
     protected void doStop() {
+        stopping = true;
         CopyFullSync sync = fullSync;
         if (sync != null) {
             sync.close();

@@ -39,6 +39,7 @@ import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.Throttle;
 
 /**
  * pgsync's full sync ({@code full.sync.mode=copy}): the existing rows of the selected tables, read with COPY in the
@@ -97,6 +98,7 @@ public final class CopyFullSync implements AutoCloseable {
     private final List<TableRef> tables;
     private final Predicate<TableRef> selected;
     private final boolean schemaSync;
+    private final Throttle throttle;
     private final boolean again;
     private final BlockingQueue<SourceRecord> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
     private final Thread reader;
@@ -113,6 +115,7 @@ public final class CopyFullSync implements AutoCloseable {
         this.tables = tables;
         this.selected = selected;
         this.schemaSync = pgsync.schemaSyncEnabled();
+        this.throttle = pgsync.fullSyncThrottle();
         this.again = again;
         this.reader = new Thread(this::copyAll, threadName);
         this.reader.setDaemon(true);
@@ -289,6 +292,7 @@ public final class CopyFullSync implements AutoCloseable {
         try {
             byte[] row;
             while ((row = copy.readFromCopy()) != null) {
+                throttle.acquire(1, row.length, () -> false);
                 chunk.write(row, 0, row.length);
                 rows++;
                 if (chunk.size() >= chunkBytes) {

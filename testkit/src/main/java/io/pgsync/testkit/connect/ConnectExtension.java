@@ -155,6 +155,13 @@ public final class ConnectExtension implements BeforeAllCallback, AfterAllCallba
         return records;
     }
 
+    /** Reads every record the topic holds now, from the beginning. */
+    public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, Duration timeout) throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        connect.kafka().consumeAll(timeout.toMillis(), topic).forEach(records::add);
+        return records;
+    }
+
     /** Returns the names of the broker's topics. */
     public java.util.Set<String> topics() throws Exception {
         try (var admin = connect.kafka().createAdminClient()) {
