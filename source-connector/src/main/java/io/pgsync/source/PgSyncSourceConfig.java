@@ -3,6 +3,7 @@ package io.pgsync.source;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
 
 import io.pgsync.common.event.Changelog;
+import io.pgsync.common.pg.TableRef;
 
 /**
  * The source connector's own keys (the changelog) and the Debezium defaults it applies for lossless
@@ -88,6 +90,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     private static final String THROTTLE_INCREMENTAL_MB_DOC = "Most megabytes (10^6 bytes) per second of row values "
             + "(in PostgreSQL text form, as changelog.format=pgsync carries them) the incremental sync hands to Kafka "
             + "(0: no limit). Needs changelog.format=pgsync.";
+
+    /** Prefix of the row filter keys: {@code filter.<schema>.<table>=<SQL condition>}. */
+    public static final String FILTER_PREFIX = "filter.";
 
     static final String DBZ_SNAPSHOT_MODE = "snapshot.mode";
 
@@ -191,6 +196,55 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             return configured;
         }
         return FULL_SYNC_COPY.equals(fullSyncMode()) && changelogPartitions() == 1;
+    }
+
+    /**
+     * The row filters: per table, the SQL condition its rows must meet ({@code filter.public.orders=region = 'eu'});
+     * a name with dots or double quotes is written as a quoted identifier ({@code filter."my.schema"."T"=...}).
+     *
+     * @throws ConfigException naming the key when it does not name one table
+     */
+    public Map<TableRef, String> rowFilters() {
+        Map<TableRef, String> filters = new LinkedHashMap<>();
+        originalsStrings().forEach((key, condition) -> {
+            if (key.startsWith(FILTER_PREFIX)) {
+                filters.put(filterTable(key), condition);
+            }
+        });
+        return filters;
+    }
+
+    /**
+     * The table a filter key names.
+     *
+     * @throws ConfigException when the key is not {@code filter.<schema>.<table>}
+     */
+    public static TableRef filterTable(String key) {
+        String name = key.substring(FILTER_PREFIX.length());
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '"' && quoted && i + 1 < name.length() && name.charAt(i + 1) == '"') {
+                part.append('"');
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '.' && !quoted) {
+                parts.add(part.toString());
+                part.setLength(0);
+            } else {
+                part.append(c);
+            }
+        }
+        parts.add(part.toString());
+        if (quoted || parts.size() != 2 || parts.get(0).isEmpty() || parts.get(1).isEmpty()) {
+            throw new ConfigException(key, null, "a row filter key names one table: filter.<schema>.<table>, "
+                    + "with double quotes around a name that holds a dot, e.g. filter.public.orders or "
+                    + "filter.\"my.schema\".\"Orders\"");
+        }
+        return new TableRef(parts.get(0), parts.get(1));
     }
 
     /** The pace of the COPY full sync. */

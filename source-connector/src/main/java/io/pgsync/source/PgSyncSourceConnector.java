@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 
@@ -78,12 +79,39 @@ public class PgSyncSourceConnector extends PostgresConnector {
                 .forEach(v -> v.addErrorMessage(PgSyncSourceConfig.THROTTLE_INCREMENTAL_MB + " counts row values in "
                         + "the text form of changelog.format=pgsync; with changelog.format=debezium, limit rows with "
                         + PgSyncSourceConfig.THROTTLE_INCREMENTAL_ROWS + " instead"));
+        checkRowFilters(props, values);
         if (values.stream().noneMatch(v -> CONNECTION_KEYS.contains(v.name()) && !v.errorMessages().isEmpty())) {
             for (SourcePrecheck.Failure failure : SourcePrecheck.check(PgSyncSourceConfig.withDefaults(props))) {
                 valueOf(values, failure.key()).addErrorMessage(failure.message());
             }
         }
         return new Config(values);
+    }
+
+    /**
+     * Row filter keys must name one table, and filters need the COPY full sync (which reads with them) and a
+     * publication of the selected tables (which carries them).
+     */
+    private static void checkRowFilters(Map<String, String> props, List<ConfigValue> values) {
+        Map<String, String> effective = PgSyncSourceConfig.withDefaults(props);
+        for (String key : props.keySet()) {
+            if (!key.startsWith(PgSyncSourceConfig.FILTER_PREFIX)) {
+                continue;
+            }
+            ConfigValue value = valueOf(values, key);
+            try {
+                PgSyncSourceConfig.filterTable(key);
+            } catch (ConfigException e) {
+                value.addErrorMessage(e.getMessage());
+            }
+            if (!PgSyncSourceConfig.FULL_SYNC_COPY.equals(effective.get(PgSyncSourceConfig.FULL_SYNC_MODE))) {
+                value.addErrorMessage("Row filters need full.sync.mode=copy, which reads each table with its filter");
+            }
+            if (!"filtered".equalsIgnoreCase(effective.get("publication.autocreate.mode"))) {
+                value.addErrorMessage("Row filters need publication.autocreate.mode=filtered (pgsync's default): a "
+                        + "publication of the selected tables carries them");
+            }
+        }
     }
 
     private static ConfigValue valueOf(List<ConfigValue> values, String key) {

@@ -99,6 +99,7 @@ public final class CopyFullSync implements AutoCloseable {
     private final Predicate<TableRef> selected;
     private final boolean schemaSync;
     private final Throttle throttle;
+    private final Map<TableRef, String> filters;
     private final boolean again;
     private final BlockingQueue<SourceRecord> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
     private final Thread reader;
@@ -116,6 +117,7 @@ public final class CopyFullSync implements AutoCloseable {
         this.selected = selected;
         this.schemaSync = pgsync.schemaSyncEnabled();
         this.throttle = pgsync.fullSyncThrottle();
+        this.filters = pgsync.rowFilters();
         this.again = again;
         this.reader = new Thread(this::copyAll, threadName);
         this.reader.setDaemon(true);
@@ -147,7 +149,7 @@ public final class CopyFullSync implements AutoCloseable {
                 Predicate<TableRef> selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
                 List<TableRef> tables = selectedTables(connection, selected);
                 ensurePublication(connection, debezium.publicationName(),
-                        config.getString("publication.autocreate.mode", "all_tables"), tables);
+                        config.getString("publication.autocreate.mode", "all_tables"), tables, pgsync.rowFilters());
                 boolean again = dropUnfinishedSlot(connection, debezium.slotName());
                 String snapshot = createSlot(database, connection, debezium.slotName(),
                         debezium.plugin().getPostgresPluginName());
@@ -279,10 +281,13 @@ public final class CopyFullSync implements AutoCloseable {
                 }
             }
         }
-        StringJoiner names = new StringJoiner(", ", " (", ")");
+        StringJoiner names = new StringJoiner(", ");
         columns.forEach(c -> names.add(Identifiers.quote(c)));
         CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI()
-                .copyOut("COPY " + table.quoted() + names + " TO STDOUT");
+                .copyOut(filters.containsKey(table)
+                        ? "COPY (SELECT " + names + " FROM " + table.quoted() + " WHERE (" + filters.get(table)
+                                + ")) TO STDOUT"
+                        : "COPY " + table.quoted() + " (" + names + ") TO STDOUT");
         int partitionOfTable = Changelog.partitionFor(table, partitions);
         Map<String, Object> offset = Map.of("table", table.toString(), DONE, false);
         ByteArrayOutputStream chunk = new ByteArrayOutputStream(chunkBytes + 1024);
@@ -339,18 +344,21 @@ public final class CopyFullSync implements AutoCloseable {
 
     /**
      * Creates the publication as Debezium would when it is missing, before the slot: pgoutput decodes a change only
-     * through a publication that existed when the change was written.
+     * through a publication that existed when the change was written. With row filters, the publication carries them
+     * (PostgreSQL 15 publication row filters), and an existing one is set to exactly the selected tables and filters.
      */
-    private static void ensurePublication(Connection connection, String name, String mode, List<TableRef> tables)
-            throws SQLException {
+    private static void ensurePublication(Connection connection, String name, String mode, List<TableRef> tables,
+            Map<TableRef, String> filters) throws SQLException {
+        boolean exists;
         try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_catalog.pg_publication "
                 + "WHERE pubname = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return;
-                }
+                exists = rs.next();
             }
+        }
+        if (exists && filters.isEmpty()) {
+            return;
         }
         String sql;
         if ("filtered".equalsIgnoreCase(mode)) {
@@ -358,8 +366,12 @@ public final class CopyFullSync implements AutoCloseable {
                 return;
             }
             StringJoiner list = new StringJoiner(", ");
-            tables.forEach(t -> list.add(t.quoted()));
-            sql = "CREATE PUBLICATION " + Identifiers.quote(name) + " FOR TABLE " + list;
+            tables.forEach(t -> list.add(t.quoted() + (filters.containsKey(t) ? " WHERE (" + filters.get(t) + ")"
+                    : "")));
+            sql = (exists ? "ALTER PUBLICATION " + Identifiers.quote(name) + " SET TABLE "
+                    : "CREATE PUBLICATION " + Identifiers.quote(name) + " FOR TABLE ") + list;
+        } else if (exists) {
+            return;
         } else if ("all_tables".equalsIgnoreCase(mode)) {
             sql = "CREATE PUBLICATION " + Identifiers.quote(name) + " FOR ALL TABLES";
         } else {
@@ -368,7 +380,7 @@ public final class CopyFullSync implements AutoCloseable {
         try (Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }
-        log.info("Created publication {}: {}", name, sql);
+        log.info("{} publication {}: {}", exists ? "Set" : "Created", name, sql);
     }
 
     /**

@@ -4,11 +4,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,7 @@ import io.debezium.relational.TableId;
 import io.debezium.relational.Tables;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.source.PgSyncSourceConfig;
 import io.pgsync.source.fullsync.SourceDatabase;
 
 /**
@@ -29,7 +32,9 @@ import io.pgsync.source.fullsync.SourceDatabase;
  * <p>Items: server version (10 or newer), {@code wal_level}, the REPLICATION attribute of the user, a free
  * replication slot and WAL sender, the right to create the publication when it does not exist, and, among the
  * selected tables, those without a key whose updates and deletes cannot be captured (no primary key and REPLICA
- * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts) and unlogged ones.
+ * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts) and unlogged ones;
+ * each row filter ({@code filter.<schema>.<table>}) must be a condition on its table that uses only replica identity
+ * columns, unless the table has REPLICA IDENTITY FULL.
  * Connectivity and credentials are Debezium's own check; when the database cannot be reached, there is nothing more
  * to check.
  */
@@ -76,6 +81,7 @@ public final class SourcePrecheck {
             List<String> notOwned = checkTables(connection, selected, failures);
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
+            checkRowFilters(connection, props, failures);
         } catch (SQLException e) {
             log.debug("Precheck skipped: cannot connect to {} ({})", database.describe(), e.getMessage());
         }
@@ -217,6 +223,78 @@ public final class SourcePrecheck {
                             + " FOR TABLE <the selected tables>"));
                 }
             }
+        }
+    }
+
+    /**
+     * Each row filter must be a valid condition on its table (PostgreSQL 15 or newer), and use only columns of the
+     * table's replica identity unless that is FULL: PostgreSQL refuses UPDATE and DELETE on a published table whose
+     * filter needs other columns. The columns are found by creating the condition as a temporary view, rolled back.
+     */
+    private static void checkRowFilters(Connection connection, Map<String, String> props, List<Failure> failures)
+            throws SQLException {
+        for (Map.Entry<String, String> filter : props.entrySet()) {
+            if (!filter.getKey().startsWith(PgSyncSourceConfig.FILTER_PREFIX)) {
+                continue;
+            }
+            TableRef table;
+            try {
+                table = PgSyncSourceConfig.filterTable(filter.getKey());
+            } catch (ConfigException e) {
+                continue;
+            }
+            String problem = rowFilterProblem(connection, table, filter.getValue());
+            if (problem != null) {
+                failures.add(new Failure(filter.getKey(), problem));
+            }
+        }
+    }
+
+    private static String rowFilterProblem(Connection connection, TableRef table, String condition)
+            throws SQLException {
+        if (connection.getMetaData().getDatabaseMajorVersion() < 15) {
+            return "Row filters need PostgreSQL 15 or newer (publication row filters); this server is "
+                    + connection.getMetaData().getDatabaseProductVersion() + ". Remove the filter or upgrade";
+        }
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            try {
+                statement.execute("CREATE TEMPORARY VIEW pgsync_row_filter AS SELECT 1 AS one FROM "
+                        + table.quoted() + " WHERE (" + condition + ")");
+            } catch (SQLException e) {
+                return "The row filter of " + table.quoted() + " does not work as a condition on it: "
+                        + e.getMessage() + ". Write a boolean SQL expression over the table's columns, e.g. "
+                        + "region = 'eu'";
+            }
+            try (ResultSet rs = statement.executeQuery("""
+                    SELECT c.relreplident,
+                           (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum)
+                              FROM pg_catalog.pg_attribute a
+                             WHERE a.attrelid = c.oid AND a.attnum IN (
+                                   SELECT d.refobjsubid FROM pg_catalog.pg_depend d
+                                     JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+                                    WHERE d.classid = 'pg_rewrite'::regclass
+                                      AND r.ev_class = 'pg_temp.pgsync_row_filter'::regclass
+                                      AND d.refobjid = c.oid AND d.refobjsubid > 0)
+                               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey)
+                                                  AND (c.relreplident = 'd' AND i.indisprimary
+                                                       OR c.relreplident = 'i' AND i.indisreplident)))
+                      FROM pg_catalog.pg_class c WHERE c.oid = '%s'::regclass""".formatted(
+                    table.quoted().replace("'", "''")))) {
+                rs.next();
+                if (!"f".equals(rs.getString(1)) && rs.getString(2) != null) {
+                    return "The row filter of " + table.quoted() + " uses column(s) " + rs.getString(2)
+                            + ", which are not part of its replica identity: once published, PostgreSQL refuses "
+                            + "UPDATE and DELETE on the table. Run ALTER TABLE " + table.quoted()
+                            + " REPLICA IDENTITY FULL, or filter on key columns only";
+                }
+            }
+            return null;
+        } finally {
+            connection.rollback();
+            connection.setAutoCommit(autoCommit);
         }
     }
 
