@@ -91,6 +91,12 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "(in PostgreSQL text form, as changelog.format=pgsync carries them) the incremental sync hands to Kafka "
             + "(0: no limit). Needs changelog.format=pgsync.";
 
+    public static final String SEQUENCE_SYNC_INTERVAL_MS = "sequence.sync.interval.ms";
+    private static final String SEQUENCE_SYNC_INTERVAL_MS_DOC = "How often the positions of the sequences in the "
+            + "schemas of the selected tables are read and, when they moved, sent to the changelog "
+            + "(io.pgsync.changelog.Sequence); the sink moves its sequences there, never backwards, so the destination "
+            + "can take over writes without key collisions. 0 turns it off.";
+
     /** Prefix of the row filter keys: {@code filter.<schema>.<table>=<SQL condition>}. */
     public static final String FILTER_PREFIX = "filter.";
 
@@ -106,6 +112,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     static final String GROUP = "Changelog";
     static final String FULL_SYNC_GROUP = "Full sync";
     static final String THROTTLE_GROUP = "Throttling";
+    static final String SEQUENCE_GROUP = "Sequences";
 
     /** Debezium keys pgsync sets unless the user sets them; see {@link #withDefaults(Map)}. */
     static final String DBZ_TOPIC_PREFIX = "topic.prefix";
@@ -148,7 +155,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                 .define(THROTTLE_INCREMENTAL_ROWS, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
                         THROTTLE_INCREMENTAL_ROWS_DOC, THROTTLE_GROUP, 3, Width.SHORT, "Incremental rows/s")
                 .define(THROTTLE_INCREMENTAL_MB, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
-                        THROTTLE_INCREMENTAL_MB_DOC, THROTTLE_GROUP, 4, Width.SHORT, "Incremental MB/s");
+                        THROTTLE_INCREMENTAL_MB_DOC, THROTTLE_GROUP, 4, Width.SHORT, "Incremental MB/s")
+                .define(SEQUENCE_SYNC_INTERVAL_MS, Type.LONG, 5000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        SEQUENCE_SYNC_INTERVAL_MS_DOC, SEQUENCE_GROUP, 1, Width.SHORT, "Sequence sync interval (ms)");
     }
 
     /** Returns the changelog topic: the configured one, else {@code <topic.prefix>.changelog}. */
@@ -245,6 +254,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                     + "filter.\"my.schema\".\"Orders\"");
         }
         return new TableRef(parts.get(0), parts.get(1));
+    }
+
+    public long sequenceSyncIntervalMs() {
+        return getLong(SEQUENCE_SYNC_INTERVAL_MS);
     }
 
     /** The pace of the COPY full sync. */

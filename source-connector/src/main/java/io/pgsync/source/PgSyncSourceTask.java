@@ -1,5 +1,6 @@
 package io.pgsync.source;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -17,6 +18,7 @@ import io.pgsync.common.event.RowChange;
 import io.pgsync.source.capture.ChangelogRouter;
 import io.pgsync.source.capture.RowChangeEncoder;
 import io.pgsync.source.fullsync.CopyFullSync;
+import io.pgsync.source.sequence.SequenceSync;
 
 /**
  * Runs Debezium's PostgreSQL capture unchanged and hands Connect its records re-addressed to the changelog.
@@ -30,6 +32,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile ChangelogRouter router;
     private volatile CopyFullSync fullSync;
     private volatile Throttle throttle;
+    private volatile SequenceSync sequences;
     private volatile boolean stopping;
 
     /**
@@ -40,6 +43,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
         throttle = pgsync.incrementalThrottle();
+        sequences = pgsync.sequenceSyncIntervalMs() > 0 ? new SequenceSync(config, pgsync) : null;
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
@@ -81,6 +85,15 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             }
             throttle.acquire(rows, bytes, () -> stopping);
         }
+        SequenceSync positions = sequences;
+        if (positions != null) {
+            List<SourceRecord> moved = positions.poll();
+            if (!moved.isEmpty()) {
+                List<SourceRecord> all = new ArrayList<>(records == null ? List.of() : records);
+                all.addAll(moved);
+                return all;
+            }
+        }
         return records;
     }
 
@@ -109,7 +122,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     /** Keeps the full sync's offsets from Debezium, which commits the offsets of its own records to the slot. */
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) throws InterruptedException {
-        if (!CopyFullSync.isFullSyncRecord(record)) {
+        if (!CopyFullSync.isFullSyncRecord(record) && !SequenceSync.isSequenceRecord(record)) {
             super.commitRecord(record, metadata);
         }
     }
@@ -117,6 +130,11 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     @Override
     protected void doStop() {
         stopping = true;
+        SequenceSync positions = sequences;
+        if (positions != null) {
+            positions.close();
+            sequences = null;
+        }
         CopyFullSync sync = fullSync;
         if (sync != null) {
             sync.close();

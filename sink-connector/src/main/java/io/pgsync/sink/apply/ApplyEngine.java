@@ -2,11 +2,14 @@ package io.pgsync.sink.apply;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
+import io.pgsync.common.event.SequencePosition;
 import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.TableRef;
@@ -68,6 +72,8 @@ public final class ApplyEngine implements AutoCloseable {
     private final Map<TopicPartition, Long> rewinds = new HashMap<>();
     private final WriteQueue writes;
     private List<Change> buffer = new ArrayList<>();
+    /** Sequences found missing at the destination, each reported once; touched only on the write thread. */
+    private final Set<TableRef> missingSequences = new HashSet<>();
 
     private Connection connection;
     private SetWriter setWriter;
@@ -280,6 +286,10 @@ public final class ApplyEngine implements AutoCloseable {
             create(record, object);
             return;
         }
+        if (content instanceof SequencePosition position) {
+            advance(position);
+            return;
+        }
         if (!(content instanceof ChangeEvent event)) {
             return;
         }
@@ -361,6 +371,53 @@ public final class ApplyEngine implements AutoCloseable {
         if (transactionStartNanos == 0) {
             transactionStartNanos = System.nanoTime();
         }
+    }
+
+    /**
+     * Queues moving a destination sequence to the source's position, never backwards: a sequence the destination
+     * has already moved as far or further (e.g. by writing with it) keeps its value. A sequence missing at the
+     * destination is reported once, with the fix.
+     */
+    private void advance(SequencePosition position) throws SQLException {
+        Connection conn = connection();
+        writes.submit(() -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT last_value FROM pg_catalog.pg_sequences "
+                    + "WHERE schemaname = ? AND sequencename = ?")) {
+                ps.setString(1, position.sequence().schema());
+                ps.setString(2, position.sequence().table());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        if (missingSequences.add(position.sequence())) {
+                            log.warn("Sequence {} does not exist at the destination, so its position ({}) is not "
+                                    + "applied; create it (the schema sync does), then its next position applies",
+                                    position.sequence(), position.lastValue());
+                        }
+                        return null;
+                    }
+                    long current = rs.getLong(1);
+                    boolean used = !rs.wasNull();
+                    if (used && progress(current, true) >= progress(position.lastValue(), position.called())) {
+                        return null;
+                    }
+                }
+            }
+            try (PreparedStatement ps = conn.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
+                ps.setString(1, position.sequence().quoted());
+                ps.setLong(2, position.lastValue());
+                ps.setBoolean(3, position.called());
+                ps.execute();
+            }
+            return null;
+        });
+        uncommittedChanges++;
+    }
+
+    /**
+     * Orders the positions of an ascending sequence: {@code (v, called)} has handed out {@code v}, {@code (v, not
+     * called)} hands out {@code v} next.
+     */
+    private static long progress(long lastValue, boolean called) {
+        return 2 * lastValue + (called ? 1 : 0);
     }
 
     /** Fails when the table exists at the destination with other columns or types than the source's. */

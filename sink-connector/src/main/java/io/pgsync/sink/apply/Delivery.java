@@ -10,6 +10,7 @@ import org.apache.kafka.connect.sink.SinkRecord;
 
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
+import io.pgsync.common.event.SequencePosition;
 
 /**
  * One delivery of records, read before it is applied: per record its transaction marker, its full-sync chunk or row
@@ -21,8 +22,8 @@ final class Delivery {
     final List<SinkRecord> records;
     final Records.Marker[] markers;
     /**
-     * Per record: a {@link RowChunk}, a {@link SchemaObject}, a {@link ChangeEvent}, a {@link ConnectException}, or
-     * null (nothing to do).
+     * Per record: a {@link RowChunk}, a {@link SchemaObject}, a {@link SequencePosition}, a {@link ChangeEvent}, a
+     * {@link ConnectException}, or null (nothing to do).
      */
     final Object[] contents;
 
@@ -52,8 +53,11 @@ final class Delivery {
             if (chunk.isEmpty()) {
                 chunk = SchemaObject.of(record.valueSchema(), record.value());
             }
+            if (chunk.isEmpty()) {
+                chunk = SequencePosition.of(record.valueSchema(), record.value());
+            }
         } catch (RuntimeException e) {
-            return new ConnectException("Cannot read the rows or schema object in " + Records.position(record)
+            return new ConnectException("Cannot read the rows, schema object or sequence position in " + Records.position(record)
                     + ": " + e.getMessage(), e);
         }
         if (chunk.isPresent()) {

@@ -1,0 +1,145 @@
+package io.pgsync.source.sequence;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.config.Configuration;
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.relational.TableId;
+import io.debezium.relational.Tables;
+import io.pgsync.common.event.Changelog;
+import io.pgsync.common.event.SequencePosition;
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.fullsync.SourceDatabase;
+
+/**
+ * Reads the positions of the sequences in the schemas of the selected tables every
+ * {@code sequence.sync.interval.ms}, and sends those that moved to the changelog as {@link SequencePosition} records,
+ * so that the destination can take over writes without key collisions. Sequences are not part of logical decoding;
+ * this polling is how their positions travel.
+ *
+ * <p>A failed read is logged and tried again at the next interval: a sequence position that arrives late only delays
+ * the destination's readiness, it loses no data.
+ */
+public final class SequenceSync implements AutoCloseable {
+
+    /** The key of the source partition of sequence records, whose offsets are pgsync's and not Debezium's. */
+    public static final String PARTITION_KEY = "pgsync_sequences";
+
+    private static final Logger log = LoggerFactory.getLogger(SequenceSync.class);
+
+    private static final String SELECTION_SQL = """
+            SELECT n.nspname, c.relname
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'""";
+
+    private static final String POSITIONS_SQL = """
+            SELECT n.nspname, c.relname, s.last_value, s.is_called
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+                   LATERAL pg_catalog.pg_sequence_last_value(c.oid) AS v(value),
+                   LATERAL (SELECT v.value IS NOT NULL AS is_called,
+                                   coalesce(v.value, (SELECT seqstart FROM pg_catalog.pg_sequence
+                                                       WHERE seqrelid = c.oid)) AS last_value) s
+             WHERE c.relkind = 'S' AND n.nspname = ANY (?)""";
+
+    private final SourceDatabase database;
+    private final Predicate<TableRef> selected;
+    private final long intervalMs;
+    private final String topic;
+    private final int partitions;
+    private final Map<String, String> partition;
+    private final Map<TableRef, SequencePosition> sent = new HashMap<>();
+    private Connection connection;
+    private long nextReadMs;
+
+    public SequenceSync(Configuration config, PgSyncSourceConfig pgsync) {
+        this.database = new SourceDatabase(config);
+        Tables.TableFilter filter = new PostgresConnectorConfig(config).getTableFilters().dataCollectionFilter();
+        this.selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
+        this.intervalMs = pgsync.sequenceSyncIntervalMs();
+        this.topic = pgsync.changelogTopic();
+        this.partitions = pgsync.changelogPartitions();
+        this.partition = Map.of(PARTITION_KEY, config.getString("topic.prefix"));
+    }
+
+    /** Whether the record is a sequence position, whose offsets are pgsync's and not Debezium's. */
+    public static boolean isSequenceRecord(SourceRecord record) {
+        return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
+    }
+
+    /** Returns the positions that moved since they were last sent, once the interval has passed; else nothing. */
+    public List<SourceRecord> poll() {
+        long now = System.currentTimeMillis();
+        if (intervalMs <= 0 || now < nextReadMs) {
+            return List.of();
+        }
+        nextReadMs = now + intervalMs;
+        try {
+            return read(now);
+        } catch (SQLException e) {
+            log.warn("Cannot read the sequence positions from {} ({}); trying again in {} ms", database.describe(),
+                    e.getMessage(), intervalMs);
+            close();
+            return List.of();
+        }
+    }
+
+    private List<SourceRecord> read(long now) throws SQLException {
+        if (connection == null) {
+            connection = database.connect();
+        }
+        Set<String> schemas = new HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement(SELECTION_SQL); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (selected.test(new TableRef(rs.getString(1), rs.getString(2)))) {
+                    schemas.add(rs.getString(1));
+                }
+            }
+        }
+        List<SourceRecord> records = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(POSITIONS_SQL)) {
+            ps.setArray(1, connection.createArrayOf("text", schemas.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TableRef sequence = new TableRef(rs.getString(1), rs.getString(2));
+                    SequencePosition position = new SequencePosition(sequence, rs.getLong(3), rs.getBoolean(4));
+                    if (!position.equals(sent.put(sequence, position))) {
+                        records.add(new SourceRecord(partition, Map.of("read_ms", now), topic,
+                                Changelog.partitionFor(sequence, partitions), null, null, SequencePosition.SCHEMA,
+                                position.toStruct()));
+                    }
+                }
+            }
+        }
+        return records;
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("Closing the sequence connection failed: {}", e.getMessage());
+            }
+            connection = null;
+        }
+    }
+}
