@@ -70,6 +70,11 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "write into it (rows with the same key are overwritten). An existing table with the same structure "
             + "is used either way.";
 
+    public static final String LAG_ALERT_THRESHOLD_MS = "lag.alert.threshold.ms";
+    private static final String LAG_ALERT_THRESHOLD_MS_DOC = "End-to-end lag (destination commit time minus source "
+            + "commit time) above which the task logs a WARN and sets the lag-alert metric to 1, until a commit is "
+            + "back under it. 0 turns the alert off.";
+
     public static final String RETRY_CONNECTION_TIMEOUT_MS = "retry.connection.timeout.ms";
     private static final String RETRY_CONNECTION_TIMEOUT_MS_DOC = "How long, in milliseconds, the task keeps retrying "
             + "(with backoff up to retry.backoff.max.ms) while the destination is unreachable (SQLState class 08, "
@@ -124,6 +129,8 @@ public class PgSyncSinkConfig extends AbstractConfig {
                 .define(SCHEMA_CONFLICT, Type.STRING, SCHEMA_CONFLICT_PRECHECK,
                         ConfigDef.ValidString.in(SCHEMA_CONFLICT_PRECHECK, SCHEMA_CONFLICT_IGNORE), Importance.MEDIUM,
                         SCHEMA_CONFLICT_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Existing table conflict")
+                .define(LAG_ALERT_THRESHOLD_MS, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        LAG_ALERT_THRESHOLD_MS_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Lag alert threshold (ms)")
                 .define(RETRY_CONNECTION_TIMEOUT_MS, Type.LONG, 12 * 3_600_000L, ConfigDef.Range.atLeast(0),
                         Importance.MEDIUM, RETRY_CONNECTION_TIMEOUT_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM,
                         "Connection retry timeout (ms)")
@@ -159,6 +166,10 @@ public class PgSyncSinkConfig extends AbstractConfig {
     /** Whether an existing destination table with another structure fails the schema sync. */
     public boolean schemaConflictFails() {
         return SCHEMA_CONFLICT_PRECHECK.equals(getString(SCHEMA_CONFLICT));
+    }
+
+    public long lagAlertThresholdMs() {
+        return getLong(LAG_ALERT_THRESHOLD_MS);
     }
 
     public boolean columnAddEnabled() {

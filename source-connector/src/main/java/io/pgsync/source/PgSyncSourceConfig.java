@@ -114,6 +114,12 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     static final String THROTTLE_GROUP = "Throttling";
     static final String SEQUENCE_GROUP = "Sequences";
 
+    /** Debezium's heartbeat keys, and the query pgsync gives it: one row in {@code pgsync.heartbeat}. */
+    static final String DBZ_HEARTBEAT_INTERVAL = "heartbeat.interval.ms";
+    static final String DBZ_HEARTBEAT_QUERY = "heartbeat.action.query";
+    public static final String HEARTBEAT_QUERY = "INSERT INTO pgsync.heartbeat (id, ts) VALUES (1, now()) "
+            + "ON CONFLICT (id) DO UPDATE SET ts = excluded.ts";
+
     /** Debezium keys pgsync sets unless the user sets them; see {@link #withDefaults(Map)}. */
     static final String DBZ_TOPIC_PREFIX = "topic.prefix";
     static final String DBZ_SLOT_NAME = "slot.name";
@@ -308,7 +314,11 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *   <li>{@code snapshot.mode=no_data} unless Debezium does the full sync ({@link #fullSyncMode()}): pgsync copies
      *       the existing rows itself, or there is no full sync;</li>
      *   <li>{@code skipped.operations=none}: TRUNCATE is captured; {@code tombstones.on.delete=false}: the changelog
-     *       is a log, not a compacted table, so deletes need no tombstone.</li>
+     *       is a log, not a compacted table, so deletes need no tombstone;</li>
+     *   <li>with {@code heartbeat.interval.ms} set, {@code heartbeat.action.query} updates the row of
+     *       {@code pgsync.heartbeat}, and that table joins {@code table.include.list} (or {@code schema.include.list}),
+     *       so each heartbeat is a change that moves the slot forward on an idle or filtered database and gives the
+     *       sink an end-to-end lag.</li>
      * </ul>
      */
     public static Map<String, String> withDefaults(Map<String, String> props) {
@@ -331,12 +341,35 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         result.putIfAbsent("include.unknown.datatypes", "true");
         result.putIfAbsent("poll.interval.ms", "50");
         result.putIfAbsent("extended.headers.enabled", "false");
+        String heartbeat = props.get(DBZ_HEARTBEAT_INTERVAL);
+        if (heartbeat != null && !heartbeat.isBlank() && !"0".equals(heartbeat.trim())) {
+            result.putIfAbsent(DBZ_HEARTBEAT_QUERY, HEARTBEAT_QUERY);
+            if (HEARTBEAT_QUERY.equals(result.get(DBZ_HEARTBEAT_QUERY))) {
+                appendToList(result, "table.include.list", "pgsync\\.heartbeat");
+                appendToList(result, "schema.include.list", "pgsync");
+            }
+        }
         String fullSync = effectiveFullSyncMode(props);
         result.put(FULL_SYNC_MODE, fullSync);
         if (!FULL_SYNC_DEBEZIUM.equals(fullSync)) {
             result.put(DBZ_SNAPSHOT_MODE, "no_data");
         }
         return result;
+    }
+
+    /** Adds an entry to a comma-separated list the user set; a list not set selects everything already. */
+    private static void appendToList(Map<String, String> config, String key, String entry) {
+        String list = config.get(key);
+        if (list != null && !list.isBlank() && !List.of(list.split(",")).contains(entry)) {
+            config.put(key, list + "," + entry);
+        }
+    }
+
+    /** Whether the heartbeat writes pgsync's own table, which the task then creates. */
+    public boolean pgsyncHeartbeat() {
+        Object interval = originals().get(DBZ_HEARTBEAT_INTERVAL);
+        return interval != null && !"0".equals(interval.toString().trim())
+                && HEARTBEAT_QUERY.equals(originals().get(DBZ_HEARTBEAT_QUERY));
     }
 
     /**

@@ -44,6 +44,9 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
         throttle = pgsync.incrementalThrottle();
         sequences = pgsync.sequenceSyncIntervalMs() > 0 ? new SequenceSync(config, pgsync) : null;
+        if (pgsync.pgsyncHeartbeat()) {
+            Heartbeat.ensureTable(config);
+        }
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);

@@ -33,6 +33,7 @@ import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 import io.pgsync.sink.offset.AppliedOffset;
 import io.pgsync.sink.offset.OffsetStore;
+import io.pgsync.sink.offset.StatusStore;
 import io.pgsync.sink.schema.DestinationCatalog;
 import io.pgsync.sink.schema.DestinationTable;
 import io.pgsync.sink.schema.RowShape;
@@ -71,6 +72,11 @@ public final class ApplyEngine implements AutoCloseable {
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final Map<TopicPartition, Long> rewinds = new HashMap<>();
     private final WriteQueue writes;
+    private final StatusStore status;
+    /** What the open destination transaction applied last: schema, full or incremental (for pgsync.status). */
+    private String phase = "incremental";
+    /** Whether the last commit's lag was over lag.alert.threshold.ms; touched only on the write thread. */
+    private boolean lagAlert;
     private List<Change> buffer = new ArrayList<>();
     /** Sequences found missing at the destination, each reported once; touched only on the write thread. */
     private final Set<TableRef> missingSequences = new HashSet<>();
@@ -88,9 +94,10 @@ public final class ApplyEngine implements AutoCloseable {
     private int failures;
 
     /**
+     * @param task the task's number, for {@code pgsync.status}
      * @param writeThreadName the name of the thread that runs the destination writes
      */
-    public ApplyEngine(PgSyncSinkConfig config, SinkTaskContext context, PgSyncSinkMetrics metrics,
+    public ApplyEngine(PgSyncSinkConfig config, int task, SinkTaskContext context, PgSyncSinkMetrics metrics,
             String writeThreadName) {
         this.config = config;
         this.batchMaxRecords = config.batchMaxRecords();
@@ -100,6 +107,7 @@ public final class ApplyEngine implements AutoCloseable {
         this.catalog = new DestinationCatalog(config.tableCreateEnabled(), config.columnAddEnabled());
         this.offsets = new OffsetStore(config.connectorName());
         this.writes = new WriteQueue(writeThreadName);
+        this.status = new StatusStore(config.connectorName(), task);
     }
 
     /** Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. */
@@ -223,7 +231,25 @@ public final class ApplyEngine implements AutoCloseable {
             retryOrFail(e);
         } catch (RuntimeException e) {
             abort();
+            recordError(e.getMessage());
             throw e;
+        }
+    }
+
+    /** Writes the error to {@code pgsync.status}, if the destination can still be reached; after a rollback. */
+    private void recordError(String message) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            status.failed(connection, message);
+        } catch (SQLException e) {
+            log.debug("Cannot record the error in pgsync.status: {}", e.getMessage());
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                discardConnection();
+            }
         }
     }
 
@@ -279,10 +305,12 @@ public final class ApplyEngine implements AutoCloseable {
             return;
         }
         if (content instanceof RowChunk chunk) {
+            phase = "full";
             copy(record, chunk);
             return;
         }
         if (content instanceof SchemaObject object) {
+            phase = "schema";
             create(record, object);
             return;
         }
@@ -293,6 +321,7 @@ public final class ApplyEngine implements AutoCloseable {
         if (!(content instanceof ChangeEvent event)) {
             return;
         }
+        phase = "incremental";
         if (event.position() != null) {
             if (state.position != null && !event.position().isAfter(state.position)) {
                 metrics.duplicateSkipped();
@@ -607,19 +636,44 @@ public final class ApplyEngine implements AutoCloseable {
         int transactions = uncommittedTransactions;
         long startNanos = transactionStartNanos;
         long sourceTimeMs = latestSourceTimeMs;
+        String committedPhase = phase;
         Connection conn = connection;
         writes.submit(() -> {
             offsets.write(conn, applied);
+            long lagMs = sourceTimeMs < 0 ? -1 : System.currentTimeMillis() - sourceTimeMs;
+            status.committed(conn, committedPhase, lagMs, changes, transactions);
             conn.commit();
             long latencyMs = startNanos == 0 ? 0 : (System.nanoTime() - startNanos) / 1_000_000;
-            metrics.committed(changes, transactions, latencyMs,
-                    sourceTimeMs < 0 ? -1 : System.currentTimeMillis() - sourceTimeMs);
+            metrics.committed(changes, transactions, latencyMs, lagMs);
+            checkLag(lagMs);
             return () -> committed(advanced);
         });
         uncommittedChanges = 0;
         uncommittedTransactions = 0;
         latestSourceTimeMs = -1;
         transactionStartNanos = 0;
+    }
+
+    /**
+     * Logs a warning, and raises the {@code lag-alert} metric, when a commit's end-to-end lag exceeds
+     * {@code lag.alert.threshold.ms}; logs again when it is back under. Runs on the write thread.
+     */
+    private void checkLag(long lagMs) {
+        long threshold = config.lagAlertThresholdMs();
+        if (threshold <= 0 || lagMs < 0) {
+            return;
+        }
+        boolean alert = lagMs > threshold;
+        if (alert != lagAlert) {
+            lagAlert = alert;
+            metrics.lagAlert(alert);
+            if (alert) {
+                log.warn("End-to-end lag is {} ms, over {}={} ms", lagMs, PgSyncSinkConfig.LAG_ALERT_THRESHOLD_MS,
+                        threshold);
+            } else {
+                log.info("End-to-end lag is back under {} ms ({} ms)", threshold, lagMs);
+            }
+        }
     }
 
     /** Records a commit the destination has made: a later rollback rewinds to these offsets, not before them. */
@@ -643,6 +697,7 @@ public final class ApplyEngine implements AutoCloseable {
         Failures.Kind kind = Failures.classify(e);
         abort();
         String message = "Cannot write to the destination " + config.connectionUrl() + ": " + Failures.message(e);
+        recordError(message);
         if (kind == Failures.Kind.PERMANENT) {
             throw new ConnectException(message, e);
         }
@@ -739,6 +794,7 @@ public final class ApplyEngine implements AutoCloseable {
                 setReplicaRole(conn);
                 conn.setAutoCommit(false);
                 offsets.ensureTable(conn);
+                status.ensureTable(conn);
                 conn.commit();
             } catch (SQLException e) {
                 conn.close();

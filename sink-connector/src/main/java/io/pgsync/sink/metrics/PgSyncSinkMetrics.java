@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.JmxReporter;
 import org.apache.kafka.common.metrics.KafkaMetricsContext;
+import org.apache.kafka.common.metrics.Measurable;
 import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.Sensor;
@@ -36,6 +37,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
     private final Sensor errant;
     private final Sensor duplicates;
     private final Sensor ddl;
+    private volatile boolean lagAlert;
 
     public PgSyncSinkMetrics(String connector, int task) {
         tags.put("connector", connector);
@@ -61,6 +63,8 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         duplicates = sensor("duplicates-skipped", "changes skipped because their source position was already applied",
                 false);
         ddl = sensor("ddl-applied", "schema objects created or changed at the destination", false);
+        metrics.addMetric(name("lag-alert", "1 while the end-to-end lag is over lag.alert.threshold.ms, else 0"),
+                (Measurable) (config, now) -> lagAlert ? 1 : 0);
     }
 
     private Sensor sensor(String base, String what, boolean rate) {
@@ -98,6 +102,10 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
 
     public void duplicateSkipped() {
         duplicates.record();
+    }
+
+    public void lagAlert(boolean alert) {
+        lagAlert = alert;
     }
 
     public void ddlApplied() {
