@@ -1,5 +1,7 @@
 package io.pgsync.it;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.pgsync.testkit.connect.ConnectExtension;
@@ -25,5 +27,22 @@ abstract class PipelineIT {
     static void createDatabases(String db) {
         source.cluster().createDatabase(db);
         target.cluster().createDatabase(db);
+    }
+
+    /**
+     * Deploys a sink of the changelog {@code <db>.changelog} into database {@code db} of the destination, then the
+     * source, and waits until the source task runs; the connectors are named {@code <db>-sink} and
+     * {@code <db>-source}.
+     */
+    static void deployPipeline(String db, Map<String, String> source) throws InterruptedException {
+        connect.deploy(db + "-sink", Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1)));
+        connect.deploy(db + "-source", source);
+        connect.awaitRunning(db + "-source", 1);
+    }
+
+    /** Deletes the connectors {@link #deployPipeline} made. */
+    static void undeployPipeline(String db) {
+        connect.delete(db + "-source");
+        connect.delete(db + "-sink");
     }
 }

@@ -36,9 +36,7 @@ class RowFilterIT extends PipelineIT {
                 "public.orders,public.Items", 1));
         config.put("filter.public.orders", "region = 'eu'");
         config.put("filter.public.\"Items\"", "id <= 20");
-        connect.deploy(db + "-sink", Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1)));
-        connect.deploy(db + "-source", config);
-        connect.awaitRunning(db + "-source", 1);
+        deployPipeline(db, config);
 
         awaitFiltered(db, "orders", "region = 'eu'");
         awaitFiltered(db, "\"Items\"", "id <= 20");
@@ -57,8 +55,7 @@ class RowFilterIT extends PipelineIT {
                 .containsExactly(List.of("4"), List.of("1001"));
         assertThat(source.query(db, "SELECT rowfilter FROM pg_publication_tables WHERE tablename = 'orders'"))
                 .containsExactly(List.of("(region = 'eu'::text)"));
-        connect.delete(db + "-source");
-        connect.delete(db + "-sink");
+        undeployPipeline(db);
     }
 
     @Test

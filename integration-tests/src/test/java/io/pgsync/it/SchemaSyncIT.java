@@ -67,7 +67,7 @@ class SchemaSyncIT extends PipelineIT {
         assertThat(target.query(db, "SELECT public.group_concat(name ORDER BY name) FROM public.language"))
                 .isEqualTo(source.query(db, "SELECT public.group_concat(name ORDER BY name) FROM public.language"));
         assertThat(Metrics.sinkMetric(db + "-sink", 0, "ddl-applied-total")).isGreaterThan(100);
-        undeploy(db);
+        undeployPipeline(db);
     }
 
     @Test
@@ -132,7 +132,7 @@ class SchemaSyncIT extends PipelineIT {
         awaitSameSchema(db, S);
         assertThat(target.query(db, "SELECT count(*) FROM " + S + ".big"))
                 .isEqualTo(source.query(db, "SELECT count(*) FROM " + S + ".big"));
-        undeploy(db);
+        undeployPipeline(db);
     }
 
     @Test
@@ -162,14 +162,7 @@ class SchemaSyncIT extends PipelineIT {
     }
 
     private void sync(String db, String tables) throws InterruptedException {
-        connect.deploy(db + "-sink", Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1)));
-        connect.deploy(db + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, db, tables, 1)));
-        connect.awaitRunning(db + "-source", 1);
-    }
-
-    private void undeploy(String db) {
-        connect.delete(db + "-source");
-        connect.delete(db + "-sink");
+        deployPipeline(db, Pipeline.withJson(Pipeline.source(source.cluster(), db, db, tables, 1)));
     }
 
     /**

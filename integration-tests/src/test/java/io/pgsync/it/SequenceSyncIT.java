@@ -26,9 +26,7 @@ class SequenceSyncIT extends PipelineIT {
                 "INSERT INTO t (v) SELECT 'x' FROM generate_series(1, 5)");
         Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.t", 1));
         config.put("sequence.sync.interval.ms", "300");
-        connect.deploy(db + "-sink", Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1)));
-        connect.deploy(db + "-source", config);
-        connect.awaitRunning(db + "-source", 1);
+        deployPipeline(db, config);
 
         source.execute(db, "INSERT INTO t (v) SELECT 'y' FROM generate_series(1, 20)",
                 "SELECT nextval('tickets') FROM generate_series(1, 7)");
@@ -44,8 +42,7 @@ class SequenceSyncIT extends PipelineIT {
 
         source.execute(db, "SELECT setval('tickets', 2000)");
         awaitPosition(db, "tickets", "2000");
-        connect.delete(db + "-source");
-        connect.delete(db + "-sink");
+        undeployPipeline(db);
     }
 
     private void awaitPosition(String db, String sequence, String value) {

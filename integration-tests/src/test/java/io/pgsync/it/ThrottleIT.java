@@ -60,7 +60,7 @@ class ThrottleIT extends PipelineIT {
         Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.t", 1));
         config.put("throttle.incremental.rows.per.second", "2000");
         config.put("max.batch.size", "100");
-        deploy(db, config);
+        deployPipeline(db, config);
         source.execute(db, "INSERT INTO t SELECT g, g FROM generate_series(1, 8000) g");
         await().atMost(TIMEOUT).until(() -> count(db) == 8000);
 
@@ -72,7 +72,7 @@ class ThrottleIT extends PipelineIT {
         long after = times.stream().filter(t -> t > first).count();
         double rate = after / ((times.get(times.size() - 1) - first) / 1000.0);
         assertThat(rate).as("row changes/s").isCloseTo(2000, within(200.0));
-        undeploy(db);
+        undeployPipeline(db);
     }
 
     /**
@@ -80,7 +80,7 @@ class ThrottleIT extends PipelineIT {
      * time from the first chunk to the last.
      */
     private double fullSyncRate(String db, Map<String, String> config, int rows, double unit) throws Exception {
-        deploy(db, config);
+        deployPipeline(db, config);
         await().atMost(TIMEOUT).until(() -> count(db) == rows);
         List<ConsumerRecord<byte[], byte[]>> chunks = connect.readAll(db + ".changelog", TIMEOUT).stream()
                 .filter(r -> value(r).contains("io.pgsync.changelog.RowChunk")).toList();
@@ -92,20 +92,9 @@ class ThrottleIT extends PipelineIT {
             assertThat(m.find()).isTrue();
             counted += Long.parseLong(m.group(1));
         }
-        undeploy(db);
+        undeployPipeline(db);
         assertThat(lastTime - firstTime).as("the full sync's duration in ms").isGreaterThan(1500);
         return counted * unit / ((lastTime - firstTime) / 1000.0);
-    }
-
-    private void deploy(String db, Map<String, String> config) throws InterruptedException {
-        connect.deploy(db + "-sink", Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1)));
-        connect.deploy(db + "-source", config);
-        connect.awaitRunning(db + "-source", 1);
-    }
-
-    private void undeploy(String db) {
-        connect.delete(db + "-source");
-        connect.delete(db + "-sink");
     }
 
     private static long count(String db) {
