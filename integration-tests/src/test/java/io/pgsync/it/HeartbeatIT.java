@@ -1,12 +1,16 @@
 package io.pgsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +61,48 @@ class HeartbeatIT extends PipelineIT {
         assertThat(Metrics.sinkMetric(db + "-sink", 0, "lag-alert")).isEqualTo(1.0);
         connect.delete(db + "-source");
         connect.delete(db + "-sink");
+    }
+
+    /**
+     * The plugin's cleanup-source.sql removes what the source connector installed, once it is deleted: the slot (which
+     * would keep WAL forever), the publication, the heartbeat table and the pgsync schema; while the connector runs,
+     * it refuses and changes nothing.
+     */
+    @Test
+    void theCleanupScriptLeavesNothingOfADeletedSourceBehind() throws Exception {
+        String db = "tidy";
+        createDatabases(db);
+        source.execute(db, "CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t VALUES (1)");
+        Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.t", 1));
+        config.put("heartbeat.interval.ms", "500");
+        deployPipeline(db, config);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "t", TIMEOUT, () -> connect.statusText(db + "-sink"));
+        Path script = cleanupScript();
+        Map<String, String> names = Map.of("slot", "pgsync_tidy_source", "publication", "pgsync_tidy_source");
+
+        assertThatThrownBy(() -> source.cluster().runScript(db, script, names))
+                .hasMessageContaining("Replication slot pgsync_tidy_source is still in use");
+        assertThat(source.query(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgsync_tidy_source'"))
+                .containsExactly(List.of("1"));
+
+        undeployPipeline(db);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(source.query(db, "SELECT active FROM "
+                + "pg_replication_slots WHERE slot_name = 'pgsync_tidy_source'")).containsExactly(List.of("f")));
+        source.cluster().runScript(db, script, names);
+
+        assertThat(source.query(db, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'pgsync\\_tidy%'"))
+                .isEmpty();
+        assertThat(source.query(db, "SELECT pubname FROM pg_publication")).isEmpty();
+        assertThat(source.query(db, "SELECT nspname FROM pg_namespace WHERE nspname = 'pgsync'")).isEmpty();
+        assertThat(source.query(db, "SELECT count(*) FROM t")).containsExactly(List.of("1"));
+    }
+
+    /** The script as the source plugin archive ships it. */
+    private static Path cleanupScript() throws Exception {
+        try (Stream<Path> files = Files.walk(Pipeline.pluginPath())) {
+            return files.filter(f -> f.getFileName().toString().equals("cleanup-source.sql")).findFirst()
+                    .orElseThrow(() -> new AssertionError("cleanup-source.sql is not in the plugin archives under "
+                            + Pipeline.pluginPath()));
+        }
     }
 }

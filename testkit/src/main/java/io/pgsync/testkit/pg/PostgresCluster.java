@@ -301,8 +301,16 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Runs a psql script (stopping at the first error) against the database, as the superuser over TCP. */
     public void runScript(String database, Path script) {
-        check(execute(baseDir, clientCommandLine("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database, "-f",
-                script.toAbsolutePath().toString()), Map.of("PGPASSWORD", SUPERUSER_PASSWORD)));
+        runScript(database, script, Map.of());
+    }
+
+    /** Runs a psql script with psql variables ({@code -v name=value}), stopping at the first error. */
+    public void runScript(String database, Path script, Map<String, String> variables) {
+        List<String> args = new ArrayList<>(List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database));
+        variables.forEach((name, value) -> args.addAll(List.of("-v", name + "=" + value)));
+        args.addAll(List.of("-f", script.toAbsolutePath().toString()));
+        check(execute(baseDir, clientCommandLine("psql", args.toArray(String[]::new)),
+                Map.of("PGPASSWORD", SUPERUSER_PASSWORD)));
     }
 
     /**
