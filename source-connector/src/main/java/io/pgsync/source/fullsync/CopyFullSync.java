@@ -149,7 +149,8 @@ public final class CopyFullSync implements AutoCloseable {
                 Predicate<TableRef> selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
                 List<TableRef> tables = selectedTables(connection, selected);
                 ensurePublication(connection, debezium.publicationName(),
-                        config.getString("publication.autocreate.mode", "all_tables"), tables, pgsync.rowFilters());
+                        config.getString("publication.autocreate.mode", "all_tables"), tables, pgsync.rowFilters(),
+                        schemaLevelSelection(connection, config, filter));
                 boolean again = dropUnfinishedSlot(connection, debezium.slotName());
                 String snapshot = createSlot(database, connection, debezium.slotName(),
                         debezium.plugin().getPostgresPluginName());
@@ -348,7 +349,7 @@ public final class CopyFullSync implements AutoCloseable {
      * (PostgreSQL 15 publication row filters), and an existing one is set to exactly the selected tables and filters.
      */
     private static void ensurePublication(Connection connection, String name, String mode, List<TableRef> tables,
-            Map<TableRef, String> filters) throws SQLException {
+            Map<TableRef, String> filters, List<String> schemas) throws SQLException {
         boolean exists;
         try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_catalog.pg_publication "
                 + "WHERE pubname = ?")) {
@@ -361,7 +362,11 @@ public final class CopyFullSync implements AutoCloseable {
             return;
         }
         String sql;
-        if ("filtered".equalsIgnoreCase(mode)) {
+        if ("filtered".equalsIgnoreCase(mode) && !exists && !schemas.isEmpty()) {
+            StringJoiner list = new StringJoiner(", ");
+            schemas.forEach(schema -> list.add(Identifiers.quote(schema)));
+            sql = "CREATE PUBLICATION " + Identifiers.quote(name) + " FOR TABLES IN SCHEMA " + list;
+        } else if ("filtered".equalsIgnoreCase(mode)) {
             if (tables.isEmpty()) {
                 return;
             }
@@ -381,6 +386,37 @@ public final class CopyFullSync implements AutoCloseable {
             statement.execute(sql);
         }
         log.info("{} publication {}: {}", exists ? "Set" : "Created", name, sql);
+    }
+
+    /**
+     * Returns the schemas to publish whole when the selection is by schema only ({@code schema.include.list} or
+     * {@code schema.exclude.list}, no table or column filter, no row filter) on PostgreSQL 15 or newer: a publication
+     * {@code FOR TABLES IN SCHEMA} also carries the changes of tables created in them later. Else empty: the
+     * publication lists the selected tables.
+     */
+    private static List<String> schemaLevelSelection(Connection connection, Configuration config,
+            Tables.TableFilter filter) throws SQLException {
+        boolean bySchema = !config.getString("schema.include.list", "").isBlank()
+                || !config.getString("schema.exclude.list", "").isBlank();
+        boolean byTable = !config.getString("table.include.list", "").isBlank()
+                || !config.getString("table.exclude.list", "").isBlank()
+                || !config.getString("column.include.list", "").isBlank()
+                || !config.getString("column.exclude.list", "").isBlank()
+                || config.asMap().keySet().stream().anyMatch(k -> k.startsWith(PgSyncSourceConfig.FILTER_PREFIX));
+        if (!bySchema || byTable || connection.getMetaData().getDatabaseMajorVersion() < 15) {
+            return List.of();
+        }
+        List<String> schemas = new ArrayList<>();
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(
+                "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', "
+                        + "'information_schema') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1")) {
+            while (rs.next()) {
+                if (filter.isIncluded(new TableId(null, rs.getString(1), "pgsync_any_table"))) {
+                    schemas.add(rs.getString(1));
+                }
+            }
+        }
+        return schemas;
     }
 
     /**
