@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -17,6 +18,9 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
 
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.relational.TableId;
+import io.debezium.relational.Tables;
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.pg.TableRef;
 
@@ -264,6 +268,15 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     public long sequenceSyncIntervalMs() {
         return getLong(SEQUENCE_SYNC_INTERVAL_MS);
+    }
+
+    /**
+     * The tables Debezium's own table filter selects ({@code schema.include.list}, {@code table.include.list} and
+     * their exclude lists), as a test on a table name.
+     */
+    public static Predicate<TableRef> tableSelection(PostgresConnectorConfig debezium) {
+        Tables.TableFilter filter = debezium.getTableFilters().dataCollectionFilter();
+        return table -> filter.isIncluded(new TableId(null, table.schema(), table.table()));
     }
 
     /** The pace of the COPY full sync. */

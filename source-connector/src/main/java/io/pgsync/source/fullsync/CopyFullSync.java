@@ -29,8 +29,6 @@ import org.slf4j.LoggerFactory;
 
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
-import io.debezium.relational.TableId;
-import io.debezium.relational.Tables;
 import io.pgsync.common.catalog.SchemaReader;
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.event.RowChunk;
@@ -145,12 +143,11 @@ public final class CopyFullSync implements AutoCloseable {
         try {
             Connection connection = database.connect();
             try {
-                Tables.TableFilter filter = debezium.getTableFilters().dataCollectionFilter();
-                Predicate<TableRef> selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
+                Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
                 List<TableRef> tables = selectedTables(connection, selected);
                 ensurePublication(connection, debezium.publicationName(),
                         config.getString("publication.autocreate.mode", "all_tables"), tables, pgsync.rowFilters(),
-                        schemaLevelSelection(connection, config, filter));
+                        schemaLevelSelection(connection, config, selected));
                 boolean again = dropUnfinishedSlot(connection, debezium.slotName());
                 String snapshot = createSlot(database, connection, debezium.slotName(),
                         debezium.plugin().getPostgresPluginName());
@@ -395,7 +392,7 @@ public final class CopyFullSync implements AutoCloseable {
      * publication lists the selected tables.
      */
     private static List<String> schemaLevelSelection(Connection connection, Configuration config,
-            Tables.TableFilter filter) throws SQLException {
+            Predicate<TableRef> selected) throws SQLException {
         boolean bySchema = !config.getString("schema.include.list", "").isBlank()
                 || !config.getString("schema.exclude.list", "").isBlank();
         boolean byTable = !config.getString("table.include.list", "").isBlank()
@@ -411,7 +408,7 @@ public final class CopyFullSync implements AutoCloseable {
                 "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', "
                         + "'information_schema') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1")) {
             while (rs.next()) {
-                if (filter.isIncluded(new TableId(null, rs.getString(1), "pgsync_any_table"))) {
+                if (selected.test(new TableRef(rs.getString(1), "pgsync_any_table"))) {
                     schemas.add(rs.getString(1));
                 }
             }

@@ -16,8 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
-import io.debezium.relational.TableId;
-import io.debezium.relational.Tables;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
@@ -76,8 +74,7 @@ public final class SourcePrecheck {
             checkUser(connection, config.getString("database.user"), failures);
             checkSlots(connection, where, config.getString("slot.name"), failures);
             PostgresConnectorConfig debezium = new PostgresConnectorConfig(config);
-            Tables.TableFilter filter = debezium.getTableFilters().dataCollectionFilter();
-            Predicate<TableRef> selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
+            Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
             List<String> notOwned = checkTables(connection, selected, failures);
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);

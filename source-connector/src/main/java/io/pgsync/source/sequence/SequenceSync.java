@@ -18,8 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
-import io.debezium.relational.TableId;
-import io.debezium.relational.Tables;
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.event.SequencePosition;
 import io.pgsync.common.pg.TableRef;
@@ -71,8 +69,7 @@ public final class SequenceSync implements AutoCloseable {
 
     public SequenceSync(Configuration config, PgSyncSourceConfig pgsync) {
         this.database = new SourceDatabase(config);
-        Tables.TableFilter filter = new PostgresConnectorConfig(config).getTableFilters().dataCollectionFilter();
-        this.selected = t -> filter.isIncluded(new TableId(null, t.schema(), t.table()));
+        this.selected = PgSyncSourceConfig.tableSelection(new PostgresConnectorConfig(config));
         this.intervalMs = pgsync.sequenceSyncIntervalMs();
         this.topic = pgsync.changelogTopic();
         this.partitions = pgsync.changelogPartitions();
