@@ -111,6 +111,7 @@ public final class SchemaReader {
         readReplicaIdentities();
         readSequenceState();
         readComments();
+        readMaterializedViewData();
         result.addAll(post);
         return result;
     }
@@ -657,6 +658,10 @@ public final class SchemaReader {
                 + "WHERE n.nspname IN " + schemaList() + " AND n.nspname <> 'public'",
                 rs -> post.add(SchemaObject.of("comment", "schema " + quote(rs.getString(1)), SchemaObject.POST_DATA,
                         List.of("COMMENT ON SCHEMA " + quote(rs.getString(1)) + " IS " + literal(rs.getString(2))))));
+    }
+
+    /** Materialized views were created without data; they are filled once the rows are in. */
+    private void readMaterializedViewData() throws SQLException {
         forEach("""
                 SELECT m.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class m
                   JOIN pg_catalog.pg_namespace n ON n.oid = m.relnamespace

@@ -48,14 +48,9 @@ public final class SequenceSync implements AutoCloseable {
                AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'""";
 
     private static final String POSITIONS_SQL = """
-            SELECT n.nspname, c.relname, s.last_value, s.is_called
-              FROM pg_catalog.pg_class c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
-                   LATERAL pg_catalog.pg_sequence_last_value(c.oid) AS v(value),
-                   LATERAL (SELECT v.value IS NOT NULL AS is_called,
-                                   coalesce(v.value, (SELECT seqstart FROM pg_catalog.pg_sequence
-                                                       WHERE seqrelid = c.oid)) AS last_value) s
-             WHERE c.relkind = 'S' AND n.nspname = ANY (?)""";
+            SELECT schemaname, sequencename, coalesce(last_value, start_value), last_value IS NOT NULL
+              FROM pg_catalog.pg_sequences
+             WHERE schemaname = ANY (?)""";
 
     private final SourceDatabase database;
     private final Predicate<TableRef> selected;
