@@ -1,6 +1,6 @@
 -- Removes what a pgsync source connector leaves in its source database once the connector is deleted: its
 -- replication slot (which otherwise keeps WAL forever), its publication, and, when no other pgsync slot uses this
--- database, the heartbeat table and the pgsync schema. Delete the connector first (DELETE /connectors/<name>), then:
+-- database, the DDL capture (its two event triggers), the heartbeat table and the pgsync schema with all it holds. Delete the connector first (DELETE /connectors/<name>), then:
 --
 --   psql -d <database> -v slot=pgsync_<connector> -v publication=pgsync_<connector> -f cleanup-source.sql
 --
@@ -32,8 +32,9 @@ DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots
                     WHERE database = current_database() AND slot_name LIKE 'pgsync\_%') THEN
-        DROP TABLE IF EXISTS pgsync.heartbeat;
-        DROP SCHEMA IF EXISTS pgsync;
+        DROP EVENT TRIGGER IF EXISTS pgsync_ddl_command_end;
+        DROP EVENT TRIGGER IF EXISTS pgsync_ddl_sql_drop;
+        DROP SCHEMA IF EXISTS pgsync CASCADE;
     END IF;
 END
 $$;

@@ -101,6 +101,15 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "(io.pgsync.changelog.Sequence); the sink moves its sequences there, never backwards, so the destination "
             + "can take over writes without key collisions. 0 turns it off.";
 
+    public static final String DDL_CAPTURE_ENABLED = "ddl.capture.enabled";
+    private static final String DDL_CAPTURE_ENABLED_DOC = "Whether DDL run on the source while streaming is "
+            + "replicated. The task installs, in schema pgsync of the source database, two event triggers "
+            + "(ddl_command_end and sql_drop) that write each DDL command as a transactional logical message; the "
+            + "changelog carries it (io.pgsync.changelog.Ddl) between the changes committed before and after it, "
+            + "and the sink applies it there. Creating event triggers needs a superuser (once: a capture a "
+            + "superuser installed is used by any user). false runs without DDL capture: the sink then only adds "
+            + "columns and tables it finds in the rows. Default: true.";
+
     /** Prefix of the row filter keys: {@code filter.<schema>.<table>=<SQL condition>}. */
     public static final String FILTER_PREFIX = "filter.";
 
@@ -117,6 +126,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     static final String FULL_SYNC_GROUP = "Full sync";
     static final String THROTTLE_GROUP = "Throttling";
     static final String SEQUENCE_GROUP = "Sequences";
+    static final String DDL_GROUP = "DDL";
 
     /** Debezium's heartbeat keys, and the query pgsync gives it: one row in {@code pgsync.heartbeat}. */
     static final String DBZ_HEARTBEAT_INTERVAL = "heartbeat.interval.ms";
@@ -167,7 +177,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                 .define(THROTTLE_INCREMENTAL_MB, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
                         THROTTLE_INCREMENTAL_MB_DOC, THROTTLE_GROUP, 4, Width.SHORT, "Incremental MB/s")
                 .define(SEQUENCE_SYNC_INTERVAL_MS, Type.LONG, 5000L, ConfigDef.Range.atLeast(0), Importance.LOW,
-                        SEQUENCE_SYNC_INTERVAL_MS_DOC, SEQUENCE_GROUP, 1, Width.SHORT, "Sequence sync interval (ms)");
+                        SEQUENCE_SYNC_INTERVAL_MS_DOC, SEQUENCE_GROUP, 1, Width.SHORT, "Sequence sync interval (ms)")
+                .define(DDL_CAPTURE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, DDL_CAPTURE_ENABLED_DOC,
+                        DDL_GROUP, 1, Width.SHORT, "DDL capture");
     }
 
     /** Returns the changelog topic: the configured one, else {@code <topic.prefix>.changelog}. */
@@ -264,6 +276,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                     + "filter.\"my.schema\".\"Orders\"");
         }
         return new TableRef(parts.get(0), parts.get(1));
+    }
+
+    public boolean ddlCaptureEnabled() {
+        return getBoolean(DDL_CAPTURE_ENABLED);
     }
 
     public long sequenceSyncIntervalMs() {

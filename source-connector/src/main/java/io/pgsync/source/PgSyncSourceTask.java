@@ -17,11 +17,13 @@ import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
 import io.pgsync.source.capture.ChangelogRouter;
 import io.pgsync.source.capture.RowChangeEncoder;
+import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.CopyFullSync;
 import io.pgsync.source.sequence.SequenceSync;
 
 /**
- * Runs Debezium's PostgreSQL capture unchanged and hands Connect its records re-addressed to the changelog.
+ * Runs Debezium's PostgreSQL capture unchanged and hands Connect its records re-addressed to the changelog, with
+ * pgsync's DDL messages turned into DDL records ({@link DdlCapture}).
  *
  * <p>It extends {@link PostgresConnectorTask} rather than wrapping it: Debezium's lifecycle (start, the final
  * {@code poll()} with its commit and error handling, offset commit to the slot) stays Debezium's own, and pgsync
@@ -33,6 +35,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile CopyFullSync fullSync;
     private volatile Throttle throttle;
     private volatile SequenceSync sequences;
+    private volatile DdlCapture ddl;
     private volatile boolean stopping;
 
     /**
@@ -47,6 +50,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         if (pgsync.pgsyncHeartbeat()) {
             Heartbeat.ensureTable(config);
         }
+        ddl = pgsync.ddlCaptureEnabled() ? DdlCapture.start(config, pgsync) : null;
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
@@ -75,7 +79,9 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             sync.close();
             fullSync = null;
         }
-        List<SourceRecord> records = router.route(super.doPoll());
+        DdlCapture capture = ddl;
+        List<SourceRecord> polled = super.doPoll();
+        List<SourceRecord> records = router.route(capture == null ? polled : capture.convert(polled));
         if (records != null && throttle.limits()) {
             long rows = 0;
             long bytes = 0;

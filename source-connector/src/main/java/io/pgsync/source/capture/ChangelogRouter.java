@@ -38,13 +38,20 @@ public final class ChangelogRouter {
         this.encoder = encoder;
     }
 
-    /** Returns the records re-addressed (and re-encoded) to the changelog, in order; source offsets are kept. */
+    /**
+     * Returns the records re-addressed (and re-encoded) to the changelog, in order; source offsets are kept. A record
+     * already addressed to the changelog (a DDL record) keeps its partition.
+     */
     public List<SourceRecord> route(List<SourceRecord> records) {
         if (records == null || records.isEmpty()) {
             return records;
         }
         List<SourceRecord> routed = new ArrayList<>(records.size());
         for (SourceRecord record : records) {
+            if (topic.equals(record.topic())) {
+                routed.add(record);
+                continue;
+            }
             Optional<TableRef> table = DebeziumEnvelope.tableOf(record.valueSchema(), record.value());
             if (table.isPresent()) {
                 SourceRecord change = encoder == null ? record : encoder.encode(record, table.get());

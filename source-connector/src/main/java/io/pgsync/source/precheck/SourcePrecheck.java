@@ -19,6 +19,7 @@ import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.SourceDatabase;
 
 /**
@@ -32,7 +33,7 @@ import io.pgsync.source.fullsync.SourceDatabase;
  * selected tables, those without a key whose updates and deletes cannot be captured (no primary key and REPLICA
  * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts) and unlogged ones;
  * each row filter ({@code filter.<schema>.<table>}) must be a condition on its table that uses only replica identity
- * columns, unless the table has REPLICA IDENTITY FULL.
+ * columns, unless the table has REPLICA IDENTITY FULL; DDL capture needs a superuser unless its event triggers exist.
  * Connectivity and credentials are Debezium's own check; when the database cannot be reached, there is nothing more
  * to check.
  */
@@ -79,6 +80,7 @@ public final class SourcePrecheck {
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
             checkRowFilters(connection, props, failures);
+            checkDdlCapture(connection, props, failures);
         } catch (SQLException e) {
             log.debug("Precheck skipped: cannot connect to {} ({})", database.describe(), e.getMessage());
         }
@@ -293,6 +295,24 @@ public final class SourcePrecheck {
             connection.rollback();
             connection.setAutoCommit(autoCommit);
         }
+    }
+
+    /**
+     * DDL capture (on unless {@code ddl.capture.enabled=false}) needs event triggers, which only a superuser may
+     * create; once a superuser installed them, any user's connector uses them.
+     */
+    private static void checkDdlCapture(Connection connection, Map<String, String> props, List<Failure> failures)
+            throws SQLException {
+        if (!new PgSyncSourceConfig(props).ddlCaptureEnabled() || DdlCapture.superuser(connection)
+                || DdlCapture.installed(connection)) {
+            return;
+        }
+        failures.add(new Failure(PgSyncSourceConfig.DDL_CAPTURE_ENABLED, "DDL capture needs event triggers in the "
+                + "source database, and only a superuser may create them (PostgreSQL), which user "
+                + props.get("database.user") + " is not. Run the connector once as a superuser (it installs them in "
+                + "schema pgsync, and later connectors of any user use them), or set "
+                + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false to replicate without DDL: schema changes on the "
+                + "source then have to be made on the destination by hand"));
     }
 
     private static String named(List<String> tables) {

@@ -1,0 +1,489 @@
+-- pgsync DDL capture, installed by the source connector (io.pgsync.source.ddl.DdlCapture) in schema pgsync.
+--
+-- Two event triggers turn every DDL command into a transactional logical message with prefix 'pgsync'
+-- (pg_logical_emit_message(true, ...)), so it reaches the changelog exactly between the changes committed before and
+-- after it. A message is JSON: {"tag": <command tag>, "query": <statement text>, "commands": [...]}, one command per
+-- object the DDL touched:
+--   {"kind": "table", "before": <definition or null>, "after": <definition or null>}: a table created, altered or
+--     dropped; a definition lists the columns with their numbers (attnum), so a rename is told from a drop and add;
+--   {"kind": "statements", "type", "identity", "schema", "statements": [...]}: DDL generated from the catalog after
+--     the command (CREATE OR REPLACE, IF NOT EXISTS, renames, drops);
+--   {"kind": "verbatim", ...} and {"kind": "unsupported", ...}: a command pgsync does not translate, replayable as
+--     the statement text only when that text is the command alone (top level, one statement).
+-- pgsync.ddl_objects keeps each captured object's last definition and name, which gives the "before" side.
+-- Everything runs with search_path = pg_catalog, so every name in the generated DDL is qualified.
+
+CREATE SCHEMA IF NOT EXISTS pgsync;
+
+CREATE TABLE IF NOT EXISTS pgsync.ddl_objects (
+    classid oid NOT NULL,
+    objid oid NOT NULL,
+    schema_name text,
+    object_name text NOT NULL,
+    identity text NOT NULL,
+    definition jsonb,
+    PRIMARY KEY (classid, objid)
+);
+
+-- A table's definition: name, kind, partitioning, columns by attnum, constraints, replica identity.
+CREATE OR REPLACE FUNCTION pgsync.ddl_table(rel oid) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
+SELECT jsonb_build_object(
+    'schema', n.nspname,
+    'name', c.relname,
+    'kind', c.relkind::text,
+    'unlogged', c.relpersistence = 'u',
+    'options', to_jsonb(c.reloptions),
+    'partitionKey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+    'parent', (SELECT jsonb_build_object('schema', pn.nspname, 'name', p.relname)
+                 FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+                 JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                WHERE i.inhrelid = c.oid AND c.relispartition),
+    'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
+    'replicaIdentity', c.relreplident::text,
+    'replicaIdentityIndex', (SELECT ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+                              WHERE x.indrelid = c.oid AND x.indisreplident),
+    'columns', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'num', a.attnum,
+                   'name', a.attname,
+                   'type', format_type(a.atttypid, a.atttypmod),
+                   'notNull', a.attnotnull,
+                   'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+                   'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+                   'identity', nullif(a.attidentity::text, ''),
+                   'collation', CASE WHEN a.attcollation <> t.typcollation
+                                     THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
+                   'local', a.attislocal) ORDER BY a.attnum)
+          FROM pg_attribute a
+          JOIN pg_type t ON t.oid = a.atttypid
+          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+          LEFT JOIN pg_collation co ON co.oid = a.attcollation
+          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'),
+    'constraints', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'name', k.conname,
+                   'type', k.contype::text,
+                   'definition', pg_get_constraintdef(k.oid),
+                   'local', k.conislocal) ORDER BY k.contype <> 'p', k.conname)
+          FROM pg_constraint k
+         WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f', 'x')), '[]'))
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = rel
+$fn$;
+
+-- The name and schema of an object the capture tracks, or no row for other objects.
+CREATE OR REPLACE FUNCTION pgsync.ddl_name(cls oid, obj oid, OUT schema_name text, OUT object_name text)
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE cls = 'pg_class'::regclass AND c.oid = obj
+UNION ALL
+SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE cls = 'pg_proc'::regclass AND p.oid = obj
+UNION ALL
+SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE cls = 'pg_type'::regclass AND t.oid = obj
+UNION ALL
+SELECT NULL, n.nspname FROM pg_namespace n WHERE cls = 'pg_namespace'::regclass AND n.oid = obj
+UNION ALL
+SELECT n.nspname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE cls = 'pg_trigger'::regclass AND g.oid = obj
+$fn$;
+
+-- Whether a relation is a table pgsync captures: ordinary or partitioned, not temporary, outside pgsync's schema.
+CREATE OR REPLACE FUNCTION pgsync.ddl_is_table(rel oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
+SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+                  AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema')
+                  AND n.nspname NOT LIKE 'pg\_%')
+$fn$;
+
+-- Records the current definition and name of a tracked object; returns the previous row's values.
+CREATE OR REPLACE FUNCTION pgsync.ddl_remember(cls oid, obj oid, identity text, definition jsonb,
+                                               OUT old_identity text, OUT old_schema text, OUT old_definition jsonb)
+LANGUAGE plpgsql SET search_path = pg_catalog AS $fn$
+DECLARE
+    names record;
+BEGIN
+    SELECT o.identity, o.schema_name, o.definition INTO old_identity, old_schema, old_definition
+      FROM pgsync.ddl_objects o WHERE o.classid = cls AND o.objid = obj;
+    SELECT * INTO names FROM pgsync.ddl_name(cls, obj);
+    IF names.object_name IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO pgsync.ddl_objects AS o (classid, objid, schema_name, object_name, identity, definition)
+    VALUES (cls, obj, names.schema_name, names.object_name, identity, definition)
+    ON CONFLICT (classid, objid) DO UPDATE
+       SET schema_name = excluded.schema_name, object_name = excluded.object_name, identity = excluded.identity,
+           definition = excluded.definition;
+END
+$fn$;
+
+-- The labels of an enum type, in order.
+CREATE OR REPLACE FUNCTION pgsync.ddl_enum_labels(typ oid) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
+SELECT coalesce(jsonb_agg(enumlabel ORDER BY enumsortorder), '[]') FROM pg_enum WHERE enumtypid = typ
+$fn$;
+
+-- The DDL that makes the destination's object look like the source's after a command, for the kinds pgsync
+-- generates itself; NULL for kinds it does not.
+CREATE OR REPLACE FUNCTION pgsync.ddl_statements(cmd_tag text, object_type text, cls oid, obj oid, sub int,
+                                                 identity text, old_identity text, old_schema text,
+                                                 old_definition jsonb)
+RETURNS text[] LANGUAGE plpgsql SET search_path = pg_catalog AS $fn$
+DECLARE
+    result text[] := '{}';
+    names record;
+    keyword text := upper(object_type);
+    creating boolean := cmd_tag LIKE 'CREATE %';
+    seq record;
+    typ record;
+    labels jsonb;
+    old_labels jsonb;
+    label text;
+    position int;
+    owner record;
+    definition text;
+BEGIN
+    SELECT * INTO names FROM pgsync.ddl_name(cls, obj);
+    -- A renamed or moved object: one ALTER ... RENAME TO / SET SCHEMA from its previous identity.
+    IF old_identity IS NOT NULL AND old_identity <> identity AND object_type <> 'table' THEN
+        IF old_schema IS DISTINCT FROM names.schema_name AND object_type <> 'trigger' THEN
+            result := result || format('ALTER %s %s SET SCHEMA %I', keyword, old_identity, names.schema_name);
+        ELSE
+            result := result || format('ALTER %s %s RENAME TO %I', keyword, old_identity, names.object_name);
+        END IF;
+    END IF;
+    IF cmd_tag = 'COMMENT' THEN
+        RETURN ARRAY[format('COMMENT ON %s %s IS %s',
+                            CASE object_type WHEN 'table column' THEN 'COLUMN'
+                                             WHEN 'table constraint' THEN 'CONSTRAINT' ELSE keyword END,
+                            identity,
+                            coalesce(quote_literal((SELECT description FROM pg_description
+                                                     WHERE objoid = obj AND classoid = cls AND objsubid = sub)),
+                                     'NULL'))];
+    END IF;
+    CASE object_type
+    WHEN 'schema' THEN
+        result := result || format('CREATE SCHEMA IF NOT EXISTS %s', identity);
+    WHEN 'extension' THEN
+        IF creating THEN
+            result := result || (SELECT format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I', e.extname,
+                                               n.nspname)
+                                   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                                  WHERE e.oid = obj);
+        ELSE
+            RETURN NULL;
+        END IF;
+    WHEN 'index' THEN
+        IF EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = obj AND contype IN ('p', 'u', 'x')) THEN
+            RETURN '{}';
+        END IF;
+        IF creating THEN
+            result := result || pg_get_indexdef(obj);
+        ELSIF old_identity IS NULL OR old_identity = identity THEN
+            RETURN NULL;
+        END IF;
+    WHEN 'sequence' THEN
+        IF EXISTS (SELECT 1 FROM pg_depend WHERE classid = 'pg_class'::regclass AND objid = obj
+                                              AND deptype = 'i') THEN
+            RETURN '{}';
+        END IF;
+        SELECT * INTO seq FROM pg_sequence WHERE seqrelid = obj;
+        definition := format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %s',
+                             format_type(seq.seqtypid, NULL), seq.seqincrement, seq.seqmin, seq.seqmax,
+                             seq.seqstart, seq.seqcache, CASE WHEN seq.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END);
+        result := result || format('CREATE SEQUENCE IF NOT EXISTS %s %s', identity, definition)
+                         || format('ALTER SEQUENCE %s %s', identity, definition);
+        IF cmd_tag = 'ALTER SEQUENCE' THEN
+            SELECT c.oid AS rel, a.attname INTO owner
+              FROM pg_depend d JOIN pg_class c ON c.oid = d.refobjid
+              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = obj AND d.refclassid = 'pg_class'::regclass
+               AND d.deptype = 'a' AND d.refobjsubid > 0;
+            result := result || format('ALTER SEQUENCE %s OWNED BY %s', identity,
+                                       CASE WHEN owner.rel IS NULL THEN 'NONE'
+                                            ELSE owner.rel::regclass::text || '.' || quote_ident(owner.attname) END);
+        END IF;
+    WHEN 'view' THEN
+        result := result || format('CREATE OR REPLACE VIEW %s%s AS %s', identity,
+                                   (SELECT ' WITH (' || array_to_string(reloptions, ', ') || ')'
+                                      FROM pg_class WHERE oid = obj AND reloptions IS NOT NULL),
+                                   pg_get_viewdef(obj));
+    WHEN 'materialized view' THEN
+        IF cmd_tag = 'REFRESH MATERIALIZED VIEW' THEN
+            result := result || format('REFRESH MATERIALIZED VIEW %s', identity);
+        ELSIF creating THEN
+            result := result || format('CREATE MATERIALIZED VIEW IF NOT EXISTS %s AS %s WITH %s', identity,
+                                       rtrim(pg_get_viewdef(obj), ';'),
+                                       (SELECT CASE WHEN relispopulated THEN 'DATA' ELSE 'NO DATA' END
+                                          FROM pg_class WHERE oid = obj));
+        ELSIF old_identity IS NULL OR old_identity = identity THEN
+            RETURN NULL;
+        END IF;
+    WHEN 'function', 'procedure' THEN
+        result := result || pg_get_functiondef(obj);
+    WHEN 'type' THEN
+        SELECT * INTO typ FROM pg_type WHERE oid = obj;
+        IF typ.typtype = 'e' THEN
+            labels := pgsync.ddl_enum_labels(obj);
+            old_labels := old_definition -> 'labels';
+            IF creating OR old_labels IS NULL THEN
+                result := result || format('CREATE TYPE %s AS ENUM (%s)', identity,
+                                           (SELECT string_agg(quote_literal(l), ', ')
+                                              FROM jsonb_array_elements_text(labels) l));
+            ELSIF jsonb_array_length(labels) = jsonb_array_length(old_labels) THEN
+                FOR position IN 0 .. jsonb_array_length(labels) - 1 LOOP
+                    IF labels ->> position <> old_labels ->> position THEN
+                        result := result || format('ALTER TYPE %s RENAME VALUE %L TO %L', identity,
+                                                   old_labels ->> position, labels ->> position);
+                    END IF;
+                END LOOP;
+            ELSE
+                FOR position IN 0 .. jsonb_array_length(labels) - 1 LOOP
+                    label := labels ->> position;
+                    IF NOT old_labels ? label THEN
+                        result := result || format('ALTER TYPE %s ADD VALUE IF NOT EXISTS %L %s', identity, label,
+                                                   CASE WHEN position = 0 THEN format('BEFORE %L', labels ->> 1)
+                                                        ELSE format('AFTER %L', labels ->> (position - 1)) END);
+                    END IF;
+                END LOOP;
+            END IF;
+        ELSIF creating AND typ.typtype = 'd' THEN
+            result := result || format('CREATE DOMAIN %s AS %s%s%s%s%s', identity,
+                                       format_type(typ.typbasetype, typ.typtypmod),
+                                       (SELECT ' COLLATE ' || quote_ident(n.nspname) || '.' || quote_ident(c.collname)
+                                          FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+                                          JOIN pg_type b ON b.oid = typ.typbasetype
+                                         WHERE c.oid = typ.typcollation AND typ.typcollation <> b.typcollation),
+                                       ' DEFAULT ' || typ.typdefault,
+                                       CASE WHEN typ.typnotnull THEN ' NOT NULL' ELSE '' END,
+                                       coalesce((SELECT string_agg(format(' CONSTRAINT %I %s', conname,
+                                                                          pg_get_constraintdef(oid)), '' ORDER BY conname)
+                                                   FROM pg_constraint WHERE contypid = obj), ''));
+        ELSIF creating AND typ.typtype = 'c' THEN
+            result := result || format('CREATE TYPE %s AS (%s)', identity,
+                                       (SELECT string_agg(format('%I %s%s', a.attname,
+                                                                 format_type(a.atttypid, a.atttypmod),
+                                                                 CASE WHEN a.attcollation <> t.typcollation
+                                                                      THEN ' COLLATE ' || quote_ident(cn.nspname)
+                                                                           || '.' || quote_ident(co.collname)
+                                                                      ELSE '' END), ', ' ORDER BY a.attnum)
+                                          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                                          LEFT JOIN pg_collation co ON co.oid = a.attcollation
+                                          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                                         WHERE a.attrelid = typ.typrelid AND a.attnum > 0 AND NOT a.attisdropped));
+        ELSIF creating AND typ.typtype = 'r' THEN
+            result := result || (SELECT format('CREATE TYPE %s AS RANGE (SUBTYPE = %s%s)', identity,
+                                               format_type(r.rngsubtype, NULL),
+                                               CASE WHEN r.rngsubdiff <> 0
+                                                    THEN ', SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text
+                                                    ELSE '' END)
+                                   FROM pg_range r WHERE r.rngtypid = obj);
+        ELSIF old_identity IS NULL OR old_identity = identity THEN
+            RETURN NULL;
+        END IF;
+    WHEN 'trigger' THEN
+        IF creating THEN
+            result := result || pg_get_triggerdef(obj);
+        ELSIF old_identity IS NULL OR old_identity = identity THEN
+            RETURN NULL;
+        END IF;
+    WHEN 'rule' THEN
+        result := result || regexp_replace(pg_get_ruledef(obj), '^CREATE RULE', 'CREATE OR REPLACE RULE');
+    ELSE
+        RETURN NULL;
+    END CASE;
+    RETURN result;
+END
+$fn$;
+
+-- Whether the command runs as the whole statement text: at top level (not in a function) and alone in it.
+CREATE OR REPLACE FUNCTION pgsync.ddl_statement_is_query(context text) RETURNS boolean
+LANGUAGE sql SET search_path = pg_catalog AS $fn$
+SELECT context !~ '\n' AND rtrim(current_query(), E'; \t\r\n') !~ ';'
+$fn$;
+
+CREATE OR REPLACE FUNCTION pgsync.ddl_command_end() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $fn$
+DECLARE
+    cmd record;
+    previous record;
+    old_identity text;
+    old_schema text;
+    old_definition jsonb;
+    commands jsonb := '[]';
+    statements text[];
+    definition jsonb;
+    context text;
+    replayable boolean;
+    verbatim_sent boolean := false;
+    schema_name text;
+    child oid;
+BEGIN
+    GET DIAGNOSTICS context = PG_CONTEXT;
+    replayable := pgsync.ddl_statement_is_query(context);
+    FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+        schema_name := CASE WHEN cmd.object_type = 'schema'
+                            THEN (SELECT s.object_name FROM pgsync.ddl_name(cmd.classid, cmd.objid) s)
+                            ELSE coalesce(cmd.schema_name,
+                                          (SELECT s.schema_name FROM pgsync.ddl_name(cmd.classid, cmd.objid) s)) END;
+        IF cmd.object_identity IS NULL OR cmd.in_extension
+           OR schema_name IN ('pgsync', 'pg_catalog', 'information_schema') OR schema_name LIKE 'pg\_%'
+           OR cmd.object_type LIKE 'publication%' OR cmd.object_type IN ('subscription', 'event trigger') THEN
+            CONTINUE;
+        END IF;
+        IF cmd.classid = 'pg_class'::regclass AND cmd.command_tag <> 'COMMENT'
+           AND cmd.object_type IN ('table', 'table column') THEN
+            IF NOT pgsync.ddl_is_table(cmd.objid) THEN
+                CONTINUE;
+            END IF;
+            -- The table, then its partitions: a partition attached or detached, or altered with its parent.
+            FOR child IN SELECT cmd.objid
+                         UNION ALL
+                         (SELECT inhrelid FROM pg_inherits WHERE inhparent = cmd.objid
+                          UNION
+                          SELECT o.objid FROM pgsync.ddl_objects o
+                           WHERE o.classid = 'pg_class'::regclass
+                             AND (o.definition -> 'parent') = (SELECT jsonb_build_object('schema', n.nspname,
+                                                                                          'name', c.relname)
+                                                                 FROM pg_class c
+                                                                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                                                                WHERE c.oid = cmd.objid)
+                             AND o.objid <> cmd.objid) LOOP
+                definition := pgsync.ddl_table(child);
+                SELECT * INTO previous FROM pgsync.ddl_remember(cmd.classid, child,
+                    (pg_identify_object(cmd.classid, child, 0)).identity, definition);
+                IF previous.old_definition IS DISTINCT FROM definition THEN
+                    commands := commands || jsonb_build_object('kind', 'table', 'before', previous.old_definition,
+                                                               'after', definition);
+                END IF;
+            END LOOP;
+            CONTINUE;
+        END IF;
+        definition := CASE WHEN cmd.classid = 'pg_type'::regclass
+                                AND (SELECT typtype FROM pg_type WHERE oid = cmd.objid) = 'e'
+                           THEN jsonb_build_object('labels', pgsync.ddl_enum_labels(cmd.objid)) END;
+        old_identity := NULL;
+        old_schema := NULL;
+        old_definition := NULL;
+        -- A comment changes no name, and a table's entry holds its definition, which only the table path updates.
+        IF cmd.command_tag <> 'COMMENT' AND cmd.objsubid = 0
+           AND NOT (cmd.classid = 'pg_class'::regclass AND cmd.object_type IN ('table', 'table column')) THEN
+            SELECT * INTO old_identity, old_schema, old_definition
+              FROM pgsync.ddl_remember(cmd.classid, cmd.objid, cmd.object_identity, definition);
+        END IF;
+        statements := pgsync.ddl_statements(cmd.command_tag, cmd.object_type, cmd.classid, cmd.objid, cmd.objsubid,
+                                            cmd.object_identity, old_identity, old_schema, old_definition);
+        IF statements IS NULL THEN
+            IF verbatim_sent THEN
+                CONTINUE;
+            END IF;
+            verbatim_sent := true;
+            commands := commands || jsonb_build_object('kind', CASE WHEN replayable THEN 'verbatim'
+                                                                    ELSE 'unsupported' END,
+                                                       'type', cmd.object_type, 'identity', cmd.object_identity,
+                                                       'schema', schema_name,
+                                                       'statements', to_jsonb(ARRAY[current_query()]));
+        ELSIF cardinality(statements) > 0 THEN
+            commands := commands || jsonb_build_object('kind', 'statements', 'type', cmd.object_type,
+                                                       'identity', cmd.object_identity, 'schema', schema_name,
+                                                       'statements', to_jsonb(statements));
+        END IF;
+    END LOOP;
+    IF jsonb_array_length(commands) > 0 THEN
+        PERFORM pg_logical_emit_message(true, 'pgsync',
+            jsonb_build_object('tag', tg_tag, 'query', current_query(), 'commands', commands)::text);
+    END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION pgsync.ddl_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $fn$
+DECLARE
+    dropped record;
+    commands jsonb := '[]';
+    old_definition jsonb;
+BEGIN
+    FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+        old_definition := NULL;
+        IF dropped.objsubid = 0 THEN
+            DELETE FROM pgsync.ddl_objects WHERE classid = dropped.classid AND objid = dropped.objid
+            RETURNING definition INTO old_definition;
+        END IF;
+        IF NOT dropped.original OR dropped.is_temporary OR dropped.schema_name IN ('pgsync', 'pg_catalog')
+           OR dropped.schema_name LIKE 'pg\_%'
+           OR dropped.object_type IN ('table column', 'table constraint', 'default value', 'domain constraint')
+           OR dropped.object_type LIKE 'publication%' OR dropped.object_type IN ('subscription', 'event trigger')
+           OR (dropped.object_type = 'schema' AND dropped.object_identity LIKE 'pg\_%') THEN
+            CONTINUE;
+        END IF;
+        IF dropped.object_type = 'table' THEN
+            IF old_definition IS NOT NULL THEN
+                commands := commands || jsonb_build_object('kind', 'table', 'before', old_definition, 'after', NULL);
+            END IF;
+        ELSE
+            commands := commands || jsonb_build_object(
+                'kind', 'statements', 'type', dropped.object_type, 'identity', dropped.object_identity,
+                'schema', coalesce(dropped.schema_name, CASE WHEN dropped.object_type = 'schema'
+                                                             THEN dropped.object_identity END),
+                'statements', to_jsonb(ARRAY[format('DROP %s IF EXISTS %s CASCADE', upper(dropped.object_type),
+                                                    dropped.object_identity)]));
+        END IF;
+    END LOOP;
+    IF jsonb_array_length(commands) > 0 THEN
+        PERFORM pg_logical_emit_message(true, 'pgsync',
+            jsonb_build_object('tag', tg_tag, 'query', current_query(), 'commands', commands)::text);
+    END IF;
+END
+$fn$;
+
+-- The definitions and names of what exists now: the "before" side of the next command.
+INSERT INTO pgsync.ddl_objects (classid, objid, schema_name, object_name, identity, definition)
+SELECT 'pg_class'::regclass, c.oid, n.nspname, c.relname,
+       (pg_catalog.pg_identify_object('pg_class'::regclass, c.oid, 0)).identity,
+       CASE WHEN c.relkind IN ('r', 'p') THEN pgsync.ddl_table(c.oid) END
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I') AND c.relpersistence <> 't'
+   AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+UNION ALL
+SELECT 'pg_type'::regclass, t.oid, n.nspname, t.typname,
+       (pg_catalog.pg_identify_object('pg_type'::regclass, t.oid, 0)).identity,
+       CASE WHEN t.typtype = 'e' THEN jsonb_build_object('labels', pgsync.ddl_enum_labels(t.oid)) END
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE t.typtype IN ('e', 'd', 'r', 'c') AND (t.typrelid = 0 OR t.typtype = 'c'
+       AND (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c')
+   AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+UNION ALL
+SELECT 'pg_proc'::regclass, p.oid, n.nspname, p.proname,
+       (pg_catalog.pg_identify_object('pg_proc'::regclass, p.oid, 0)).identity, NULL
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+UNION ALL
+SELECT 'pg_namespace'::regclass, n.oid, NULL, n.nspname, quote_ident(n.nspname), NULL
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+UNION ALL
+SELECT 'pg_trigger'::regclass, g.oid, n.nspname, g.tgname,
+       (pg_catalog.pg_identify_object('pg_trigger'::regclass, g.oid, 0)).identity, NULL
+  FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT g.tgisinternal
+   AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+ON CONFLICT (classid, objid) DO UPDATE
+   SET schema_name = excluded.schema_name, object_name = excluded.object_name, identity = excluded.identity,
+       definition = excluded.definition;
+
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgsync_ddl_command_end') THEN
+        CREATE EVENT TRIGGER pgsync_ddl_command_end ON ddl_command_end EXECUTE FUNCTION pgsync.ddl_command_end();
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgsync_ddl_sql_drop') THEN
+        CREATE EVENT TRIGGER pgsync_ddl_sql_drop ON sql_drop EXECUTE FUNCTION pgsync.ddl_sql_drop();
+    END IF;
+END
+$do$;
