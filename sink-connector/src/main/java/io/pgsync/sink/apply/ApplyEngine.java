@@ -18,11 +18,13 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
@@ -30,6 +32,7 @@ import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.PgSyncSinkConfig;
+import io.pgsync.sink.ddl.DdlTranslator;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 import io.pgsync.sink.offset.AppliedOffset;
 import io.pgsync.sink.offset.OffsetStore;
@@ -88,6 +91,11 @@ public final class ApplyEngine implements AutoCloseable {
     private boolean offsetsLoaded;
     private int uncommittedChanges;
     private int uncommittedTransactions;
+    /**
+     * Whether the open transaction holds DDL, which is committed at the next source transaction boundary: its locks
+     * are released and an enum value it added may be used.
+     */
+    private boolean ddlUncommitted;
     private long latestSourceTimeMs = -1;
     private long transactionStartNanos;
     private long failingSinceMs = -1;
@@ -203,7 +211,8 @@ public final class ApplyEngine implements AutoCloseable {
                 if (buffer.size() >= batchMaxRecords) {
                     flush();
                 }
-                if ((i + 1 == lastBoundary || uncommittedChanges >= batchMaxRecords) && atBoundary()) {
+                if ((i + 1 == lastBoundary || uncommittedChanges >= batchMaxRecords || ddlUncommitted)
+                        && atBoundary()) {
                     commit();
                 }
             }
@@ -318,6 +327,10 @@ public final class ApplyEngine implements AutoCloseable {
             advance(position);
             return;
         }
+        if (content instanceof DdlEvent event) {
+            alter(record, state, event);
+            return;
+        }
         if (!(content instanceof ChangeEvent event)) {
             return;
         }
@@ -358,38 +371,76 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     /**
-     * Creates an object of the schema sync, after the queued writes and inside the open transaction. Each statement
-     * runs under a savepoint; one that fails because the object already exists counts as done, so a restarted schema
-     * sync creates nothing twice. A table that exists with other columns fails the task when
-     * {@code schema.sync.conflict=precheck}; any other failure is reported as the record's.
+     * Creates an object of the schema sync, after the queued writes and inside the open transaction. A table that
+     * exists with other columns fails the task when {@code schema.sync.conflict=precheck}.
      */
     private void create(SinkRecord record, SchemaObject object) throws SQLException {
         flush();
         writes.drain();
-        Connection conn = connection();
         if (object.table() != null && config.schemaConflictFails()) {
             checkConflict(object);
         }
+        List<DdlTranslator.Step> steps = new ArrayList<>();
+        object.statements().forEach(sql -> steps.add(new DdlTranslator.Step(object.kind() + " " + object.identity(),
+                sql)));
+        runDdl(record, steps);
+    }
+
+    /**
+     * Applies a DDL command captured on the source while streaming, in its place in the stream: after the queued
+     * writes and inside the open transaction. A duplicate a source restart re-sent is skipped by its position.
+     */
+    private void alter(SinkRecord record, PartitionState state, DdlEvent event) throws SQLException {
+        if (event.position() != null) {
+            if (state.position != null && !event.position().isAfter(state.position)) {
+                metrics.duplicateSkipped();
+                return;
+            }
+            state.position = event.position();
+        }
+        phase = "incremental";
+        latestSourceTimeMs = Math.max(latestSourceTimeMs, event.sourceTimeMs());
+        List<DdlTranslator.Step> steps;
+        try {
+            steps = DdlTranslator.translate(event);
+        } catch (DdlTranslator.UntranslatableDdlException | DataException e) {
+            reportOrFail(record, new ConnectException("Cannot apply DDL from " + Records.position(record) + ": "
+                    + e.getMessage(), e));
+            return;
+        }
+        flush();
+        writes.drain();
+        runDdl(record, steps);
+        ddlUncommitted = true;
+    }
+
+    /**
+     * Runs DDL statements in order, each under a savepoint with {@code check_function_bodies = off}; one that fails
+     * because the object already exists counts as done, so a restarted schema sync creates nothing twice. Any other
+     * failure is reported as the record's, naming the object and the statement.
+     */
+    private void runDdl(SinkRecord record, List<DdlTranslator.Step> steps) throws SQLException {
+        Connection conn = connection();
         try (var statement = conn.createStatement()) {
             statement.execute("SET LOCAL check_function_bodies = off");
-            for (String sql : object.statements()) {
+            for (DdlTranslator.Step step : steps) {
                 Savepoint savepoint = conn.setSavepoint();
                 try {
-                    statement.execute(sql);
+                    statement.execute(step.sql());
                     conn.releaseSavepoint(savepoint);
                 } catch (SQLException e) {
                     conn.rollback(savepoint);
                     if (ALREADY_EXISTS.contains(e.getSQLState())) {
-                        log.debug("{} {} already exists at the destination: {}", object.kind(), object.identity(),
-                                e.getMessage());
+                        log.debug("{} already exists at the destination: {}", step.object(), e.getMessage());
                         continue;
                     }
                     if (Failures.classify(e) != Failures.Kind.PERMANENT) {
                         throw e;
                     }
-                    reportOrFail(record, new ConnectException("Cannot create " + object.kind() + " "
-                            + object.identity() + " at the destination (" + Failures.message(e) + "); statement: "
-                            + sql, e));
+                    catalog.invalidate();
+                    reportOrFail(record, new ConnectException("Cannot apply DDL to " + step.object()
+                            + " at the destination (" + Failures.message(e) + "); statement: " + step.sql()
+                            + "; from " + Records.position(record), e));
                     return;
                 }
             }
@@ -650,6 +701,7 @@ public final class ApplyEngine implements AutoCloseable {
         });
         uncommittedChanges = 0;
         uncommittedTransactions = 0;
+        ddlUncommitted = false;
         latestSourceTimeMs = -1;
         transactionStartNanos = 0;
     }
@@ -734,6 +786,7 @@ public final class ApplyEngine implements AutoCloseable {
         catalog.invalidate();
         uncommittedChanges = 0;
         uncommittedTransactions = 0;
+        ddlUncommitted = false;
         latestSourceTimeMs = -1;
         transactionStartNanos = 0;
         if (connection != null) {

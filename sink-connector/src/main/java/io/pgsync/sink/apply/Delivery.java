@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 
+import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
@@ -56,9 +57,12 @@ final class Delivery {
             if (chunk.isEmpty()) {
                 chunk = SequencePosition.of(record.valueSchema(), record.value());
             }
+            if (chunk.isEmpty()) {
+                chunk = DdlEvent.of(record.valueSchema(), record.value());
+            }
         } catch (RuntimeException e) {
-            return new ConnectException("Cannot read the rows, schema object or sequence position in " + Records.position(record)
-                    + ": " + e.getMessage(), e);
+            return new ConnectException("Cannot read the rows, schema object, sequence position or DDL in "
+                    + Records.position(record) + ": " + e.getMessage(), e);
         }
         if (chunk.isPresent()) {
             return chunk.get();

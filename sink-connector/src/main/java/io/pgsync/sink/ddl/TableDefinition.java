@@ -1,0 +1,89 @@
+package io.pgsync.sink.ddl;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.pgsync.common.pg.TableRef;
+
+/**
+ * A source table as pgsync's event trigger describes it (function {@code pgsync.ddl_table}): its name, kind,
+ * partitioning, columns by number and constraints. Types and expressions are the source's own text, with every name
+ * qualified.
+ *
+ * @param table the table's schema and name
+ * @param partitioned whether it is a partitioned table (relkind {@code p})
+ * @param unlogged whether it is unlogged
+ * @param options its storage parameters, e.g. {@code fillfactor=70}
+ * @param partitionKey for a partitioned table, e.g. {@code RANGE (k)}; else null
+ * @param parent for a partition, its parent table; else null
+ * @param bound for a partition, e.g. {@code FOR VALUES FROM (0) TO (10)}; else null
+ * @param replicaIdentity {@code d}, {@code f}, {@code n} or {@code i}
+ * @param replicaIdentityIndex with {@code i}, the index's name
+ * @param columns the columns in number order
+ * @param constraints primary key, unique, check, foreign key and exclusion constraints
+ */
+record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, List<String> options,
+        String partitionKey, TableRef parent, String bound, String replicaIdentity, String replicaIdentityIndex,
+        List<Column> columns, List<Constraint> constraints) {
+
+    /**
+     * A column.
+     *
+     * @param number its attnum, which a rename keeps
+     * @param type its type, e.g. {@code character varying(20)} or {@code app.mood}
+     * @param defaultExpression its default, or null
+     * @param generated for a generated column, its expression; else null
+     * @param identity {@code a} (always) or {@code d} (by default) for an identity column; else null
+     * @param collation its collation when not its type's default, qualified; else null
+     * @param local false when it only comes from a parent (a partition's columns)
+     */
+    record Column(int number, String name, String type, boolean notNull, String defaultExpression, String generated,
+            String identity, String collation, boolean local) {
+    }
+
+    /**
+     * A constraint.
+     *
+     * @param type {@code p}, {@code u}, {@code c}, {@code f} or {@code x}
+     * @param definition as {@code pg_get_constraintdef} prints it, e.g. {@code CHECK ((price > 0))}
+     * @param local false when it only comes from a parent
+     */
+    record Constraint(String name, String type, String definition, boolean local) {
+    }
+
+    /** Reads a definition; null for a JSON null or a missing one. */
+    static TableDefinition of(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        List<String> options = new ArrayList<>();
+        node.path("options").forEach(option -> options.add(option.asText()));
+        List<Column> columns = new ArrayList<>();
+        for (JsonNode column : node.path("columns")) {
+            columns.add(new Column(column.path("num").asInt(), column.path("name").asText(),
+                    column.path("type").asText(), column.path("notNull").asBoolean(), text(column, "default"),
+                    text(column, "generated"), text(column, "identity"), text(column, "collation"),
+                    column.path("local").asBoolean(true)));
+        }
+        List<Constraint> constraints = new ArrayList<>();
+        for (JsonNode constraint : node.path("constraints")) {
+            constraints.add(new Constraint(constraint.path("name").asText(), constraint.path("type").asText(),
+                    constraint.path("definition").asText(), constraint.path("local").asBoolean(true)));
+        }
+        JsonNode parent = node.path("parent");
+        return new TableDefinition(new TableRef(node.path("schema").asText(), node.path("name").asText()),
+                "p".equals(node.path("kind").asText()), node.path("unlogged").asBoolean(), options,
+                text(node, "partitionKey"),
+                parent.isObject() ? new TableRef(parent.path("schema").asText(), parent.path("name").asText())
+                        : null,
+                text(node, "bound"), node.path("replicaIdentity").asText("d"), text(node, "replicaIdentityIndex"),
+                columns, constraints);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+}
