@@ -15,11 +15,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 
@@ -103,7 +98,8 @@ class ApplyGuaranteesIT extends PipelineIT {
         // what a source crash does: the source task restarts from its last committed offset and re-sends changes
         // that are already in the changelog; here the tail of the changelog is re-produced while the source is stopped
         connect.cluster().stopConnector("dups-source");
-        int resent = resendChangelogTail("dups.changelog");
+        int resent = resendChangelogTail("dups.changelog", "\"op\":\"c\"");
+        assertThat(resent).as("re-sent change records").isGreaterThan(0);
         connect.cluster().resumeConnector("dups-source");
         connect.awaitRunning("dups-source", 1);
         insertEvents(db, 60, 120);
@@ -190,35 +186,6 @@ class ApplyGuaranteesIT extends PipelineIT {
     }
 
     /** Re-produces the changelog's streamed records (from the first transaction marker on) at its end. */
-    private static int resendChangelogTail(String topic) throws Exception {
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = connect.cluster().kafka().createConsumer(Map.of())) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            while (consumer.position(tp) < end) {
-                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-            }
-        }
-        int first = 0;
-        while (first < records.size() && (records.get(first).value() == null
-                || !new String(records.get(first).value()).contains("\"status\":\"BEGIN\""))) {
-            first++;
-        }
-        int changes = 0;
-        try (KafkaProducer<byte[], byte[]> producer = connect.cluster().kafka().createProducer(Map.of())) {
-            for (ConsumerRecord<byte[], byte[]> record : records.subList(first, records.size())) {
-                producer.send(new ProducerRecord<>(topic, 0, record.key(), record.value())).get();
-                if (record.value() != null && new String(record.value()).contains("\"op\":\"c\"")) {
-                    changes++;
-                }
-            }
-        }
-        assertThat(changes).as("re-sent change records").isGreaterThan(0);
-        return changes;
-    }
-
     /**
      * At {@code count} random points (random pauses, seeded), kills the sink's destination connection or restarts
      * its task, as a crashed worker would leave it.

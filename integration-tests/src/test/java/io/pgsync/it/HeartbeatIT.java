@@ -65,8 +65,8 @@ class HeartbeatIT extends PipelineIT {
 
     /**
      * The plugin's cleanup-source.sql removes what the source connector installed, once it is deleted: the slot (which
-     * would keep WAL forever), the publication, the heartbeat table and the pgsync schema; while the connector runs,
-     * it refuses and changes nothing.
+     * would keep WAL forever), the publication, the DDL capture's event triggers, the heartbeat table and the pgsync
+     * schema; while the connector runs, it refuses and changes nothing.
      */
     @Test
     void theCleanupScriptLeavesNothingOfADeletedSourceBehind() throws Exception {
@@ -94,6 +94,7 @@ class HeartbeatIT extends PipelineIT {
                 .isEmpty();
         assertThat(source.query(db, "SELECT pubname FROM pg_publication")).isEmpty();
         assertThat(source.query(db, "SELECT nspname FROM pg_namespace WHERE nspname = 'pgsync'")).isEmpty();
+        assertThat(source.query(db, "SELECT evtname FROM pg_event_trigger")).isEmpty();
         assertThat(source.query(db, "SELECT count(*) FROM t")).containsExactly(List.of("1"));
     }
 

@@ -54,6 +54,8 @@ class PrecheckIT extends PipelineIT {
                 && e.contains("SET LOGGED"));
         assertThat(Pipeline.validationErrors(infos, "publication.autocreate.mode")).singleElement().asString()
                 .contains("does not exist", "GRANT CREATE ON DATABASE", "not owned: \"public\".\"fast\"");
+        assertThat(Pipeline.validationErrors(infos, "ddl.capture.enabled")).singleElement().asString()
+                .contains("only a superuser may create them", "Plain User", "ddl.capture.enabled=false");
         assertThat(infos.toString()).doesNotContain("secret-pw");
     }
 
