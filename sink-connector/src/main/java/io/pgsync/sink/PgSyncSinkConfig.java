@@ -1,6 +1,7 @@
 package io.pgsync.sink;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -12,6 +13,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
+
+import io.pgsync.sink.mapping.NameMapping;
 
 /** Configuration of the sink connector: where the destination is and how changes are applied. */
 public class PgSyncSinkConfig extends AbstractConfig {
@@ -75,6 +78,24 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "commit time) above which the task logs a WARN and sets the lag-alert metric to 1, until a commit is "
             + "back under it. 0 turns the alert off.";
 
+    public static final String MAPPING_SCHEMAS = "mapping.schemas";
+    private static final String MAPPING_SCHEMAS_DOC = "Source schemas written into other destination schemas, as a "
+            + "list of source:destination, e.g. 'public:sales'. Applies to rows, to the schema sync and to "
+            + "replicated DDL (names in SQL text are rewritten). Names are taken literally; write a name holding a "
+            + "dot, a colon or a double quote between double quotes.";
+    public static final String MAPPING_TABLES = "mapping.tables";
+    private static final String MAPPING_TABLES_DOC = "Source tables written into other destination tables, as a list "
+            + "of schema.table:schema.table, e.g. 'public.orders:sales.orders_v2'. Takes precedence over "
+            + "mapping.schemas. Also renames a sequence or view of that name in DDL.";
+    public static final String MAPPING_COLUMNS = "mapping.columns";
+    private static final String MAPPING_COLUMNS_DOC = "Source columns written into other destination columns, as a "
+            + "list of schema.table.column:column (source names), e.g. 'public.orders.note:comment'.";
+    public static final String COLUMNS_EXCLUDE = "columns.exclude";
+    private static final String COLUMNS_EXCLUDE_DOC = "Source columns left out of the destination, as a list of "
+            + "schema.table.column (source names). Their values are not written, the destination table is created "
+            + "without them, and DDL that needs them (an index on the column, say) is skipped with a warning. Do "
+            + "not exclude a key column.";
+
     public static final String RETRY_CONNECTION_TIMEOUT_MS = "retry.connection.timeout.ms";
     private static final String RETRY_CONNECTION_TIMEOUT_MS_DOC = "How long, in milliseconds, the task keeps retrying "
             + "(with backoff up to retry.backoff.max.ms) while the destination is unreachable (SQLState class 08, "
@@ -93,6 +114,7 @@ public class PgSyncSinkConfig extends AbstractConfig {
 
     static final String GROUP_CONNECTION = "Connection";
     static final String GROUP_APPLY = "Apply";
+    static final String GROUP_MAPPING = "Mapping";
     static final String GROUP_RETRIES = "Retries";
 
     public static final ConfigDef CONFIG_DEF = configDef();
@@ -131,6 +153,14 @@ public class PgSyncSinkConfig extends AbstractConfig {
                         SCHEMA_CONFLICT_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Existing table conflict")
                 .define(LAG_ALERT_THRESHOLD_MS, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         LAG_ALERT_THRESHOLD_MS_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Lag alert threshold (ms)")
+                .define(MAPPING_SCHEMAS, Type.LIST, "", mappingValidator(MAPPING_SCHEMAS), Importance.MEDIUM,
+                        MAPPING_SCHEMAS_DOC, GROUP_MAPPING, 1, Width.LONG, "Schema mapping")
+                .define(MAPPING_TABLES, Type.LIST, "", mappingValidator(MAPPING_TABLES), Importance.MEDIUM,
+                        MAPPING_TABLES_DOC, GROUP_MAPPING, 2, Width.LONG, "Table mapping")
+                .define(MAPPING_COLUMNS, Type.LIST, "", mappingValidator(MAPPING_COLUMNS), Importance.MEDIUM,
+                        MAPPING_COLUMNS_DOC, GROUP_MAPPING, 3, Width.LONG, "Column mapping")
+                .define(COLUMNS_EXCLUDE, Type.LIST, "", mappingValidator(COLUMNS_EXCLUDE), Importance.MEDIUM,
+                        COLUMNS_EXCLUDE_DOC, GROUP_MAPPING, 4, Width.LONG, "Excluded columns")
                 .define(RETRY_CONNECTION_TIMEOUT_MS, Type.LONG, 12 * 3_600_000L, ConfigDef.Range.atLeast(0),
                         Importance.MEDIUM, RETRY_CONNECTION_TIMEOUT_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM,
                         "Connection retry timeout (ms)")
@@ -138,6 +168,28 @@ public class PgSyncSinkConfig extends AbstractConfig {
                         RETRY_OTHER_TIMEOUT_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM, "Other retry timeout (ms)")
                 .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
                         RETRY_BACKOFF_MAX_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM, "Retry backoff max (ms)");
+    }
+
+    /** Checks one mapping key's entries by reading them as the only rules. */
+    private static ConfigDef.Validator mappingValidator(String key) {
+        return (name, value) -> {
+            @SuppressWarnings("unchecked")
+            List<String> entries = value == null ? List.of() : (List<String>) value;
+            mapping(key, entries);
+        };
+    }
+
+    private static NameMapping mapping(String only, List<String> entries) {
+        return NameMapping.of(MAPPING_SCHEMAS, only.equals(MAPPING_SCHEMAS) ? entries : List.of(),
+                MAPPING_TABLES, only.equals(MAPPING_TABLES) ? entries : List.of(),
+                MAPPING_COLUMNS, only.equals(MAPPING_COLUMNS) ? entries : List.of(),
+                COLUMNS_EXCLUDE, only.equals(COLUMNS_EXCLUDE) ? entries : List.of());
+    }
+
+    /** The naming rules: schema, table and column renames and excluded columns. */
+    public NameMapping nameMapping() {
+        return NameMapping.of(MAPPING_SCHEMAS, getList(MAPPING_SCHEMAS), MAPPING_TABLES, getList(MAPPING_TABLES),
+                MAPPING_COLUMNS, getList(MAPPING_COLUMNS), COLUMNS_EXCLUDE, getList(COLUMNS_EXCLUDE));
     }
 
     public String connectionUrl() {

@@ -34,7 +34,7 @@ public class PgSyncSinkTask extends SinkTask {
         metrics = new PgSyncSinkMetrics(config.connectorName(), taskId);
         String name = config.connectorName() + "-" + taskId;
         apply = new ApplyThread(new ApplyEngine(config, taskId, context, metrics, "pgsync-write-" + name),
-                config.toastPlaceholder(), context, "pgsync-apply-" + name);
+                config.toastPlaceholder(), config.nameMapping(), context, "pgsync-apply-" + name);
         log.info("pgsync sink task started for connector {}, writing to {} (batch {} changes)",
                 config.connectorName(), config.connectionUrl(), config.batchMaxRecords());
     }

@@ -22,6 +22,7 @@ import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.debezium.relational.TableId;
 import io.debezium.relational.Tables;
 import io.pgsync.common.event.Changelog;
+import io.pgsync.common.pg.QualifiedName;
 import io.pgsync.common.pg.TableRef;
 
 /**
@@ -251,26 +252,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      * @throws ConfigException when the key is not {@code filter.<schema>.<table>}
      */
     public static TableRef filterTable(String key) {
-        String name = key.substring(FILTER_PREFIX.length());
-        List<String> parts = new ArrayList<>();
-        StringBuilder part = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '"' && quoted && i + 1 < name.length() && name.charAt(i + 1) == '"') {
-                part.append('"');
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (c == '.' && !quoted) {
-                parts.add(part.toString());
-                part.setLength(0);
-            } else {
-                part.append(c);
-            }
-        }
-        parts.add(part.toString());
-        if (quoted || parts.size() != 2 || parts.get(0).isEmpty() || parts.get(1).isEmpty()) {
+        List<String> parts = QualifiedName.split(key.substring(FILTER_PREFIX.length()));
+        if (parts.size() != 2) {
             throw new ConfigException(key, null, "a row filter key names one table: filter.<schema>.<table>, "
                     + "with double quotes around a name that holds a dot, e.g. filter.public.orders or "
                     + "filter.\"my.schema\".\"Orders\"");

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 
@@ -30,9 +31,11 @@ import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
 import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.ddl.DdlTranslator;
+import io.pgsync.sink.mapping.NameMapping;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 import io.pgsync.sink.offset.AppliedOffset;
 import io.pgsync.sink.offset.OffsetStore;
@@ -76,6 +79,7 @@ public final class ApplyEngine implements AutoCloseable {
     private final Map<TopicPartition, Long> rewinds = new HashMap<>();
     private final WriteQueue writes;
     private final StatusStore status;
+    private final NameMapping mapping;
     /** What the open destination transaction applied last: schema, full or incremental (for pgsync.status). */
     private String phase = "incremental";
     /** Whether the last commit's lag was over lag.alert.threshold.ms; touched only on the write thread. */
@@ -116,6 +120,7 @@ public final class ApplyEngine implements AutoCloseable {
         this.offsets = new OffsetStore(config.connectorName());
         this.writes = new WriteQueue(writeThreadName);
         this.status = new StatusStore(config.connectorName(), task);
+        this.mapping = config.nameMapping();
     }
 
     /** Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. */
@@ -381,8 +386,19 @@ public final class ApplyEngine implements AutoCloseable {
             checkConflict(object);
         }
         List<DdlTranslator.Step> steps = new ArrayList<>();
-        object.statements().forEach(sql -> steps.add(new DdlTranslator.Step(object.kind() + " " + object.identity(),
-                sql)));
+        if (object.table() != null && !mapping.isNone()) {
+            steps.add(new DdlTranslator.Step("schema of " + object.identity(), "CREATE SCHEMA IF NOT EXISTS "
+                    + Identifiers.quote(mapping.table(object.table()).schema())));
+        }
+        for (String sql : object.statements()) {
+            Optional<String> rewritten = mapping.rewrite(sql, object.table());
+            if (rewritten.isPresent()) {
+                steps.add(new DdlTranslator.Step(object.kind() + " " + object.identity(), rewritten.get()));
+            } else {
+                log.warn("Not created at the destination under the naming rules (it needs a column that "
+                        + "columns.exclude leaves out, or ties a sequence to a table in another schema): {}", sql);
+            }
+        }
         runDdl(record, steps);
     }
 
@@ -402,7 +418,7 @@ public final class ApplyEngine implements AutoCloseable {
         latestSourceTimeMs = Math.max(latestSourceTimeMs, event.sourceTimeMs());
         List<DdlTranslator.Step> steps;
         try {
-            steps = DdlTranslator.translate(event);
+            steps = DdlTranslator.translate(event, mapping);
         } catch (DdlTranslator.UntranslatableDdlException | DataException e) {
             reportOrFail(record, new ConnectException("Cannot apply DDL from " + Records.position(record) + ": "
                     + e.getMessage(), e));
@@ -502,18 +518,24 @@ public final class ApplyEngine implements AutoCloseable {
 
     /** Fails when the table exists at the destination with other columns or types than the source's. */
     private void checkConflict(SchemaObject object) throws SQLException {
-        DestinationTable existing = catalog.existing(connection(), object.table()).orElse(null);
+        TableRef source = object.table();
+        TableRef target = mapping.table(source);
+        DestinationTable existing = catalog.existing(connection(), target).orElse(null);
         if (existing == null) {
             return;
         }
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < object.columns().size(); i++) {
-            expected.add(object.columns().get(i) + " " + unqualified(TypedColumns.type(object.types().get(i))));
+            String column = object.columns().get(i);
+            if (!mapping.excluded(source, column)) {
+                expected.add(mapping.column(source, column) + " "
+                        + unqualified(TypedColumns.type(object.types().get(i))));
+            }
         }
         List<String> actual = new ArrayList<>();
         existing.columnTypes().forEach((column, type) -> actual.add(column + " " + unqualified(type)));
         if (!expected.equals(actual)) {
-            throw new ConnectException("Destination table " + object.table() + " already exists with columns "
+            throw new ConnectException("Destination table " + target + " already exists with columns "
                     + actual + ", but the source table has " + expected + "; drop or fix the destination table, or "
                     + "set " + PgSyncSinkConfig.SCHEMA_CONFLICT + "=" + PgSyncSinkConfig.SCHEMA_CONFLICT_IGNORE
                     + " to keep it and write the source rows into it");

@@ -18,6 +18,8 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgsync.sink.mapping.NameMapping;
+
 /**
  * Runs the {@link ApplyEngine} on a thread of its own, one delivery behind Connect: while the engine writes delivery
  * N to the destination, Connect fetches and converts delivery N+1 on the task thread, and {@link Delivery} reads
@@ -36,6 +38,7 @@ public final class ApplyThread implements AutoCloseable {
 
     private final ApplyEngine engine;
     private final ChangeReader reader;
+    private final NameMapping mapping;
     private final SinkTaskContext context;
     private final ExecutorService executor;
     private Future<?> inFlight;
@@ -43,10 +46,13 @@ public final class ApplyThread implements AutoCloseable {
 
     /**
      * @param toastPlaceholder Debezium's {@code unavailable.value.placeholder}, for records in Debezium's envelope
+     * @param mapping the naming rules put on the rows
      */
-    public ApplyThread(ApplyEngine engine, String toastPlaceholder, SinkTaskContext context, String threadName) {
+    public ApplyThread(ApplyEngine engine, String toastPlaceholder, NameMapping mapping, SinkTaskContext context,
+            String threadName) {
         this.engine = engine;
         this.reader = new ChangeReader(toastPlaceholder);
+        this.mapping = mapping;
         this.context = context;
         this.executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, threadName);
@@ -74,7 +80,7 @@ public final class ApplyThread implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-        Delivery delivery = records.isEmpty() ? null : Delivery.read(records, reader);
+        Delivery delivery = records.isEmpty() ? null : Delivery.read(records, reader, mapping);
         awaitInFlight();
         if (rewind()) {
             log.debug("Dropping a delivery of {} record(s) read before a rewind; Connect re-delivers them",

@@ -12,6 +12,7 @@ import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
+import io.pgsync.sink.mapping.NameMapping;
 
 /**
  * One delivery of records, read before it is applied: per record its transaction marker, its full-sync chunk or row
@@ -34,14 +35,14 @@ final class Delivery {
         this.contents = new Object[records.size()];
     }
 
-    static Delivery read(Collection<SinkRecord> records, ChangeReader reader) {
+    static Delivery read(Collection<SinkRecord> records, ChangeReader reader, NameMapping mapping) {
         Delivery delivery = new Delivery(new ArrayList<>(records));
         for (int i = 0; i < delivery.records.size(); i++) {
             SinkRecord record = delivery.records.get(i);
             Records.Marker marker = Records.marker(record);
             delivery.markers[i] = marker;
             if (marker == null) {
-                delivery.contents[i] = content(record, reader);
+                delivery.contents[i] = MappedContent.of(content(record, reader), mapping);
             }
         }
         return delivery;

@@ -8,10 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.connect.errors.DataException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,9 +24,11 @@ import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.ddl.TableDefinition.Column;
 import io.pgsync.sink.ddl.TableDefinition.Constraint;
+import io.pgsync.sink.mapping.NameMapping;
 
 /**
- * Turns a captured DDL command into the statements that make the destination match the source after it.
+ * Turns a captured DDL command into the statements that make the destination match the source after it, under the
+ * sink's naming rules ({@link NameMapping}).
  *
  * <p>A table's change is worked out from its definitions before and after the command, column by column number: a
  * column whose number stays and whose name changes is renamed, not dropped and added. Example: before
@@ -34,6 +39,7 @@ import io.pgsync.sink.ddl.TableDefinition.Constraint;
  */
 public final class DdlTranslator {
 
+    private static final Logger log = LoggerFactory.getLogger(DdlTranslator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DdlTranslator() {
@@ -53,7 +59,7 @@ public final class DdlTranslator {
      * @throws UntranslatableDdlException for a command pgsync neither generates nor can replay as its text
      * @throws DataException when the commands are not valid JSON
      */
-    public static List<Step> translate(DdlEvent event) {
+    public static List<Step> translate(DdlEvent event, NameMapping mapping) {
         JsonNode commands;
         try {
             commands = JSON.readTree(event.commands());
@@ -66,10 +72,18 @@ public final class DdlTranslator {
             String kind = command.path("kind").asText();
             String object = command.path("type").asText() + " " + command.path("identity").asText();
             switch (kind) {
-                case "table" -> table(event.query(), TableDefinition.of(command.get("before")),
-                        TableDefinition.of(command.get("after")), steps);
-                case "statements", "verbatim" -> command.path("statements")
-                        .forEach(sql -> steps.add(new Step(object, sql.asText())));
+                case "table" -> table(event.query(), mapped(TableDefinition.of(command.get("before")), mapping),
+                        mapped(TableDefinition.of(command.get("after")), mapping), mapping, steps);
+                case "statements", "verbatim" -> command.path("statements").forEach(sql -> {
+                    Optional<String> rewritten = mapping.rewrite(sql.asText(), null);
+                    if (rewritten.isPresent()) {
+                        steps.add(new Step(object, rewritten.get()));
+                    } else {
+                        log.warn("Not applied at the destination under the naming rules (it needs a column that "
+                                + "columns.exclude leaves out, or ties a sequence to a table in another schema): {}",
+                                sql.asText());
+                    }
+                });
                 case "unsupported" -> throw new UntranslatableDdlException(event.tag() + " on " + object
                         + " ran inside a function or in a query string of several statements (" + event.query()
                         + "), and pgsync neither generates DDL for it nor can replay that text as the command alone."
@@ -82,16 +96,24 @@ public final class DdlTranslator {
         return steps;
     }
 
-    private static void table(String query, TableDefinition before, TableDefinition after, List<Step> steps) {
+    private static TableDefinition mapped(TableDefinition table, NameMapping mapping) {
+        return table == null ? null : table.mapped(mapping);
+    }
+
+    private static void table(String query, TableDefinition before, TableDefinition after, NameMapping mapping,
+            List<Step> steps) {
         if (before == null && after == null) {
             return;
         }
         if (before == null) {
+            if (!mapping.isNone()) {
+                add(steps, after.table(), "CREATE SCHEMA IF NOT EXISTS " + quote(after.table().schema()));
+            }
             create(after, steps);
         } else if (after == null) {
             add(steps, before.table(), "DROP TABLE IF EXISTS " + before.table().quoted() + " CASCADE");
         } else {
-            alter(query, before, after, steps);
+            alter(mapping.rewrite(query, null).orElse(""), before, after, steps);
         }
     }
 

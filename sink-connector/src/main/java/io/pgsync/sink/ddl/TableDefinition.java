@@ -6,6 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.sink.mapping.NameMapping;
 
 /**
  * A source table as pgsync's event trigger describes it (function {@code pgsync.ddl_table}): its name, kind,
@@ -51,6 +52,37 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
      * @param local false when it only comes from a parent
      */
     record Constraint(String name, String type, String definition, boolean local) {
+    }
+
+    /**
+     * The definition under the naming rules: destination names, excluded columns left out, with the constraints and
+     * defaults that need them.
+     */
+    TableDefinition mapped(NameMapping mapping) {
+        if (mapping.isNone()) {
+            return this;
+        }
+        List<Column> mappedColumns = new ArrayList<>();
+        for (Column column : columns) {
+            if (!mapping.excluded(table, column.name())) {
+                mappedColumns.add(new Column(column.number(), mapping.column(table, column.name()), column.type(),
+                        column.notNull(), expression(mapping, column.defaultExpression()),
+                        expression(mapping, column.generated()), column.identity(), column.collation(),
+                        column.local()));
+            }
+        }
+        List<Constraint> mappedConstraints = new ArrayList<>();
+        for (Constraint constraint : constraints) {
+            mapping.rewrite(constraint.definition(), table).ifPresent(definition -> mappedConstraints.add(
+                    new Constraint(constraint.name(), constraint.type(), definition, constraint.local())));
+        }
+        return new TableDefinition(mapping.table(table), partitioned, unlogged, options,
+                expression(mapping, partitionKey), parent == null ? null : mapping.table(parent), bound,
+                replicaIdentity, replicaIdentityIndex, mappedColumns, mappedConstraints);
+    }
+
+    private String expression(NameMapping mapping, String expression) {
+        return expression == null ? null : mapping.rewrite(expression, table).orElse(null);
     }
 
     /** Reads a definition; null for a JSON null or a missing one. */

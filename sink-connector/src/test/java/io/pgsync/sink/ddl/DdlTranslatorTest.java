@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.pgsync.common.event.DdlEvent;
+import io.pgsync.sink.mapping.NameMapping;
 
 class DdlTranslatorTest {
 
@@ -29,7 +30,7 @@ class DdlTranslatorTest {
 
     private static List<String> translate(String query, String before, String after) {
         String commands = "[{\"kind\":\"table\",\"before\":" + before + ",\"after\":" + after + "}]";
-        return DdlTranslator.translate(new DdlEvent("ALTER TABLE", query, commands, null, -1)).stream()
+        return DdlTranslator.translate(new DdlEvent("ALTER TABLE", query, commands, null, -1), NameMapping.NONE).stream()
                 .map(DdlTranslator.Step::sql).toList();
     }
 
@@ -87,7 +88,7 @@ class DdlTranslatorTest {
         String commands = "[{\"kind\":\"unsupported\",\"type\":\"composite type\",\"identity\":\"app.pair\","
                 + "\"statements\":[\"DO $$ BEGIN ALTER TYPE app.pair ADD ATTRIBUTE c int; END $$\"]}]";
         assertThatThrownBy(() -> DdlTranslator.translate(new DdlEvent("ALTER TYPE",
-                "DO $$ BEGIN ALTER TYPE app.pair ADD ATTRIBUTE c int; END $$", commands, null, -1)))
+                "DO $$ BEGIN ALTER TYPE app.pair ADD ATTRIBUTE c int; END $$", commands, null, -1), NameMapping.NONE))
                 .isInstanceOf(DdlTranslator.UntranslatableDdlException.class)
                 .hasMessageContaining("ALTER TYPE on composite type app.pair")
                 .hasMessageContaining("ADD ATTRIBUTE c int");
