@@ -1,6 +1,7 @@
 -- Removes what a pgsync source connector leaves in its source database once the connector is deleted: its
 -- replication slot (which otherwise keeps WAL forever), its publication, and, when no other pgsync slot uses this
--- database, the DDL capture (its two event triggers), the heartbeat table and the pgsync schema with all it holds. Delete the connector first (DELETE /connectors/<name>), then:
+-- database, the DDL capture (its two event triggers), the heartbeat, signal and selection tables and the pgsync schema
+-- with all it holds. Delete the connector first (DELETE /connectors/<name>), then:
 --
 --   psql -d <database> -v slot=pgsync_<connector> -v publication=pgsync_<connector> -f cleanup-source.sql
 --
@@ -27,6 +28,14 @@ SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replica
  WHERE slot_name = current_setting('pgsync.cleanup_slot');
 
 DROP PUBLICATION IF EXISTS :"publication";
+
+DO $$
+BEGIN
+    IF to_regclass('pgsync.selection') IS NOT NULL THEN
+        DELETE FROM pgsync.selection WHERE slot_name = current_setting('pgsync.cleanup_slot');
+    END IF;
+END
+$$;
 
 DO $$
 BEGIN

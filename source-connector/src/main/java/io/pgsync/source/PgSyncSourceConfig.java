@@ -135,6 +135,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     public static final String HEARTBEAT_QUERY = "INSERT INTO pgsync.heartbeat (id, ts) VALUES (1, now()) "
             + "ON CONFLICT (id) DO UPDATE SET ts = excluded.ts";
 
+    /** Debezium's signal table, through which pgsync asks for an incremental snapshot of tables added later. */
+    static final String DBZ_SIGNAL_DATA_COLLECTION = "signal.data.collection";
+    static final String SIGNAL_TABLE = "pgsync.signal";
+
     /** Debezium keys pgsync sets unless the user sets them; see {@link #withDefaults(Map)}. */
     static final String DBZ_TOPIC_PREFIX = "topic.prefix";
     static final String DBZ_SLOT_NAME = "slot.name";
@@ -325,6 +329,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *       spend time converting them (15% of its conversion work in a profile);</li>
      *   <li>{@code snapshot.mode=no_data} unless Debezium does the full sync ({@link #fullSyncMode()}): pgsync copies
      *       the existing rows itself, or there is no full sync;</li>
+     *   <li>{@code signal.data.collection=pgsync.signal}: the signal table (created by the task) through which
+     *       pgsync starts an incremental snapshot of tables added to the selection later;</li>
      *   <li>{@code skipped.operations=none}: TRUNCATE is captured; {@code tombstones.on.delete=false}: the changelog
      *       is a log, not a compacted table, so deletes need no tombstone;</li>
      *   <li>with {@code heartbeat.interval.ms} set, {@code heartbeat.action.query} updates the row of
@@ -353,6 +359,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         result.putIfAbsent("include.unknown.datatypes", "true");
         result.putIfAbsent("poll.interval.ms", "50");
         result.putIfAbsent("extended.headers.enabled", "false");
+        result.putIfAbsent(DBZ_SIGNAL_DATA_COLLECTION, SIGNAL_TABLE);
         String heartbeat = props.get(DBZ_HEARTBEAT_INTERVAL);
         if (heartbeat != null && !heartbeat.isBlank() && !"0".equals(heartbeat.trim())) {
             result.putIfAbsent(DBZ_HEARTBEAT_QUERY, HEARTBEAT_QUERY);

@@ -2,6 +2,7 @@ package io.pgsync.source;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.data.Struct;
@@ -19,6 +20,7 @@ import io.pgsync.source.capture.ChangelogRouter;
 import io.pgsync.source.capture.RowChangeEncoder;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.CopyFullSync;
+import io.pgsync.source.selection.AddedTables;
 import io.pgsync.source.sequence.SequenceSync;
 
 /**
@@ -36,6 +38,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile Throttle throttle;
     private volatile SequenceSync sequences;
     private volatile DdlCapture ddl;
+    /** The schema of tables that joined the selection, sent before Debezium's records; emptied once sent. */
+    private volatile List<SourceRecord> addedTablesSchema = List.of();
     private volatile boolean stopping;
 
     /**
@@ -54,9 +58,15 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
+        boolean firstStart;
         if (PgSyncSourceConfig.FULL_SYNC_COPY.equals(pgsync.fullSyncMode())) {
             fullSync = CopyFullSync.start(config, pgsync, context.offsetStorageReader()).orElse(null);
+            firstStart = fullSync != null;
+        } else {
+            firstStart = context.offsetStorageReader().offset(Map.of("server", config.getString("topic.prefix")))
+                    == null;
         }
+        addedTablesSchema = new ArrayList<>(AddedTables.start(config, pgsync, firstStart));
         return super.start(config);
     }
 
@@ -79,8 +89,13 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             sync.close();
             fullSync = null;
         }
+        if (!addedTablesSchema.isEmpty()) {
+            List<SourceRecord> schema = addedTablesSchema;
+            addedTablesSchema = List.of();
+            return schema;
+        }
         DdlCapture capture = ddl;
-        List<SourceRecord> polled = super.doPoll();
+        List<SourceRecord> polled = withoutSignals(super.doPoll());
         List<SourceRecord> records = router.route(capture == null ? polled : capture.convert(polled));
         if (records != null && throttle.limits()) {
             long rows = 0;
@@ -104,6 +119,21 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             }
         }
         return records;
+    }
+
+    /** Leaves out the changes of Debezium's signal table, which are Debezium's business, not the destination's. */
+    private static List<SourceRecord> withoutSignals(List<SourceRecord> records) {
+        if (records == null) {
+            return null;
+        }
+        List<SourceRecord> kept = new ArrayList<>(records.size());
+        for (SourceRecord record : records) {
+            if (!DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).map(AddedTables.SIGNAL_TABLE::equals)
+                    .orElse(false)) {
+                kept.add(record);
+            }
+        }
+        return kept;
     }
 
     /**
@@ -131,7 +161,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     /** Keeps the full sync's offsets from Debezium, which commits the offsets of its own records to the slot. */
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) throws InterruptedException {
-        if (!CopyFullSync.isFullSyncRecord(record) && !SequenceSync.isSequenceRecord(record)) {
+        if (!CopyFullSync.isFullSyncRecord(record) && !SequenceSync.isSequenceRecord(record)
+                && !AddedTables.isAddedTablesRecord(record)) {
             super.commitRecord(record, metadata);
         }
     }

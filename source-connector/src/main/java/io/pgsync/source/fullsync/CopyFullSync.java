@@ -37,6 +37,7 @@ import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.selection.AddedTables;
 import io.pgsync.source.Throttle;
 
 /**
@@ -148,6 +149,7 @@ public final class CopyFullSync implements AutoCloseable {
                 ensurePublication(connection, debezium.publicationName(),
                         config.getString("publication.autocreate.mode", "all_tables"), tables, pgsync.rowFilters(),
                         schemaLevelSelection(connection, config, selected));
+                tables.remove(AddedTables.SIGNAL_TABLE);
                 boolean again = dropUnfinishedSlot(connection, debezium.slotName());
                 String snapshot = createSlot(database, connection, debezium.slotName(),
                         debezium.plugin().getPostgresPluginName());

@@ -1,0 +1,215 @@
+package io.pgsync.source.selection;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.config.Configuration;
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.pgsync.common.catalog.SchemaReader;
+import io.pgsync.common.event.SchemaObject;
+import io.pgsync.common.pg.Identifiers;
+import io.pgsync.common.pg.TableRef;
+import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.fullsync.SourceDatabase;
+
+/**
+ * Tables added to the selection of a running connector. The source keeps, per replication slot, the tables it
+ * selected last ({@code pgsync.selection}); when the task starts with more (the connector's include list was
+ * updated, or a new table matches it), it adds them to the publication, sends their schema to the changelog, and asks
+ * Debezium for an incremental snapshot of just those tables by a signal row in {@code pgsync.signal}, Debezium's
+ * signal table ({@code signal.data.collection}). Streaming goes on meanwhile; Debezium interleaves the snapshot's
+ * chunks with the stream and drops snapshot rows that a streamed change has overtaken.
+ *
+ * <p>Example: a connector selecting {@code public.orders} is updated to {@code public.orders,public.refunds}; on the
+ * restarted task, {@code public.refunds} is created at the destination and its existing rows arrive as snapshot reads,
+ * while {@code public.orders} is not copied again.
+ */
+public final class AddedTables {
+
+    /** The key of the source partition of the added tables' schema records, whose offsets are pgsync's. */
+    public static final String PARTITION_KEY = "pgsync_added_tables";
+    /** Debezium's signal table, in pgsync's schema. */
+    public static final TableRef SIGNAL_TABLE = new TableRef("pgsync", "signal");
+
+    private static final Logger log = LoggerFactory.getLogger(AddedTables.class);
+
+    private static final String CREATE = """
+            CREATE SCHEMA IF NOT EXISTS pgsync;
+            CREATE TABLE IF NOT EXISTS pgsync.signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL,
+                                                      data varchar(2048));
+            CREATE TABLE IF NOT EXISTS pgsync.selection (slot_name text PRIMARY KEY, tables text[] NOT NULL)""";
+
+    private static final String TABLES_SQL = """
+            SELECT n.nspname, c.relname
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'
+             ORDER BY 1, 2""";
+
+    private AddedTables() {
+    }
+
+    /**
+     * Records the selection, and when tables joined it since the last start, prepares their incremental snapshot.
+     * Returns the schema records of the added tables, to be sent before Debezium's records (empty when none joined).
+     *
+     * @param firstStart whether the connector has never streamed: its full sync covers every selected table
+     */
+    public static List<SourceRecord> start(Configuration config, PgSyncSourceConfig pgsync, boolean firstStart) {
+        PostgresConnectorConfig debezium = new PostgresConnectorConfig(config);
+        Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
+        SourceDatabase database = new SourceDatabase(config);
+        String slot = debezium.slotName();
+        try (Connection connection = database.connect()) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(CREATE);
+                connection.commit();
+                statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+            }
+            List<String> current = new ArrayList<>();
+            try (PreparedStatement ps = connection.prepareStatement(TABLES_SQL); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TableRef table = new TableRef(rs.getString(1), rs.getString(2));
+                    if (selected.test(table)) {
+                        current.add(table.toString());
+                    }
+                }
+            }
+            Set<String> added = new LinkedHashSet<>(current);
+            List<String> stored = stored(connection, slot);
+            if (stored == null || firstStart) {
+                added.clear();
+            } else {
+                added.removeAll(stored);
+            }
+            List<SourceRecord> records = new ArrayList<>();
+            publish(connection, debezium.publicationName(), added);
+            if (!added.isEmpty()) {
+                records.addAll(schema(connection, config, pgsync, added));
+                try (PreparedStatement ps = connection.prepareStatement(
+                        "INSERT INTO pgsync.signal (id, type, data) VALUES (?, 'execute-snapshot', ?)")) {
+                    ps.setString(1, UUID.randomUUID().toString());
+                    ps.setString(2, "{\"data-collections\": [" + String.join(", ", added.stream()
+                            .map(t -> "\"" + t.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").toList())
+                            + "], \"type\": \"incremental\"}");
+                    ps.executeUpdate();
+                }
+                log.info("{} table(s) joined the selection of slot {}: {}; an incremental snapshot of them follows "
+                        + "while streaming goes on", added.size(), slot, added);
+            }
+            try (PreparedStatement ps = connection.prepareStatement("INSERT INTO pgsync.selection (slot_name, tables) "
+                    + "VALUES (?, ?) ON CONFLICT (slot_name) DO UPDATE SET tables = excluded.tables")) {
+                ps.setString(1, slot);
+                ps.setArray(2, connection.createArrayOf("text", current.toArray()));
+                ps.executeUpdate();
+            }
+            connection.commit();
+            return records;
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot record the selected tables in pgsync.selection on "
+                    + database.describe() + " (" + e.getMessage() + "); the user needs CREATE on the database, or "
+                    + "create schema pgsync with tables signal and selection for it", e);
+        }
+    }
+
+    /** Whether the record is one of the added tables' schema records, whose offsets are pgsync's. */
+    public static boolean isAddedTablesRecord(SourceRecord record) {
+        return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
+    }
+
+    private static List<String> stored(Connection connection, String slot) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT tables FROM pgsync.selection "
+                + "WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                Array tables = rs.getArray(1);
+                return List.of((String[]) tables.getArray());
+            }
+        }
+    }
+
+    /**
+     * Adds the signal table and the added tables to the publication, when it lists tables: a change is decoded only
+     * through a publication that holds its table when it is written. A publication of all tables, or of whole
+     * schemas that hold them, already does.
+     */
+    private static void publish(Connection connection, String publication, Set<String> added) throws SQLException {
+        List<TableRef> tables = new ArrayList<>();
+        tables.add(SIGNAL_TABLE);
+        for (String name : added) {
+            int dot = name.indexOf('.');
+            tables.add(new TableRef(name.substring(0, dot), name.substring(dot + 1)));
+        }
+        try (PreparedStatement ps = connection.prepareStatement("SELECT puballtables FROM pg_catalog.pg_publication "
+                + "WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_catalog.pg_publication_tables "
+                + "WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
+            for (TableRef table : tables) {
+                ps.setString(1, publication);
+                ps.setString(2, table.schema());
+                ps.setString(3, table.table());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        missing.add(table.quoted());
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("ALTER PUBLICATION " + Identifiers.quote(publication)
+                        + " ADD TABLE " + String.join(", ", missing));
+            }
+            log.info("Added to publication {}: {}", publication, missing);
+        }
+    }
+
+    /** The schema of the added tables (and of the objects of their schemas, which the sink finds existing). */
+    private static List<SourceRecord> schema(Connection connection, Configuration config, PgSyncSourceConfig pgsync,
+            Set<String> added) throws SQLException {
+        if (!pgsync.schemaSyncEnabled()) {
+            return List.of();
+        }
+        Map<String, String> partition = Map.of(PARTITION_KEY, config.getString("topic.prefix"));
+        List<SourceRecord> records = new ArrayList<>();
+        List<SchemaObject> objects = SchemaReader.read(connection, table -> added.contains(table.toString()));
+        for (String phase : List.of(SchemaObject.PRE_DATA, SchemaObject.POST_DATA)) {
+            for (SchemaObject object : objects) {
+                if (object.phase().equals(phase)) {
+                    records.add(new SourceRecord(partition, Map.of("tables", added.size()), pgsync.changelogTopic(),
+                            0, null, null, SchemaObject.SCHEMA, object.toStruct()));
+                }
+            }
+        }
+        return records;
+    }
+}
