@@ -135,6 +135,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     public static final String HEARTBEAT_QUERY = "INSERT INTO pgsync.heartbeat (id, ts) VALUES (1, now()) "
             + "ON CONFLICT (id) DO UPDATE SET ts = excluded.ts";
 
+    /** pgsync's own tables in Debezium's notation, kept out of Debezium's capture when no table list selects. */
+    static final String INTERNAL_TABLES = "pgsync\\.ddl_objects,pgsync\\.selection";
+
     /** Debezium's signal table, through which pgsync asks for an incremental snapshot of tables added later. */
     static final String DBZ_SIGNAL_DATA_COLLECTION = "signal.data.collection";
     static final String SIGNAL_TABLE = "pgsync.signal";
@@ -275,11 +278,22 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     /**
      * The tables Debezium's own table filter selects ({@code schema.include.list}, {@code table.include.list} and
-     * their exclude lists), as a test on a table name.
+     * their exclude lists), as a test on a table name; pgsync's own tables but the heartbeat are never selected.
      */
     public static Predicate<TableRef> tableSelection(PostgresConnectorConfig debezium) {
         Tables.TableFilter filter = debezium.getTableFilters().dataCollectionFilter();
-        return table -> filter.isIncluded(new TableId(null, table.schema(), table.table()));
+        return table -> !isInternal(table) && filter.isIncluded(new TableId(null, table.schema(), table.table()));
+    }
+
+    /** The heartbeat table, the one table of schema {@code pgsync} that is synced (when selected). */
+    public static final TableRef HEARTBEAT_TABLE = new TableRef("pgsync", "heartbeat");
+
+    /**
+     * Whether the table is one of pgsync's own on the source (the DDL capture's, the signal and selection tables):
+     * never synced, whatever the include lists say.
+     */
+    public static boolean isInternal(TableRef table) {
+        return table.schema().equals("pgsync") && !table.equals(HEARTBEAT_TABLE);
     }
 
     /** The pace of the COPY full sync. */
@@ -329,6 +343,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *       spend time converting them (15% of its conversion work in a profile);</li>
      *   <li>{@code snapshot.mode=no_data} unless Debezium does the full sync ({@link #fullSyncMode()}): pgsync copies
      *       the existing rows itself, or there is no full sync;</li>
+     *   <li>without {@code table.include.list}, {@code table.exclude.list} also holds the DDL capture's and the
+     *       selection's tables of schema {@code pgsync}: Debezium does not capture pgsync's bookkeeping;</li>
      *   <li>{@code signal.data.collection=pgsync.signal}: the signal table (created by the task) through which
      *       pgsync starts an incremental snapshot of tables added to the selection later;</li>
      *   <li>{@code skipped.operations=none}: TRUNCATE is captured; {@code tombstones.on.delete=false}: the changelog
@@ -368,6 +384,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                 appendToList(result, "schema.include.list", "pgsync");
             }
         }
+        String tables = result.get("table.include.list");
+        if (tables == null || tables.isBlank()) {
+            appendToList(result, "table.exclude.list", INTERNAL_TABLES, true);
+        }
         String fullSync = effectiveFullSyncMode(props);
         result.put(FULL_SYNC_MODE, fullSync);
         if (!FULL_SYNC_DEBEZIUM.equals(fullSync)) {
@@ -376,10 +396,26 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         return result;
     }
 
+    /** The entries of a {@code table.exclude.list} other than the ones pgsync adds for its own tables. */
+    public static List<String> userTableExcludeList(String list) {
+        List<String> internal = List.of(INTERNAL_TABLES.split(","));
+        return List.of(list.split(",")).stream().map(String::trim)
+                .filter(entry -> !entry.isEmpty() && !internal.contains(entry)).toList();
+    }
+
     /** Adds an entry to a comma-separated list the user set; a list not set selects everything already. */
     private static void appendToList(Map<String, String> config, String key, String entry) {
+        appendToList(config, key, entry, false);
+    }
+
+    /** Adds an entry to a comma-separated list; with {@code create}, also to a list not set. */
+    private static void appendToList(Map<String, String> config, String key, String entry, boolean create) {
         String list = config.get(key);
-        if (list != null && !list.isBlank() && !List.of(list.split(",")).contains(entry)) {
+        if (list == null || list.isBlank()) {
+            if (create) {
+                config.put(key, entry);
+            }
+        } else if (!List.of(list.split(",")).contains(entry)) {
             config.put(key, list + "," + entry);
         }
     }
@@ -396,7 +432,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      * 63 bytes), prefixed with {@code pgsync_}. Names that would be cut keep a hash of the full name, so two long
      * names that share a prefix still get distinct slots.
      */
-    static String replicationObjectName(String connectorName) {
+    public static String replicationObjectName(String connectorName) {
         String sanitized = ("pgsync_" + connectorName.toLowerCase(Locale.ROOT)).replaceAll("[^a-z0-9_]", "_");
         if (sanitized.length() <= 63) {
             return sanitized;

@@ -95,7 +95,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             return schema;
         }
         DdlCapture capture = ddl;
-        List<SourceRecord> polled = withoutSignals(super.doPoll());
+        List<SourceRecord> polled = withoutInternalTables(super.doPoll());
         List<SourceRecord> records = router.route(capture == null ? polled : capture.convert(polled));
         if (records != null && throttle.limits()) {
             long rows = 0;
@@ -121,14 +121,17 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         return records;
     }
 
-    /** Leaves out the changes of Debezium's signal table, which are Debezium's business, not the destination's. */
-    private static List<SourceRecord> withoutSignals(List<SourceRecord> records) {
+    /**
+     * Leaves out the changes of pgsync's own tables (Debezium's signal table, the DDL capture's): they are the
+     * source's bookkeeping, not data for the destination.
+     */
+    private static List<SourceRecord> withoutInternalTables(List<SourceRecord> records) {
         if (records == null) {
             return null;
         }
         List<SourceRecord> kept = new ArrayList<>(records.size());
         for (SourceRecord record : records) {
-            if (!DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).map(AddedTables.SIGNAL_TABLE::equals)
+            if (!DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).map(PgSyncSourceConfig::isInternal)
                     .orElse(false)) {
                 kept.add(record);
             }

@@ -389,20 +389,19 @@ public final class CopyFullSync implements AutoCloseable {
 
     /**
      * Returns the schemas to publish whole when the selection is by schema only ({@code schema.include.list} or
-     * {@code schema.exclude.list}, no table or column filter, no row filter) on PostgreSQL 15 or newer: a publication
-     * {@code FOR TABLES IN SCHEMA} also carries the changes of tables created in them later. Else empty: the
-     * publication lists the selected tables.
+     * {@code schema.exclude.list}, or no list at all; no table or column filter, no row filter) on PostgreSQL 15 or
+     * newer: a publication {@code FOR TABLES IN SCHEMA} also carries the changes of tables created in them later.
+     * Schema {@code pgsync} is not one of them (its heartbeat table is added on its own). Else empty: the publication
+     * lists the selected tables.
      */
     private static List<String> schemaLevelSelection(Connection connection, Configuration config,
             Predicate<TableRef> selected) throws SQLException {
-        boolean bySchema = !config.getString("schema.include.list", "").isBlank()
-                || !config.getString("schema.exclude.list", "").isBlank();
         boolean byTable = !config.getString("table.include.list", "").isBlank()
-                || !config.getString("table.exclude.list", "").isBlank()
+                || !PgSyncSourceConfig.userTableExcludeList(config.getString("table.exclude.list", "")).isEmpty()
                 || !config.getString("column.include.list", "").isBlank()
                 || !config.getString("column.exclude.list", "").isBlank()
                 || config.asMap().keySet().stream().anyMatch(k -> k.startsWith(PgSyncSourceConfig.FILTER_PREFIX));
-        if (!bySchema || byTable || connection.getMetaData().getDatabaseMajorVersion() < 15) {
+        if (byTable || connection.getMetaData().getDatabaseMajorVersion() < 15) {
             return List.of();
         }
         List<String> schemas = new ArrayList<>();
@@ -410,8 +409,9 @@ public final class CopyFullSync implements AutoCloseable {
                 "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', "
                         + "'information_schema') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1")) {
             while (rs.next()) {
-                if (selected.test(new TableRef(rs.getString(1), "pgsync_any_table"))) {
-                    schemas.add(rs.getString(1));
+                String schema = rs.getString(1);
+                if (selected.test(new TableRef(schema, "pgsync_any_table"))) {
+                    schemas.add(schema);
                 }
             }
         }

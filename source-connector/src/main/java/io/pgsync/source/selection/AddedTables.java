@@ -101,7 +101,7 @@ public final class AddedTables {
                 added.removeAll(stored);
             }
             List<SourceRecord> records = new ArrayList<>();
-            publish(connection, debezium.publicationName(), added);
+            publish(connection, debezium.publicationName(), added, selected.test(PgSyncSourceConfig.HEARTBEAT_TABLE));
             if (!added.isEmpty()) {
                 records.addAll(schema(connection, config, pgsync, added));
                 try (PreparedStatement ps = connection.prepareStatement(
@@ -150,13 +150,18 @@ public final class AddedTables {
     }
 
     /**
-     * Adds the signal table and the added tables to the publication, when it lists tables: a change is decoded only
+     * Adds the signal table, the heartbeat table (when selected) and the added tables to the publication, when it
+     * lists tables or schemas: a change is decoded only
      * through a publication that holds its table when it is written. A publication of all tables, or of whole
      * schemas that hold them, already does.
      */
-    private static void publish(Connection connection, String publication, Set<String> added) throws SQLException {
+    private static void publish(Connection connection, String publication, Set<String> added, boolean heartbeat)
+            throws SQLException {
         List<TableRef> tables = new ArrayList<>();
         tables.add(SIGNAL_TABLE);
+        if (heartbeat && exists(connection, PgSyncSourceConfig.HEARTBEAT_TABLE)) {
+            tables.add(PgSyncSourceConfig.HEARTBEAT_TABLE);
+        }
         for (String name : added) {
             int dot = name.indexOf('.');
             tables.add(new TableRef(name.substring(0, dot), name.substring(dot + 1)));
@@ -190,6 +195,15 @@ public final class AddedTables {
                         + " ADD TABLE " + String.join(", ", missing));
             }
             log.info("Added to publication {}: {}", publication, missing);
+        }
+    }
+
+    private static boolean exists(Connection connection, TableRef table) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
