@@ -1,0 +1,241 @@
+package io.pgsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.pgsync.testkit.pg.PostgresCluster;
+import io.pgsync.testkit.pg.PostgresExtension;
+
+/**
+ * The {@code pgsync} command run as a user runs it, as a separate process, against real PostgreSQL clusters: its
+ * output and its exit code.
+ */
+class PgSyncCommandIT {
+
+    @RegisterExtension
+    static final PostgresExtension logical = PostgresExtension.logical();
+
+    @RegisterExtension
+    static final PostgresExtension replica = PostgresExtension.plain();
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    @Test
+    void verifyReportsEqualTablesThenExactlyTheKeysOfCorruptedRows() throws Exception {
+        for (String db : List.of("shop_a", "shop_b")) {
+            logical.cluster().createDatabase(db);
+            logical.execute(db, "CREATE TABLE orders (id int PRIMARY KEY, note text, amount numeric(10,2))",
+                    "INSERT INTO orders SELECT g, 'order ' || g, g / 100.0 FROM generate_series(1, 25000) g",
+                    "CREATE TABLE \"Line Items\" (order_id int, line int, qty int, PRIMARY KEY (order_id, line))",
+                    "INSERT INTO \"Line Items\" SELECT g, 1, g % 7 FROM generate_series(1, 3000) g");
+        }
+        String source = url(logical.cluster(), "shop_a");
+        String target = url(logical.cluster(), "shop_b");
+
+        Run equal = pgsync("verify", "--source", source, "--target", target, "--chunk-rows", "10000");
+        assertThat(equal.exitCode()).as(equal.err()).isZero();
+        assertThat(equal.out()).contains("public.orders", "25000", "equal", "public.Line Items", "Equal: 2 table(s)");
+        assertThat(equal.out() + equal.err()).doesNotContain(PostgresCluster.SUPERUSER_PASSWORD);
+
+        logical.execute("shop_b", "UPDATE orders SET note = 'tampered' WHERE id = 12345",
+                "DELETE FROM \"Line Items\" WHERE order_id = 42");
+        Run different = pgsync("verify", "--source", source, "--target", target, "--recheck-timeout-seconds", "1");
+        assertThat(different.exitCode()).as(different.err()).isEqualTo(1);
+        assertThat(different.out()).contains("differs: {id=12345}", "differs: {order_id=42, line=1}",
+                "DIFFERENT: 2 of 2 table(s)");
+        assertThat(different.out().lines().filter(l -> l.contains("differs:"))).hasSize(2);
+
+        Run json = pgsync("verify", "--source", source, "--target", target, "--tables", "public.orders", "--json");
+        assertThat(json.exitCode()).isEqualTo(1);
+        assertThat(json.out()).contains("\"equal\" : false", "\"differingKeys\" : [ {", "\"id\" : \"12345\"");
+
+        Run broken = pgsync("verify", "--source", source, "--target", "postgresql://nobody@127.0.0.1:1/none");
+        assertThat(broken.exitCode()).isEqualTo(2);
+        assertThat(broken.err()).contains("pgsync verify:");
+    }
+
+    @Test
+    void precheckNamesTheFixOnASourceWithoutLogicalDecodingAndPassesAReadyOne() throws Exception {
+        replica.cluster().createDatabase("plain");
+        replica.execute("plain", "CREATE TABLE t (id int PRIMARY KEY)");
+        logical.cluster().createDatabase("ready");
+        logical.execute("ready", "CREATE TABLE t (id int PRIMARY KEY)");
+
+        Run notReady = pgsync("precheck", "--source", url(replica.cluster(), "plain"));
+        assertThat(notReady.exitCode()).as(notReady.err()).isEqualTo(1);
+        assertThat(notReady.out()).contains("FAIL", "wal_level is 'replica'", "ALTER SYSTEM SET wal_level = logical",
+                "Not ready");
+
+        Run ready = pgsync("precheck", "--source", url(logical.cluster(), "ready"), "--target",
+                url(replica.cluster(), "plain"));
+        assertThat(ready.exitCode()).as(ready.out() + ready.err()).isZero();
+        assertThat(ready.out()).contains("PASS  source", "PASS  destination", "Ready.");
+    }
+
+    @Test
+    void runSyncsThenResumesAfterCtrlCWithoutCopyingAgainAndCleanupLeavesNothing() throws Exception {
+        logical.cluster().createDatabase("runsrc");
+        replica.cluster().createDatabase("rundst");
+        logical.execute("runsrc", "CREATE TABLE items (id int PRIMARY KEY, name text)",
+                "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g",
+                "CREATE TABLE events (seq int NOT NULL, what text)", "ALTER TABLE events REPLICA IDENTITY FULL",
+                "INSERT INTO events SELECT g, 'initial' FROM generate_series(1, 100) g");
+        String source = url(logical.cluster(), "runsrc");
+        String target = url(replica.cluster(), "rundst");
+        Path dataDir = Files.createTempDirectory("pgsync-run-");
+
+        Running first = start("run", "--source", source, "--target", target, "--data-dir", dataDir.toString(),
+                "--rest-port", "0");
+        first.awaitLine("Incremental sync: streaming changes");
+        assertThat(first.output()).contains("PASS  source", "Deployed pgsync-runsrc-source", "public.items",
+                "5000/5000");
+        String connectUrl = first.output().lines().filter(l -> l.startsWith("Kafka Connect REST API: "))
+                .findFirst().orElseThrow().split(" ")[4];
+        logical.execute("runsrc", "INSERT INTO events SELECT g, 'live' FROM generate_series(101, 200) g",
+                "UPDATE items SET name = 'renamed' WHERE id <= 10");
+        Run status = pgsync("status", "--connect-url", connectUrl, "--target", target);
+        assertThat(status.out()).contains("pgsync-runsrc-source: RUNNING; task 0 RUNNING",
+                "pgsync-runsrc-sink task 0: phase");
+        awaitEqual(source, target);
+        List<List<String>> copied = replica.query("rundst", "SELECT xmin::text FROM items WHERE id > 10 ORDER BY id");
+
+        first.interrupt();
+        assertThat(first.awaitExit()).isZero();
+        assertThat(first.output()).contains("Stopped. Run the same command again to resume.");
+        logical.execute("runsrc", "INSERT INTO events SELECT g, 'while stopped' FROM generate_series(201, 300) g");
+
+        Running second = start("run", "--source", source, "--target", target, "--data-dir", dataDir.toString(),
+                "--rest-port", "0");
+        second.awaitLine("Incremental sync: streaming changes");
+        awaitEqual(source, target);
+        assertThat(second.output()).doesNotContain("Full sync");
+        assertThat(replica.query("rundst", "SELECT xmin::text FROM items WHERE id > 10 ORDER BY id"))
+                .as("rows copied by the first run, not copied again").isEqualTo(copied);
+        assertThat(replica.query("rundst", "SELECT count(*), count(DISTINCT seq) FROM events"))
+                .containsExactly(List.of("300", "300"));
+        second.interrupt();
+        assertThat(second.awaitExit()).isZero();
+
+        Run cleanup = pgsync("cleanup", "--source", source, "--yes");
+        assertThat(cleanup.exitCode()).as(cleanup.out() + cleanup.err()).isZero();
+        assertThat(logical.query("runsrc", "SELECT count(*) FROM pg_replication_slots "
+                + "WHERE slot_name = 'pgsync_pgsync_runsrc_source'")).containsExactly(List.of("0"));
+        assertThat(logical.query("runsrc", "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgsync'"))
+                .containsExactly(List.of("0"));
+    }
+
+    @Test
+    void demoSyncsASampleShopWithChangesAndDdlAndEndsEqual() throws Exception {
+        Run demo = pgsync("demo");
+        assertThat(demo.exitCode()).as(demo.out() + demo.err()).isZero();
+        assertThat(demo.out()).contains("Starting two throwaway PostgreSQL clusters", "Full sync",
+                "Incremental sync", "ALTER TABLE shop.products RENAME COLUMN tags TO labels",
+                "shop.reviews          1000 rows at the source,    1000 at the destination: equal",
+                "Demo done: the destination equals the source");
+    }
+
+    private static void awaitEqual(String source, String target) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        Run verify;
+        do {
+            verify = pgsync("verify", "--source", source, "--target", target, "--recheck-timeout-seconds", "5");
+        } while (verify.exitCode() != 0 && System.currentTimeMillis() < deadline);
+        assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+    }
+
+    /** A pgsync process still running, its output collected as it comes. */
+    private static final class Running {
+        private final Process process;
+        private final StringBuffer output = new StringBuffer();
+
+        Running(Process process) {
+            this.process = process;
+            Thread reader = new Thread(() -> {
+                try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        output.append(line).append('\n');
+                    }
+                } catch (IOException e) {
+                    output.append("(output lost: ").append(e.getMessage()).append(")\n");
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String output() {
+            return output.toString();
+        }
+
+        void awaitLine(String text) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!output().contains(text)) {
+                assertThat(process.isAlive()).as("pgsync exited early: %s", output()).isTrue();
+                assertThat(System.currentTimeMillis()).as("waiting for '%s' in: %s", text, output())
+                        .isLessThan(deadline);
+                Thread.sleep(200);
+            }
+        }
+
+        /** What Ctrl-C does: SIGINT to the process. */
+        void interrupt() throws IOException, InterruptedException {
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+        }
+
+        int awaitExit() throws InterruptedException {
+            assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("pgsync stopped: %s", output()).isTrue();
+            Thread.sleep(200);
+            return process.exitValue();
+        }
+    }
+
+    private static Running start(String... args) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(args));
+        builder.environment().put("PGPASSWORD", PostgresCluster.SUPERUSER_PASSWORD);
+        builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+        return new Running(builder.start());
+    }
+
+    /** A URL with the password left out: the command takes it from PGPASSWORD, as psql does. */
+    private static String url(PostgresCluster cluster, String db) {
+        return "postgresql://" + PostgresCluster.SUPERUSER + "@" + cluster.host() + ":" + cluster.port() + "/" + db;
+    }
+
+    private static List<String> command(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("pgsync.cli.classpath"), "io.pgsync.cli.PgSync"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static Run pgsync(String... args) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command(args));
+        builder.environment().put("PGPASSWORD", PostgresCluster.SUPERUSER_PASSWORD);
+        builder.redirectError(ProcessBuilder.Redirect.PIPE);
+        Process process = builder.start();
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return process.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        byte[] out = process.getInputStream().readAllBytes();
+        assertThat(process.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
+                new String(err.join(), StandardCharsets.UTF_8));
+    }
+}
