@@ -37,13 +37,6 @@ import picocli.CommandLine.Spec;
                 + "showing progress; Ctrl-C stops, running it again resumes.")
 final class RunCommand implements Callable<Integer> {
 
-    private static final String TABLES_SQL = """
-            SELECT n.nspname, c.relname
-              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind = 'r' AND c.relpersistence = 'p'
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'
-             ORDER BY 1, 2""";
-
     @Spec
     private CommandSpec spec;
 
@@ -208,16 +201,10 @@ final class RunCommand implements Callable<Integer> {
                 Configuration.from(PgSyncSourceConfig.withDefaults(sourceConfig))));
         Map<TableRef, Long> totals = new LinkedHashMap<>();
         try (Connection connection = from.connect()) {
-            try (PreparedStatement ps = connection.prepareStatement(TABLES_SQL); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    TableRef table = new TableRef(rs.getString(1), rs.getString(2));
-                    if (selected.test(table)) {
-                        totals.put(table, 0L);
-                    }
+            for (TableRef table : Catalog.userTables(connection)) {
+                if (selected.test(table)) {
+                    totals.put(table, Catalog.count(connection, table));
                 }
-            }
-            for (TableRef table : totals.keySet()) {
-                totals.put(table, count(connection, table));
             }
         }
         return totals;
@@ -227,33 +214,15 @@ final class RunCommand implements Callable<Integer> {
     private static Map<TableRef, Long> counts(Connection target, Map<TableRef, Long> totals) throws SQLException {
         Map<TableRef, Long> counts = new LinkedHashMap<>();
         for (TableRef table : totals.keySet()) {
-            try (PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
-                ps.setString(1, table.quoted());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    counts.put(table, rs.getBoolean(1) ? count(target, table) : 0L);
-                }
-            }
+            counts.put(table, Catalog.exists(target, table) ? Catalog.count(target, table) : 0L);
         }
         return counts;
     }
 
-    private static long count(Connection connection, TableRef table) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT count(*) FROM " + table.quoted());
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
     /** The sink's row of {@code pgsync.status}: phase, lag, rows applied, last error; null before its first commit. */
     private static Progress.Status status(Connection target, String sink) throws SQLException {
-        try (PreparedStatement exists = target.prepareStatement("SELECT to_regclass('pgsync.status') IS NOT NULL");
-                ResultSet rs = exists.executeQuery()) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return null;
-            }
+        if (!Catalog.exists(target, new TableRef("pgsync", "status"))) {
+            return null;
         }
         try (PreparedStatement ps = target.prepareStatement("SELECT phase, lag_ms, rows_applied, last_error "
                 + "FROM pgsync.status WHERE connector = ? ORDER BY task LIMIT 1")) {

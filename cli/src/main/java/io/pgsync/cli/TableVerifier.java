@@ -64,7 +64,7 @@ final class TableVerifier {
             return new Result(table, 0, 0, 0, List.of(), List.of(), 0, "missing at the source");
         }
         if (targetColumns.isEmpty()) {
-            return new Result(table, count(source, table), 0, 0, List.of(), List.of(), 0,
+            return new Result(table, Catalog.count(source, table), 0, 0, List.of(), List.of(), 0,
                     "missing at the destination");
         }
         List<String> schemaDifferences = new ArrayList<>();
@@ -149,14 +149,6 @@ final class TableVerifier {
             }
         }
         return key;
-    }
-
-    private static long count(Connection connection, TableRef table) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT count(*) FROM " + table.quoted());
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
     /** Every {@code chunkRows}-th key of the source, in key order: the upper bounds of all chunks but the last. */
@@ -271,12 +263,8 @@ final class TableVerifier {
     }
 
     private Long appliedLsn() throws SQLException {
-        try (PreparedStatement ps = target.prepareStatement("SELECT pg_catalog.to_regclass('pgsync.applied_offsets') "
-                + "IS NOT NULL"); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-                return null;
-            }
+        if (!Catalog.exists(target, new TableRef("pgsync", "applied_offsets"))) {
+            return null;
         }
         try (PreparedStatement ps = target.prepareStatement("SELECT coalesce(max(greatest(source_commit_lsn, "
                 + "source_lsn)), -1) FROM pgsync.applied_offsets"); ResultSet rs = ps.executeQuery()) {

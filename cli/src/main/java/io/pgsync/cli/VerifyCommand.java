@@ -2,8 +2,6 @@ package io.pgsync.cli;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,13 +28,6 @@ import picocli.CommandLine.Spec;
         description = "Compare source and destination tables (columns, row counts, checksums over primary-key "
                 + "ranges) while the sync runs. Exit code 0 when equal, 1 when different, 2 on error.")
 final class VerifyCommand implements Callable<Integer> {
-
-    private static final String TABLES_SQL = """
-            SELECT n.nspname, c.relname
-              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind = 'r' AND c.relpersistence = 'p'
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'
-             ORDER BY 1, 2""";
 
     @Spec
     private CommandSpec spec;
@@ -106,12 +97,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
             return selected;
         }
-        try (PreparedStatement ps = connection.prepareStatement(TABLES_SQL); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                selected.add(new TableRef(rs.getString(1), rs.getString(2)));
-            }
-        }
-        return selected;
+        return Catalog.userTables(connection);
     }
 
     private static void print(PrintWriter out, List<TableVerifier.Result> results, boolean equal) {

@@ -105,12 +105,7 @@ class DdlReplicationIT extends PipelineIT {
     @Test
     void ddlInterleavedWithChangesLeavesTheSourceSchemaAndRowsAtTheDestination() throws Exception {
         String db = "ddl";
-        createDatabases(db);
-        source.execute(db, "CREATE SCHEMA app",
-                "CREATE TABLE app.orders (id serial PRIMARY KEY, customer text NOT NULL, amount numeric(10,2), "
-                        + "note text)");
-        deployPipeline(db, schemaSelection(db));
-        awaitSameSchema(db, "app", TIMEOUT);
+        syncOrders(db);
 
         run(db, FIRST_HALF);
         connect.cluster().restartTask(db + "-sink", 0);
@@ -131,12 +126,7 @@ class DdlReplicationIT extends PipelineIT {
     @Test
     void ddlSentTwiceByASourceRestartIsAppliedOnce() throws Exception {
         String db = "ddltwice";
-        createDatabases(db);
-        source.execute(db, "CREATE SCHEMA app",
-                "CREATE TABLE app.orders (id serial PRIMARY KEY, customer text NOT NULL, amount numeric(10,2), "
-                        + "note text)");
-        deployPipeline(db, schemaSelection(db));
-        awaitSameSchema(db, "app", TIMEOUT);
+        syncOrders(db);
         run(db, FIRST_HALF);
         awaitSameSchema(db, "app", TIMEOUT);
 
@@ -171,6 +161,16 @@ class DdlReplicationIT extends PipelineIT {
                 .contains("FAILED", "ALTER TYPE on composite type app.pair", "inside a function",
                         "ADD ATTRIBUTE c int"));
         undeployPipeline(db);
+    }
+
+    /** Creates schema {@code app} with table {@code orders} and syncs it until both sides have the same schema. */
+    private static void syncOrders(String db) throws InterruptedException {
+        createDatabases(db);
+        source.execute(db, "CREATE SCHEMA app",
+                "CREATE TABLE app.orders (id serial PRIMARY KEY, customer text NOT NULL, amount numeric(10,2), "
+                        + "note text)");
+        deployPipeline(db, schemaSelection(db));
+        awaitSameSchema(db, "app", TIMEOUT);
     }
 
     /** A source of the whole schema {@code app}, with a quick sequence sync. */
