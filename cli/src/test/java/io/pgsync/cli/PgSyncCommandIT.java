@@ -139,7 +139,7 @@ class PgSyncCommandIT {
     void demoSyncsASampleShopWithChangesAndDdlAndEndsEqual() throws Exception {
         Run demo = pgsync("demo");
         assertThat(demo.exitCode()).as(demo.out() + demo.err()).isZero();
-        assertThat(demo.out()).contains("Starting two throwaway PostgreSQL clusters", "Full sync",
+        assertThat(demo.out()).contains("Starting two throwaway PostgreSQL clusters", "60000/60000",
                 "Incremental sync", "ALTER TABLE shop.products RENAME COLUMN tags TO labels",
                 "shop.reviews          1000 rows at the source,    1000 at the destination: equal",
                 "Demo done: the destination equals the source");
