@@ -340,12 +340,8 @@ public final class ApplyEngine implements AutoCloseable {
             return;
         }
         phase = "incremental";
-        if (event.position() != null) {
-            if (state.position != null && !event.position().isAfter(state.position)) {
-                metrics.duplicateSkipped();
-                return;
-            }
-            state.position = event.position();
+        if (isDuplicate(state, event.position())) {
+            return;
         }
         if (transactionStartNanos == 0) {
             transactionStartNanos = System.nanoTime();
@@ -407,12 +403,8 @@ public final class ApplyEngine implements AutoCloseable {
      * writes and inside the open transaction. A duplicate a source restart re-sent is skipped by its position.
      */
     private void alter(SinkRecord record, PartitionState state, DdlEvent event) throws SQLException {
-        if (event.position() != null) {
-            if (state.position != null && !event.position().isAfter(state.position)) {
-                metrics.duplicateSkipped();
-                return;
-            }
-            state.position = event.position();
+        if (isDuplicate(state, event.position())) {
+            return;
         }
         phase = "incremental";
         latestSourceTimeMs = Math.max(latestSourceTimeMs, event.sourceTimeMs());
@@ -428,6 +420,22 @@ public final class ApplyEngine implements AutoCloseable {
         writes.drain();
         runDdl(record, steps);
         ddlUncommitted = true;
+    }
+
+    /**
+     * Whether a streamed record's source position is not past the partition's last applied one: a duplicate a source
+     * restart re-sent, counted and skipped. Otherwise the position becomes the partition's last one.
+     */
+    private boolean isDuplicate(PartitionState state, SourcePosition position) {
+        if (position == null) {
+            return false;
+        }
+        if (state.position != null && !position.isAfter(state.position)) {
+            metrics.duplicateSkipped();
+            return true;
+        }
+        state.position = position;
+        return false;
     }
 
     /**

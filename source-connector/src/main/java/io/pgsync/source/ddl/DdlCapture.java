@@ -55,13 +55,6 @@ public final class DdlCapture {
     private static final Logger log = LoggerFactory.getLogger(DdlCapture.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCRIPT = "capture.sql";
-    private static final String SCHEMAS_SQL = """
-            SELECT DISTINCT n.nspname, c.relname
-              FROM pg_catalog.pg_class c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p')
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'""";
-
     private final String topic;
     private final int partitions;
     private final Predicate<TableRef> selected;
@@ -94,13 +87,7 @@ public final class DdlCapture {
             } else {
                 log.info("DDL capture: using the event triggers a superuser installed on {}", database.describe());
             }
-            try (PreparedStatement ps = connection.prepareStatement(SCHEMAS_SQL); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (selected.test(new TableRef(rs.getString(1), rs.getString(2)))) {
-                        schemas.add(rs.getString(1));
-                    }
-                }
-            }
+            schemas.addAll(SourceDatabase.selectedSchemas(connection, selected));
         } catch (SQLException e) {
             throw new ConnectException("Cannot install DDL capture on " + database.describe() + ": "
                     + e.getMessage() + ". Run the connector as a superuser, or set "

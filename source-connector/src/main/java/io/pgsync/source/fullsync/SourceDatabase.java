@@ -2,11 +2,17 @@ package io.pgsync.source.fullsync;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.function.Predicate;
 
 import io.debezium.config.Configuration;
+import io.pgsync.common.pg.TableRef;
 
 /**
  * Opens JDBC connections to the source database with the connection settings of the Debezium configuration
@@ -21,6 +27,13 @@ public final class SourceDatabase {
             "database.sslcert", "sslcert",
             "database.sslkey", "sslkey",
             "database.sslpassword", "sslpassword");
+
+    private static final String USER_TABLES_SQL = """
+            SELECT n.nspname, c.relname
+              FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'""";
 
     private final String url;
     private final Properties properties = new Properties();
@@ -55,6 +68,23 @@ public final class SourceDatabase {
         replication.setProperty("preferQueryMode", "simple");
         replication.setProperty("assumeMinServerVersion", "10");
         return DriverManager.getConnection(url, replication);
+    }
+
+    /**
+     * The schemas that hold a selected table: the scope of the objects pgsync syncs besides tables (sequences, DDL of
+     * other objects).
+     */
+    public static Set<String> selectedSchemas(Connection connection, Predicate<TableRef> selected)
+            throws SQLException {
+        Set<String> schemas = new HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement(USER_TABLES_SQL); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (selected.test(new TableRef(rs.getString(1), rs.getString(2)))) {
+                    schemas.add(rs.getString(1));
+                }
+            }
+        }
+        return schemas;
     }
 
     /** The database, for messages: {@code host:port/dbname}, without credentials. */

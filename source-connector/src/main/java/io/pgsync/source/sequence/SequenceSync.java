@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,13 +38,6 @@ public final class SequenceSync implements AutoCloseable {
     public static final String PARTITION_KEY = "pgsync_sequences";
 
     private static final Logger log = LoggerFactory.getLogger(SequenceSync.class);
-
-    private static final String SELECTION_SQL = """
-            SELECT n.nspname, c.relname
-              FROM pg_catalog.pg_class c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p')
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'""";
 
     private static final String POSITIONS_SQL = """
             SELECT schemaname, sequencename, coalesce(last_value, start_value), last_value IS NOT NULL
@@ -97,14 +89,7 @@ public final class SequenceSync implements AutoCloseable {
         if (connection == null) {
             connection = database.connect();
         }
-        Set<String> schemas = new HashSet<>();
-        try (PreparedStatement ps = connection.prepareStatement(SELECTION_SQL); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                if (selected.test(new TableRef(rs.getString(1), rs.getString(2)))) {
-                    schemas.add(rs.getString(1));
-                }
-            }
-        }
+        Set<String> schemas = SourceDatabase.selectedSchemas(connection, selected);
         List<SourceRecord> records = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(POSITIONS_SQL)) {
             ps.setArray(1, connection.createArrayOf("text", schemas.toArray()));
