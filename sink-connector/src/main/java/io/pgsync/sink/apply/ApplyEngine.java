@@ -77,6 +77,8 @@ public final class ApplyEngine implements AutoCloseable {
     private final OffsetStore offsets;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final Map<TopicPartition, Long> rewinds = new HashMap<>();
+    /** What {@link #committedOffsets} returns; written on the engine's thread only. */
+    private volatile Map<TopicPartition, OffsetAndMetadata> published = Map.of();
     private final WriteQueue writes;
     private final StatusStore status;
     private final NameMapping mapping;
@@ -142,6 +144,7 @@ public final class ApplyEngine implements AutoCloseable {
     /** Gives up partitions: uncommitted work is rolled back and the remaining partitions re-read from their offsets. */
     public void close(Collection<TopicPartition> revoked) {
         revoked.forEach(partitions::remove);
+        publish();
         try {
             writes.drain();
         } catch (SQLException | RuntimeException e) {
@@ -167,22 +170,23 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     /**
-     * Returns, per partition, the offset of the next record to read after what is committed in the destination,
-     * once the queued writes have run (a failed one is handled by the next {@link #apply}).
+     * Returns, per partition, the offset of the next record to read after what the destination has committed, as of
+     * the last commit that succeeded; callable from any thread, without waiting for the queued writes. Connect's own
+     * offsets may therefore lag the destination's, which stay authoritative: {@link #open} seeks to those.
      */
     public Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
-        try {
-            writes.drain();
-        } catch (SQLException | RuntimeException e) {
-            log.debug("A destination write failed; the next delivery rolls back and retries: {}", e.getMessage());
-        }
+        return published;
+    }
+
+    /** Makes the committed offsets of the current partitions visible to {@link #committedOffsets}. */
+    private void publish() {
         Map<TopicPartition, OffsetAndMetadata> result = new HashMap<>();
         partitions.forEach((tp, state) -> {
             if (state.committedOffset >= 0) {
                 result.put(tp, new OffsetAndMetadata(state.committedOffset + 1));
             }
         });
-        return result;
+        published = Map.copyOf(result);
     }
 
     /**
@@ -767,6 +771,7 @@ public final class ApplyEngine implements AutoCloseable {
                 state.committedPosition = mark.position();
             }
         });
+        publish();
         failingSinceMs = -1;
         failures = 0;
     }
@@ -848,6 +853,7 @@ public final class ApplyEngine implements AutoCloseable {
             }
         }
         offsetsLoaded = true;
+        publish();
         log.info("Resuming partition(s) {} from the offsets applied in the destination: {}", assigned, applied);
         return applied;
     }

@@ -91,18 +91,11 @@ public final class ApplyThread implements AutoCloseable {
     }
 
     /**
-     * Waits for the delivery being written, then returns what the destination has committed. A failure of that
-     * delivery is kept for the next {@code put}, which fails the task: Connect treats an exception from here as a
-     * failed offset commit only.
+     * Returns what the destination has committed so far, without waiting for the delivery being written: Connect
+     * asks every {@code offset.flush.interval.ms}, and waiting would stall the pipeline each time.
      */
     public Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
-        try {
-            awaitInFlight();
-        } catch (ConnectException e) {
-            failure = e;
-        }
-        rewind();
-        return call(engine::committedOffsets);
+        return engine.committedOffsets();
     }
 
     public void close(Collection<TopicPartition> partitions) {
