@@ -45,10 +45,18 @@ final class Dataset {
 
     /** @param template name of the template database on the source cluster */
     Dataset(String template, double scale) {
+        this(template, scale, scale);
+    }
+
+    /**
+     * @param scale the tables' size, relative to the full data set
+     * @param changeScale the number of W2 changes, relative to the full 300,000
+     */
+    Dataset(String template, double scale, double changeScale) {
         this.template = template;
         this.accounts = Math.max(1000, (int) Math.round(FULL_ACCOUNTS * scale));
         this.items = Math.max(200, (int) Math.round(FULL_ITEMS * scale));
-        this.transactions = Math.max(10, (int) Math.round(FULL_CHANGES * scale / CHANGES_PER_TRANSACTION));
+        this.transactions = Math.max(10, (int) Math.round(FULL_CHANGES * changeScale / CHANGES_PER_TRANSACTION));
     }
 
     /** Accounts rows 1..n that the load works on; the table also holds the probe row 0. */

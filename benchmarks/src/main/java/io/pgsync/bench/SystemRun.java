@@ -30,14 +30,16 @@ final class SystemRun {
     private final String database;
     private final String label;
 
+    /** @param run the measured run's number from 1, or the warm-up round's as a negative number */
     SystemRun(BenchEnvironment env, Dataset data, BenchmarkOptions options, SystemKind system, int run) {
         this.env = env;
         this.data = data;
         this.options = options;
         this.system = system;
         this.run = run;
-        this.database = "b_" + system.cliName().replace('-', '_') + "_" + run;
-        this.label = "[" + system.cliName() + " run " + run + "]";
+        String name = run > 0 ? Integer.toString(run) : "warmup" + -run;
+        this.database = "b_" + system.cliName().replace('-', '_') + "_" + name;
+        this.label = "[" + system.cliName() + " run " + name + "]";
     }
 
     List<Measurement> execute() {
