@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.pgsync.common.catalog.SchemaReader;
 import io.pgsync.common.pg.TableRef;
 
 /** What the pgsync command reads from a database's catalog. */
@@ -16,8 +17,7 @@ final class Catalog {
             SELECT n.nspname, c.relname
               FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind = 'r' AND c.relpersistence = 'p'
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'
-             ORDER BY 1, 2""";
+               AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2";
 
     private Catalog() {
     }

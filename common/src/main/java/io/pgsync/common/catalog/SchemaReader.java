@@ -46,7 +46,11 @@ public final class SchemaReader {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaReader.class);
 
-    private static final String USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') "
+    /**
+     * The SQL condition that schema {@code n} (a {@code pg_namespace} row) holds user objects: not PostgreSQL's own
+     * ({@code pg_catalog}, {@code information_schema}, {@code pg_toast}, {@code pg_temp_N}, ...) and not pgsync's.
+     */
+    public static final String USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') "
             + "AND n.nspname NOT LIKE 'pg\\_%'";
     private static final String NOT_IN_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e "
             + "WHERE e.classid = %s::regclass AND e.objid = %s AND e.deptype = 'e')";

@@ -72,8 +72,7 @@ public final class CopyFullSync implements AutoCloseable {
               FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind = 'r' AND c.relpersistence = 'p'
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-             ORDER BY 1, 2""";
+               AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2";
 
     private static final String COLUMNS_SQL = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 import io.debezium.config.Configuration;
+import io.pgsync.common.catalog.SchemaReader;
 import io.pgsync.common.pg.TableRef;
 
 /**
@@ -33,7 +34,7 @@ public final class SourceDatabase {
               FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p')
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'""";
+               AND\s""" + SchemaReader.USER_SCHEMA;
 
     private final String url;
     private final Properties properties = new Properties();

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.pgsync.common.catalog.SchemaReader;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
@@ -54,8 +55,7 @@ public final class SourcePrecheck {
               FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind = 'r' AND c.relpersistence IN ('p', 'u')
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'
-             ORDER BY 1, 2""";
+               AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2";
 
     private SourcePrecheck() {
     }

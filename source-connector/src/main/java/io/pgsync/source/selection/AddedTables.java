@@ -60,8 +60,7 @@ public final class AddedTables {
               FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsync') AND n.nspname NOT LIKE 'pg\\_%'
-             ORDER BY 1, 2""";
+               AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2";
 
     private AddedTables() {
     }
