@@ -6,9 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -34,7 +32,6 @@ import io.pgsync.sink.mapping.NameMapping;
 public final class ApplyThread implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApplyThread.class);
-    private static final long STOP_WAIT_SECONDS = 30;
 
     private final ApplyEngine engine;
     private final ChangeReader reader;
@@ -54,11 +51,7 @@ public final class ApplyThread implements AutoCloseable {
         this.reader = new ChangeReader(toastPlaceholder);
         this.mapping = mapping;
         this.context = context;
-        this.executor = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, threadName);
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.executor = SingleThread.start(threadName);
     }
 
     public void open(Collection<TopicPartition> partitions) {
@@ -122,14 +115,7 @@ public final class ApplyThread implements AutoCloseable {
                 return null;
             });
         } finally {
-            executor.shutdownNow();
-            try {
-                if (!executor.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                    log.warn("The apply thread did not stop within {} s", STOP_WAIT_SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            SingleThread.stop(executor, "apply thread");
         }
     }
 

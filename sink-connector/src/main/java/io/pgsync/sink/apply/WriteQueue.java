@@ -4,9 +4,7 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
@@ -39,7 +37,6 @@ final class WriteQueue implements AutoCloseable {
      * the destination backend was idle between deliveries and busy 0.44 core in W2; with 6, 0.51.
      */
     private static final int MAX_PENDING = 6;
-    private static final long STOP_WAIT_SECONDS = 30;
 
     private final ExecutorService executor;
     private final ArrayDeque<Future<Runnable>> pending = new ArrayDeque<>();
@@ -48,11 +45,7 @@ final class WriteQueue implements AutoCloseable {
     private Exception failure;
 
     WriteQueue(String threadName) {
-        this.executor = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, threadName);
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.executor = SingleThread.start(threadName);
     }
 
     /** Queues a write, first waiting for the oldest one when {@value #MAX_PENDING} are pending. */
@@ -132,13 +125,6 @@ final class WriteQueue implements AutoCloseable {
     @Override
     public void close() {
         reset();
-        executor.shutdownNow();
-        try {
-            if (!executor.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                log.warn("The destination write thread did not stop within {} s", STOP_WAIT_SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SingleThread.stop(executor, "destination write thread");
     }
 }
