@@ -52,9 +52,10 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "set-wise, into the open destination transaction; also the size at which the destination transaction is "
             + "committed at the next source transaction boundary (small source transactions are grouped up to this "
             + "size; a larger source transaction is streamed into one destination transaction in chunks of this "
-            + "size). Memory is bounded by this many changes. Connect hands the task at most the consumer's "
-            + "max.poll.records (500 by default; raise it with consumer.override.max.poll.records) records per "
-            + "call, and the task commits at the end of each call that ends on a transaction boundary. Default: 10000.";
+            + "size). Memory is bounded by a small multiple of it: at most six batches queued for the destination, "
+            + "plus two deliveries. Connect hands the task at most the consumer's max.poll.records (500 by default; "
+            + "raise it with consumer.override.max.poll.records) records per call, and the task commits at the end of "
+            + "each call that ends on a transaction boundary. Default: 10000.";
 
     public static final String TOAST_PLACEHOLDER = "apply.toast.placeholder";
     private static final String TOAST_PLACEHOLDER_DOC = "In records in Debezium's envelope (plain Debezium topics, "

@@ -24,10 +24,10 @@ import io.pgsync.sink.mapping.NameMapping;
  * the changes out of it there, so record conversion and destination round trips overlap instead of adding up.
  *
  * <p>Every engine call runs on that one thread, in order; {@code put} waits for the previous delivery before it
- * hands over the next, so at most two deliveries are in memory. When the engine asks for a rewind (a failed write was
- * rolled back, or offsets were loaded late), the delivery that {@code put} holds was fetched before the seek: it is
- * dropped, and Connect re-delivers from the rewound offsets. A failure the engine gives up on fails the next
- * {@code put} (or commit) with the engine's message.
+ * hands over the next, so at most two deliveries wait here (the engine's {@link WriteQueue} holds the writes of a few
+ * more). When the engine asks for a rewind (a failed write was rolled back, or offsets were loaded late), the delivery
+ * that {@code put} holds was fetched before the seek: it is dropped, and Connect re-delivers from the rewound offsets.
+ * A failure the engine gives up on fails the next {@code put} with the engine's message.
  */
 public final class ApplyThread implements AutoCloseable {
 
@@ -39,7 +39,6 @@ public final class ApplyThread implements AutoCloseable {
     private final SinkTaskContext context;
     private final ExecutorService executor;
     private Future<?> inFlight;
-    private ConnectException failure;
 
     /**
      * @param toastPlaceholder Debezium's {@code unavailable.value.placeholder}, for records in Debezium's envelope
@@ -70,9 +69,6 @@ public final class ApplyThread implements AutoCloseable {
      * nothing) lets the engine finish its queued writes, so a failed one is handled without waiting for more records.
      */
     public void put(Collection<SinkRecord> records) {
-        if (failure != null) {
-            throw failure;
-        }
         Delivery delivery = records.isEmpty() ? null : Delivery.read(records, reader, mapping);
         awaitInFlight();
         if (rewind()) {

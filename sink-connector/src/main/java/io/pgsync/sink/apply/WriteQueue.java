@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Runs the engine's destination writes on a thread of its own, in the order they were submitted, so the engine
  * prepares the next batch while the destination executes the previous one. The writes share one connection and its
  * open transaction; the engine touches that connection itself only after {@link #drain}. At most
- * {@value #MAX_PENDING} writes wait, so memory stays bounded by the batch size.
+ * {@value #MAX_PENDING} writes wait, each holding at most one batch ({@code apply.batch.max.records} changes), so
+ * memory stays bounded by the batch size.
  *
  * <p>A failed write turns the writes queued after it into no-ops, and the failure sticks: {@link #submit} and
  * {@link #drain} rethrow it on the engine's thread until the engine has rolled back and called {@link #reset}. A
