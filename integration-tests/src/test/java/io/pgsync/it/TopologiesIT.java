@@ -38,6 +38,12 @@ class TopologiesIT extends PipelineIT {
             assertThat(target.query(db, "SELECT connector FROM pgsync.applied_offsets")).as("offsets in %s", db)
                     .containsExactly(List.of(db.equals("fan_a") ? "fan-sink-a" : "fan-sink-b"));
         }
+        // Connect's own offsets (its REST API reads the sink's consumer group) follow the destination's: they reach
+        // what was applied, and are never ahead of it.
+        long applied = appliedOffset("fan_a");
+        await().atMost(TIMEOUT).until(() -> connectOffset("fan-sink-a") >= applied + 1);
+        long reported = connectOffset("fan-sink-a");
+        assertThat(reported).as("Connect's offset of fan-sink-a").isLessThanOrEqualTo(appliedOffset("fan_a") + 1);
         for (String name : new String[] {"fan-source", "fan-sink-a", "fan-sink-b"}) {
             connect.delete(name);
         }
@@ -105,5 +111,19 @@ class TopologiesIT extends PipelineIT {
                 .untilAsserted(() -> assertThat(Tables.rows(destination, destinationDb, table))
                         .as("%s in %s (%s)", table, destinationDb, connect.statusText(sink))
                         .isEqualTo(Tables.rows(source.cluster(), sourceDb, table)));
+    }
+
+    /** The last changelog offset the sink committed into {@code db}, from {@code pgsync.applied_offsets}. */
+    private static long appliedOffset(String db) {
+        return Long.parseLong(target.query(db, "SELECT kafka_offset FROM pgsync.applied_offsets "
+                + "WHERE topic = 'fan.changelog' AND kafka_partition = 0").get(0).get(0));
+    }
+
+    /** The next offset to read that Connect has committed for the sink, as its REST API reports it; -1 for none. */
+    private static long connectOffset(String sink) {
+        return connect.cluster().connectorOffsets(sink).offsets().stream()
+                .filter(o -> "fan.changelog".equals(o.partition().get("kafka_topic")))
+                .mapToLong(o -> ((Number) o.offset().get("kafka_offset")).longValue())
+                .findFirst().orElse(-1);
     }
 }
