@@ -264,6 +264,18 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server the way a crash does ({@code pg_ctl stop -m immediate}: no checkpoint, every connection cut;
+     * the next start runs crash recovery); the data stays for {@link #restart()}.
+     */
+    public void crash() {
+        if (running) {
+            pgCommand("pg_ctl", "stop", "-D", dataDir.toString(), "-m", "immediate", "-w", "-t", "30");
+            running = false;
+            RUNNING.remove(this);
+        }
+    }
+
     /** Stops the server if it runs and starts it again on the same port. */
     public void restart() {
         stop();
