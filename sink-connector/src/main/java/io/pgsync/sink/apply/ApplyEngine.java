@@ -783,6 +783,9 @@ public final class ApplyEngine implements AutoCloseable {
     private void retryOrFail(SQLException e) {
         Failures.Kind kind = Failures.classify(e);
         abort();
+        // The destination's offsets are authoritative: after a crash (with synchronous_commit=off) or a failover to
+        // a standby that lagged, it may have lost transactions it acknowledged. Read them again before applying.
+        offsetsLoaded = false;
         String message = "Cannot write to the destination " + config.connectionUrl() + ": " + Failures.message(e);
         recordError(message);
         if (kind == Failures.Kind.PERMANENT) {
@@ -868,10 +871,23 @@ public final class ApplyEngine implements AutoCloseable {
             firstOffsets.merge(new TopicPartition(record.topic(), record.kafkaPartition()), record.kafkaOffset(),
                     Math::min);
         }
+        Map<TopicPartition, Long> committedBefore = new HashMap<>();
+        partitions.forEach((tp, state) -> committedBefore.put(tp, state.committedOffset));
         Map<TopicPartition, AppliedOffset> applied = loadOffsets(List.copyOf(partitions.keySet()));
-        firstOffsets.forEach((tp, first) -> {
-            if (!applied.containsKey(tp)) {
-                rewinds.put(tp, first);
+        partitions.forEach((tp, state) -> {
+            long before = committedBefore.get(tp);
+            AppliedOffset now = applied.get(tp);
+            if (before >= 0 && (now == null || now.offset() < before)) {
+                log.warn("The destination lost transactions it had committed for {} (applied up to offset {}, now {}), "
+                        + "as after a crash with synchronous_commit=off or a failover to a standby that lagged; "
+                        + "applying them again", tp, before, now == null ? "none" : now.offset());
+            }
+            if (now == null) {
+                long first = state.forget();
+                Long batchFirst = firstOffsets.get(tp);
+                if (first >= 0 || batchFirst != null) {
+                    rewinds.put(tp, first >= 0 ? first : batchFirst);
+                }
             }
         });
     }
@@ -970,6 +986,17 @@ public final class ApplyEngine implements AutoCloseable {
                             applied.order() == null ? 0 : applied.order());
             position = committedPosition;
             inTransaction = false;
+        }
+
+        /**
+         * Forgets every commit, for a destination that holds no applied offset of this partition; returns the first
+         * offset read since the partition was opened, or -1 if none was.
+         */
+        long forget() {
+            committedOffset = -1;
+            committedPosition = null;
+            rewind();
+            return firstOffset;
         }
 
         /** Forgets what was read after the last commit; returns the offset to read next, or -1 if unknown. */
