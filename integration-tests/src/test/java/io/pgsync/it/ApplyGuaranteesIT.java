@@ -185,7 +185,6 @@ class ApplyGuaranteesIT extends PipelineIT {
         }
     }
 
-    /** Re-produces the changelog's streamed records (from the first transaction marker on) at its end. */
     /**
      * At {@code count} random points (random pauses, seeded), kills the sink's destination connection or restarts
      * its task, as a crashed worker would leave it.
