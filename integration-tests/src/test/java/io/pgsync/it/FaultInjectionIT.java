@@ -36,7 +36,7 @@ import io.pgsync.testkit.pg.PostgresCluster;
  * Each test ends with the destination compared with the source, table by table.
  *
  * <p>Randomized by {@code -Dpgsync.it.seed}; {@code -Dpgsync.it.size} sets the rows of the kill run and
- * {@code -Dpgsync.it.duration} its seconds of mixed load with random kills (the long run: 1800);
+ * {@code -Dpgsync.it.duration} its seconds of mixed load with random faults (the long run: 1800);
  * {@code -Dpgsync.it.big.tx.rows} the rows of the large transaction.
  */
 class FaultInjectionIT extends PipelineIT {
@@ -72,8 +72,8 @@ class FaultInjectionIT extends PipelineIT {
     }
 
     @Test
-    void workerKilledDuringSchemaFullAndIncrementalSyncAndItsRestartLosesAndDoublesNothing() throws Exception {
-        String db = "kills";
+    void workerKilledInEachPhaseAndRandomFaultsWhileStreamingLoseAndDoubleNothing() throws Exception {
+        String db = "faults";
         createDatabases(db);
         List<String> schema = new ArrayList<>(List.of("CREATE SCHEMA app",
                 "CREATE TABLE app.accounts (id int PRIMARY KEY, balance bigint NOT NULL, note text)",
@@ -96,7 +96,7 @@ class FaultInjectionIT extends PipelineIT {
                 "ALTER EVENT TRIGGER slow_ddl ENABLE ALWAYS");
 
         Random random = new Random(SEED);
-        List<String> kills = new ArrayList<>();
+        List<String> faults = new ArrayList<>();
         deploy(db, "app.*", Map.of("throttle.full.rows.per.second", Integer.toString(Math.max(1000, SIZE / 4))),
                 Map.of("apply.batch.max.records", "1000"));
 
@@ -105,7 +105,7 @@ class FaultInjectionIT extends PipelineIT {
         long seen = ddlSeen(db);
         worker.kill();
         assertThat(seen).as("DDL commands applied when the worker was killed").isLessThan(2L * SMALL_TABLES);
-        kills.add("schema sync (" + seen + " DDL commands applied)");
+        faults.add("worker killed in the schema sync (" + seen + " DDL commands applied)");
         target.execute(db, "DROP EVENT TRIGGER slow_ddl");
         worker.launch();
 
@@ -115,23 +115,15 @@ class FaultInjectionIT extends PipelineIT {
         long copied = count(target.cluster(), db, "app.accounts");
         worker.kill();
         assertThat(copied).as("rows copied when the worker was killed").isLessThan(SIZE);
-        kills.add("full sync (" + copied + " of " + SIZE + " rows copied)");
+        faults.add("worker killed in the full sync (" + copied + " of " + SIZE + " rows copied)");
         worker.launch();
         awaitRunning(db);
 
         try (Load load = new Load(db, SIZE, random.nextLong())) {
             long end = System.nanoTime() + Duration.ofSeconds(DURATION_SECONDS).toNanos();
-            while (System.nanoTime() < end) {
+            for (int n = 0; System.nanoTime() < end || n < 3; n++) {
                 Thread.sleep(1500 + random.nextInt(3000));
-                worker.kill();
-                kills.add("streaming (" + load.commits() + " transactions committed)");
-                worker.launch();
-                if (random.nextInt(4) == 0) {
-                    Thread.sleep(random.nextInt(1500));
-                    worker.kill();
-                    kills.add("restart");
-                    worker.launch();
-                }
+                faults.add(injectRandomFault(random) + " after " + load.commits() + " source transactions");
             }
             awaitRunning(db);
             Thread.sleep(1000);
@@ -144,11 +136,12 @@ class FaultInjectionIT extends PipelineIT {
                     .isEqualTo(fingerprint(source.cluster(), db, "app.t" + i));
         }
         assertThat(target.query(db, "SELECT seq FROM app.events GROUP BY seq HAVING count(*) > 1"))
-                .as("events applied twice after kills %s", kills).isEmpty();
+                .as("events applied twice after faults %s", faults).isEmpty();
         assertThat(target.query(db, "SELECT sum(balance)::text FROM app.accounts"))
                 .containsExactly(List.of(Long.toString(1000L * SIZE)));
-        assertThat(kills).as("kills").hasSizeGreaterThanOrEqualTo(4);
-        System.out.printf("FaultInjectionIT seed %d size %d: %d kills survived: %s%n", SEED, SIZE, kills.size(), kills);
+        assertThat(faults).as("faults").hasSizeGreaterThanOrEqualTo(5);
+        System.out.printf("FaultInjectionIT seed %d size %d, %d s of load: %d faults survived: %s%n", SEED, SIZE,
+                DURATION_SECONDS, faults.size(), faults);
         assertNoSecretsAnywhere(db);
     }
 
@@ -291,6 +284,46 @@ class FaultInjectionIT extends PipelineIT {
         awaitEqual(db, "public.accounts", "public.events");
         assertThat(target.query(db, "SELECT note FROM accounts WHERE id IN (5, 6) ORDER BY id"))
                 .containsExactly(List.of("after"), List.of("held open"));
+    }
+
+    /**
+     * Injects one fault while streaming, chosen at random: mostly a SIGKILL of the worker (sometimes a second one
+     * during its restart), else a destination crash or stop, a source crash, or a broker restart.
+     */
+    private static String injectRandomFault(Random random) throws InterruptedException {
+        int kind = random.nextInt(10);
+        if (kind < 6) {
+            worker.kill();
+            worker.launch();
+            if (random.nextInt(4) > 0) {
+                return "worker killed";
+            }
+            Thread.sleep(random.nextInt(1500));
+            worker.kill();
+            worker.launch();
+            return "worker killed, and again during its restart";
+        }
+        if (kind == 6) {
+            target.cluster().crash();
+            Thread.sleep(random.nextInt(3000));
+            target.cluster().restart();
+            return "destination crashed";
+        }
+        if (kind == 7) {
+            target.cluster().stop();
+            Thread.sleep(2000 + random.nextInt(5000));
+            target.cluster().restart();
+            return "destination stopped";
+        }
+        if (kind == 8) {
+            source.cluster().crash();
+            source.cluster().restart();
+            return "source crashed";
+        }
+        connect.cluster().kafka().stopOnlyBrokers();
+        Thread.sleep(1000 + random.nextInt(4000));
+        connect.cluster().kafka().restartOnlyBrokers();
+        return "broker restarted";
     }
 
     /** The secrets appear nowhere an operator or attacker could read them: logs, REST status, pgsync.status. */
