@@ -24,8 +24,9 @@ import io.pgsync.testkit.registry.SchemaRegistry;
  * JsonConverter stops at strings of 20,000,000 characters),
  * a table of 1,000 columns of mixed types, and identifiers of 63 bytes (PostgreSQL's limit, in bytes, also with
  * multibyte UTF-8) for schema, table, columns, index and constraints. A row above the producer's
- * {@code max.request.size}, a value above JSON's string limit, and a replication slot of the derived name in another
- * database fail the task with an error naming the limit or the setting.
+ * {@code max.request.size} (pgsync names the table and key when the connector config sets the limit), a value above
+ * JSON's string limit, and a replication slot of the derived name in another database fail the task with an error
+ * naming the limit or the setting.
  *
  * <p>The class runs its own broker, so that only its broker accepts large messages.
  */
@@ -140,12 +141,29 @@ class LargeValuesIT {
     }
 
     @Test
-    void aRowAboveTheProducersMaxRequestSizeFailsTheSourceTaskNamingTheSetting() throws Exception {
-        String db = "toolarge";
+    void aRowAboveTheProducersDefaultMaxRequestSizeFailsTheSourceTaskNamingTheSetting() throws Exception {
+        String trace = sendTwoMegabyteRow("toolarge", Map.of());
+        assertThat(trace).contains("RecordTooLargeException").contains("max.request.size");
+    }
+
+    @Test
+    void aRowAboveTheConfiguredRecordLimitFailsTheSourceTaskNamingTableKeyAndSettings() throws Exception {
+        String trace = sendTwoMegabyteRow("overlimit", Map.of("producer.override.max.request.size", "1048576"));
+        assertThat(trace).contains("Cannot send a change of public.big key (id=2) to the changelog")
+                .contains("more than producer.override.max.request.size=1048576")
+                .contains("topic.creation.default.max.message.bytes");
+    }
+
+    /**
+     * Syncs a small row, then inserts a row of 2 MiB of text, which the source must refuse; returns the source's
+     * status with the task's trace, once the destination is seen to hold the small row only.
+     */
+    private static String sendTwoMegabyteRow(String db, Map<String, String> sourceSettings) throws Exception {
         createDatabases(db);
         source.execute(db, "CREATE TABLE big (id int PRIMARY KEY, t text)");
         Map<String, String> sourceConfig = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.big",
                 1));
+        sourceConfig.putAll(sourceSettings);
         deploy(db, sourceConfig, Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1)));
         source.execute(db, "INSERT INTO big VALUES (1, 'small')");
         Tables.awaitEqual(source.cluster(), target.cluster(), db, "big", TIMEOUT, () -> connect.statusText(db
@@ -153,10 +171,10 @@ class LargeValuesIT {
 
         source.execute(db, "INSERT INTO big SELECT 2, string_agg(md5(g::text), '') FROM generate_series(1, 65536) g");
         await().atMost(TIMEOUT).until(() -> connect.statusText(db + "-source").contains("FAILED"));
-        assertThat(connect.statusText(db + "-source")).contains("RecordTooLargeException")
-                .contains("max.request.size");
+        String status = connect.statusText(db + "-source");
         assertThat(target.query(db, "SELECT id FROM big")).containsExactly(List.of("1"));
         undeploy(db);
+        return status;
     }
 
     @Test
@@ -191,6 +209,7 @@ class LargeValuesIT {
         Tables.awaitEqual(source.cluster(), target.cluster(), db, "wide", TIMEOUT, () -> connect.statusText(db
                 + "-sink"));
         assertThat(target.query(db, "SELECT count(*) FROM wide")).containsExactly(List.of("86"));
+        undeploy(db);
     }
 
     @Test
@@ -242,6 +261,7 @@ class LargeValuesIT {
                 + "-sink"));
         awaitSameSchema(db, q(schema));
         assertThat(target.query(db, "SELECT count(*) FROM " + qualified)).containsExactly(List.of("30"));
+        undeploy(db);
     }
 
     @Test
