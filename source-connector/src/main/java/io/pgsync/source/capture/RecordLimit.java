@@ -17,9 +17,11 @@ import io.pgsync.common.event.RowChunk;
  * (the broker without naming a setting either).
  *
  * <p>The size compared is a lower bound of the serialized record: the length of the row's values in text form (a
- * bytea's hex text counts 2 characters a byte), which JSON and Avro both carry at least byte for byte. So a record
- * refused here could never have been sent. A limit set only in the worker's config ({@code producer.max.request.size})
- * is not visible to the connector and is left to Kafka's own error.
+ * bytea's hex text counts 2 characters a byte), which JSON and Avro both carry at least byte for byte. The producer
+ * compares the uncompressed record with {@code max.request.size} and {@code buffer.memory}, so a record refused here
+ * could never have been sent. The topic's {@code max.message.bytes} is not compared: the broker checks it on the
+ * compressed batch, which may be smaller than the text. A limit set only in the worker's config
+ * ({@code producer.max.request.size}) is not visible to the connector and is left to Kafka's own error.
  */
 public final class RecordLimit {
 
@@ -35,11 +37,11 @@ public final class RecordLimit {
         this.limitingKey = limitingKey;
     }
 
-    /** The smallest of the limits the connector config sets; no limit when it sets none. */
+    /** The smaller of the producer limits the connector config sets; no limit when it sets neither. */
     public static RecordLimit of(Map<String, String> config) {
         long limit = Long.MAX_VALUE;
         String key = null;
-        for (String candidate : List.of(MAX_REQUEST_SIZE, BUFFER_MEMORY, TOPIC_MAX_MESSAGE_BYTES)) {
+        for (String candidate : List.of(MAX_REQUEST_SIZE, BUFFER_MEMORY)) {
             String value = config.get(candidate);
             if (value == null || value.isBlank()) {
                 continue;

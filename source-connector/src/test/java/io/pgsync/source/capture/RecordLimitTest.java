@@ -36,12 +36,19 @@ class RecordLimitTest {
     }
 
     @Test
-    void theSmallestConfiguredLimitCountsAndADeleteNamesTheOldRowsKey() {
+    void theSmallerProducerLimitCountsAndADeleteNamesTheOldRowsKey() {
         RecordLimit limit = RecordLimit.of(Map.of(RecordLimit.MAX_REQUEST_SIZE, "5000",
-                RecordLimit.TOPIC_MAX_MESSAGE_BYTES, "100"));
+                RecordLimit.BUFFER_MEMORY, "100"));
         assertThatThrownBy(() -> limit.check(change("d", null, List.of("7", "y".repeat(200)))))
                 .hasMessageContaining("key (id=7)")
-                .hasMessageContaining("more than topic.creation.default.max.message.bytes=100");
+                .hasMessageContaining("more than producer.override.buffer.memory=100");
+    }
+
+    @Test
+    void theTopicsLimitIsLeftToTheBrokerWhichChecksTheCompressedBatch() {
+        RecordLimit limit = RecordLimit.of(Map.of(RecordLimit.TOPIC_MAX_MESSAGE_BYTES, "100"));
+        assertThatCode(() -> limit.check(change("c", List.of("1", "x".repeat(1000)), null)))
+                .doesNotThrowAnyException();
     }
 
     @Test
