@@ -154,6 +154,14 @@ class LargeValuesIT {
                 .contains("topic.creation.default.max.message.bytes");
     }
 
+    @Test
+    void aRowAboveTheTopicsMaxMessageBytesFailsTheSourceTaskWithTheBrokersError() throws Exception {
+        String trace = sendTwoMegabyteRow("topiclimit", Map.of("topic.creation.default.max.message.bytes", "1048576",
+                "producer.override.max.request.size", "8388608"));
+        assertThat(trace).contains("RecordTooLargeException")
+                .contains("larger than the max message size the server will accept");
+    }
+
     /**
      * Syncs a small row, then inserts a row of 2 MiB of text, which the source must refuse; returns the source's
      * status with the task's trace, once the destination is seen to hold the small row only.
