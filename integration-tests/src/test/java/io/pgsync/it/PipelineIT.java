@@ -117,7 +117,7 @@ abstract class PipelineIT {
      * The dump's statements as a set of lines, without comments, session settings and the random key of pg_dump's
      * {@code \\restrict} lines.
      */
-    private static Set<String> schemaLines(String dump) {
+    static Set<String> schemaLines(String dump) {
         Set<String> lines = new LinkedHashSet<>();
         for (String line : dump.split("\n")) {
             String trimmed = line.strip();

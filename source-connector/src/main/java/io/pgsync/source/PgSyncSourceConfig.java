@@ -429,15 +429,18 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     /**
      * Turns a connector name into a valid replication slot name (lowercase letters, digits and underscores, at most
-     * 63 bytes), prefixed with {@code pgsync_}. Names that would be cut keep a hash of the full name, so two long
-     * names that share a prefix still get distinct slots.
+     * 63 bytes), prefixed with {@code pgsync_}. Names that would be cut, and names with characters outside ASCII
+     * (which all become {@code _}, so that "заказы-source" and "товары-source" would otherwise share
+     * {@code pgsync________source}), end in a hash of the full name instead, so that they still get distinct slots.
      */
     public static String replicationObjectName(String connectorName) {
         String sanitized = ("pgsync_" + connectorName.toLowerCase(Locale.ROOT)).replaceAll("[^a-z0-9_]", "_");
-        if (sanitized.length() <= 63) {
+        boolean ascii = connectorName.chars().allMatch(c -> c < 128);
+        if (sanitized.length() <= 63 && ascii) {
             return sanitized;
         }
-        return sanitized.substring(0, 54) + '_' + sha256Hex(connectorName).substring(0, 8);
+        return sanitized.substring(0, Math.min(sanitized.length(), 54)) + '_'
+                + sha256Hex(connectorName).substring(0, 8);
     }
 
     private static String sha256Hex(String text) {

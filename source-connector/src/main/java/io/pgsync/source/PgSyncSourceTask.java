@@ -17,6 +17,7 @@ import io.pgsync.common.Version;
 import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
 import io.pgsync.source.capture.ChangelogRouter;
+import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.capture.RowChangeEncoder;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.CopyFullSync;
@@ -38,6 +39,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile Throttle throttle;
     private volatile SequenceSync sequences;
     private volatile DdlCapture ddl;
+    private volatile RecordLimit recordLimit;
     /** The schema of tables that joined the selection, sent before Debezium's records; emptied once sent. */
     private volatile List<SourceRecord> addedTablesSchema = List.of();
     private volatile boolean stopping;
@@ -50,6 +52,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
         throttle = pgsync.incrementalThrottle();
+        recordLimit = RecordLimit.of(config.asMap());
         sequences = pgsync.sequenceSyncIntervalMs() > 0 ? new SequenceSync(config, pgsync) : null;
         if (pgsync.pgsyncHeartbeat()) {
             Heartbeat.ensureTable(config);
@@ -77,10 +80,20 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
 
     /**
      * Returns the full sync's chunks while it runs, then Debezium's records re-addressed to the changelog, paced by
-     * the incremental throttle.
+     * the incremental throttle; a record larger than the limits the connector config sets fails the task
+     * ({@link RecordLimit}).
      */
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {
+        List<SourceRecord> records = nextRecords();
+        if (records != null) {
+            RecordLimit limit = recordLimit;
+            records.forEach(limit::check);
+        }
+        return records;
+    }
+
+    private List<SourceRecord> nextRecords() throws InterruptedException {
         CopyFullSync sync = fullSync;
         if (sync != null) {
             if (!sync.finished()) {

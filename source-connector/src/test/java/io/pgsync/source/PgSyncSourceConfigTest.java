@@ -42,7 +42,15 @@ class PgSyncSourceConfigTest {
         String a = PgSyncSourceConfig.replicationObjectName("a-very-long-connector-name-for-the-orders-database-in-region-eu-west-1");
         String b = PgSyncSourceConfig.replicationObjectName("a-very-long-connector-name-for-the-orders-database-in-region-eu-west-2");
         assertThat(a).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9_]+").isNotEqualTo(b);
-        assertThat(PgSyncSourceConfig.replicationObjectName("Zoë's sync")).isEqualTo("pgsync_zo__s_sync");
+        assertThat(PgSyncSourceConfig.replicationObjectName("Zoe's sync")).isEqualTo("pgsync_zoe_s_sync");
+    }
+
+    @Test
+    void namesOutsideAsciiGetDistinctSlotsThoughTheirCharactersAllBecomeUnderscores() {
+        String orders = PgSyncSourceConfig.replicationObjectName("заказы-source");
+        String goods = PgSyncSourceConfig.replicationObjectName("товары-source");
+        assertThat(orders).isNotEqualTo(goods).startsWith("pgsync________source_").matches("[a-z0-9_]+");
+        assertThat(PgSyncSourceConfig.replicationObjectName("é".repeat(63))).hasSize(63).matches("[a-z0-9_]+");
     }
 
     @Test

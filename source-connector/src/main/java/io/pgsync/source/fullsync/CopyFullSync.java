@@ -420,17 +420,27 @@ public final class CopyFullSync implements AutoCloseable {
     /**
      * Returns whether the slot exists, after waiting for a previous task of this connector to let go of it.
      *
-     * @throws ConnectException when something else keeps using it
+     * @throws ConnectException when something else keeps using it, or when the slot is not a logical slot of this
+     *     database: slot names are unique in the whole server, so it is another database's (or a physical standby's)
+     *     and must be neither dropped nor shared
      */
     private static boolean awaitInactiveSlot(Connection connection, String slot) throws SQLException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SLOT_RELEASE_SECONDS);
-        try (PreparedStatement ps = connection.prepareStatement("SELECT active FROM pg_catalog.pg_replication_slots "
-                + "WHERE slot_name = ?")) {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT active, database, "
+                + "pg_catalog.current_database() FROM pg_catalog.pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             while (true) {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return false;
+                    }
+                    if (!rs.getString(3).equals(rs.getString(2))) {
+                        throw new ConnectException("Replication slot " + slot + " belongs to "
+                                + (rs.getString(2) == null ? "a physical replica" : "database " + rs.getString(2))
+                                + ", not to " + rs.getString(3) + "; slot names are unique in the whole server. "
+                                + "Set slot.name to a name of its own for this connector (pgsync derives "
+                                + "pgsync_<connector name> from the connector name, with every character other "
+                                + "than a-z, 0-9 and _ turned into _)");
                     }
                     if (!rs.getBoolean(1)) {
                         return true;

@@ -31,6 +31,9 @@ public final class ConnectExtension implements BeforeAllCallback, AfterAllCallba
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
 
     private final Map<String, String> workerProps = new HashMap<>();
+    private final Map<String, String> brokerProps = new HashMap<>(Map.of(
+            "auto.create.topics.enable", "false",
+            "message.max.bytes", "10485760"));
     private EmbeddedConnectCluster connect;
 
     private ConnectExtension() {
@@ -64,16 +67,24 @@ public final class ConnectExtension implements BeforeAllCallback, AfterAllCallba
         return this;
     }
 
+    /**
+     * Adds or replaces a broker property for this class's broker (e.g. a larger {@code message.max.bytes} for a test
+     * of large values); call before the class starts.
+     */
+    public ConnectExtension brokerProperty(String name, String value) {
+        brokerProps.put(name, value);
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        Properties brokerProps = new Properties();
-        brokerProps.put("auto.create.topics.enable", "false");
-        brokerProps.put("message.max.bytes", "10485760");
+        Properties broker = new Properties();
+        broker.putAll(brokerProps);
         connect = new EmbeddedConnectCluster.Builder()
                 .name("pgsync-it-" + CLUSTERS.incrementAndGet())
                 .numWorkers(1)
                 .numBrokers(1)
-                .brokerProps(brokerProps)
+                .brokerProps(broker)
                 .workerProps(new HashMap<>(workerProps))
                 .build();
         connect.start();
