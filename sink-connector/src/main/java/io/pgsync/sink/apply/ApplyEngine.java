@@ -74,6 +74,7 @@ public final class ApplyEngine implements AutoCloseable {
     private final PgSyncSinkMetrics metrics;
     private final Properties connectionProperties;
     private final DestinationCatalog catalog;
+    private final WriteErrors writeErrors;
     private final OffsetStore offsets;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final Map<TopicPartition, Long> rewinds = new HashMap<>();
@@ -119,6 +120,7 @@ public final class ApplyEngine implements AutoCloseable {
         this.metrics = metrics;
         this.connectionProperties = config.connectionProperties();
         this.catalog = new DestinationCatalog(config.tableCreateEnabled(), config.columnAddEnabled());
+        this.writeErrors = new WriteErrors(catalog, config.connectionUser());
         this.offsets = new OffsetStore(config.connectorName());
         this.writes = new WriteQueue(writeThreadName);
         this.status = new StatusStore(config.connectorName(), task);
@@ -598,7 +600,7 @@ public final class ApplyEngine implements AutoCloseable {
                 conn.releaseSavepoint(savepoint);
             } catch (SQLException e) {
                 if (Failures.classify(e) != Failures.Kind.PERMANENT) {
-                    throw e;
+                    throw writeErrors.explain(conn, savepoint, e, List.of(table));
                 }
                 conn.rollback(savepoint);
                 reportOrFail(record, new ConnectException("Cannot copy " + chunk.rows() + " row(s) into "
@@ -633,15 +635,19 @@ public final class ApplyEngine implements AutoCloseable {
         writes.submit(() -> {
             Savepoint savepoint = conn.setSavepoint();
             try {
-                prepared.run();
-            } catch (SQLException e) {
-                if (Failures.classify(e) != Failures.Kind.PERMANENT) {
-                    throw e;
+                try {
+                    prepared.run();
+                } catch (SQLException e) {
+                    if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                        throw e;
+                    }
+                    conn.rollback(savepoint);
+                    log.debug("Set-wise write failed ({}); writing {} change(s) in event order", Failures.message(e),
+                            changes.size());
+                    writeInOrder(conn, ordered, changes);
                 }
-                conn.rollback(savepoint);
-                log.debug("Set-wise write failed ({}); writing {} change(s) in event order", Failures.message(e),
-                        changes.size());
-                writeInOrder(conn, ordered, changes);
+            } catch (SQLException e) {
+                throw writeErrors.explain(conn, savepoint, e, changes);
             }
             conn.releaseSavepoint(savepoint);
             return null;
@@ -670,7 +676,8 @@ public final class ApplyEngine implements AutoCloseable {
                     throw e;
                 }
                 conn.rollback(single);
-                reportOrFail(change.event().record(), new ConnectException(describe(change, e), e));
+                reportOrFail(change.event().record(), new ConnectException(describe(change, e)
+                        + writeErrors.typeMismatch(conn, change, e), e));
             }
         }
     }
@@ -783,9 +790,13 @@ public final class ApplyEngine implements AutoCloseable {
     private void retryOrFail(SQLException e) {
         Failures.Kind kind = Failures.classify(e);
         abort();
-        String message = "Cannot write to the destination " + config.connectionUrl() + ": " + Failures.message(e);
+        String fix = e instanceof WriteErrors.Explained ? null : Failures.fix(e.getSQLState(), "the synced tables",
+                Identifiers.quote(String.valueOf(config.connectionUser())));
+        String message = "Cannot write to the destination " + config.connectionUrlForDisplay() + ": "
+                + Failures.message(e)
+                + (fix == null ? "" : "; " + fix);
         recordError(message);
-        if (kind == Failures.Kind.PERMANENT) {
+        if (kind == Failures.Kind.PERMANENT || kind == Failures.Kind.DESTINATION) {
             throw new ConnectException(message, e);
         }
         long now = System.currentTimeMillis();
