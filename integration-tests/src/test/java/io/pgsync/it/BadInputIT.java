@@ -99,6 +99,36 @@ class BadInputIT extends PipelineIT {
     }
 
     @Test
+    void aSourcePasswordChangedUnderARunningTaskFailsItOnRestartAndTheSlotKeepsEveryChangeMeanwhile()
+            throws Exception {
+        String db = "srcpw";
+        source.execute("postgres", "CREATE ROLE srcpw_admin LOGIN SUPERUSER REPLICATION PASSWORD 'Source-Pass-1'");
+        setUp(db, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 50) g");
+        Map<String, String> sourceConfig = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.*", 1));
+        sourceConfig.put("database.user", "srcpw_admin");
+        sourceConfig.put("database.password", "Source-Pass-1");
+        connect.deploy(db + "-source", sourceConfig);
+        connect.deploy(db + "-sink", sink(db));
+        connect.awaitRunning(db + "-source", 1);
+        awaitEqual(db, "t");
+
+        source.execute("postgres", "ALTER ROLE srcpw_admin PASSWORD 'Source-Pass-2'");
+        connect.cluster().restartTask(db + "-source", 0);
+        source.execute(db, "INSERT INTO t SELECT g, 'while failed' FROM generate_series(51, 70) g",
+                "UPDATE t SET v = 'changed' WHERE id <= 5", "DELETE FROM t WHERE id = 50");
+        await().atMost(TIMEOUT).until(() -> connect.statusText(db + "-source").contains("FAILED"));
+        assertThat(connect.statusText(db + "-source"))
+                .contains("Cannot start capturing", source.host() + ":" + source.port() + "/" + db,
+                        "refused the login of user \"srcpw_admin\"", "database.password", "restart the task")
+                .doesNotContain("Source-Pass-1", "Source-Pass-2");
+
+        source.execute("postgres", "ALTER ROLE srcpw_admin PASSWORD 'Source-Pass-1'");
+        connect.cluster().restartTask(db + "-source", 0);
+        awaitEqual(db, "t");
+        undeploy(db);
+    }
+
+    @Test
     void anInsertPrivilegeRevokedAtTheDestinationFailsTheTaskNamingTableAndGrantAndNothingIsLost() throws Exception {
         String db = "revoked";
         String role = sinkRole(db, "Revoked-Pass-1");
