@@ -83,14 +83,14 @@ class BadInputIT extends PipelineIT {
         awaitEqual(db, "t");
 
         target.execute("postgres", "ALTER ROLE " + role + " PASSWORD 'Second-Pass-92'");
-        source.execute(db, "INSERT INTO t SELECT g, 'w' FROM generate_series(51, 80) g");
         connect.cluster().restartTask(db + "-sink", 0);
-        source.execute(db, "UPDATE t SET v = 'after' WHERE id <= 10");
         awaitFailed(db);
         assertThat(connect.statusText(db + "-sink"))
                 .contains("password authentication failed", "SQLState 28P01", "refused the login of " + role,
                         "connection.password", "restart the task")
                 .doesNotContain("First-Pass-91", "Second-Pass-92");
+        source.execute(db, "INSERT INTO t SELECT g, 'w' FROM generate_series(51, 80) g",
+                "UPDATE t SET v = 'after' WHERE id <= 10", "DELETE FROM t WHERE id = 50");
 
         target.execute("postgres", "ALTER ROLE " + role + " PASSWORD 'First-Pass-91'");
         connect.cluster().restartTask(db + "-sink", 0);

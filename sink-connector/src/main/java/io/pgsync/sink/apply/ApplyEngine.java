@@ -127,7 +127,11 @@ public final class ApplyEngine implements AutoCloseable {
         this.mapping = config.nameMapping();
     }
 
-    /** Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. */
+    /**
+     * Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. When the
+     * destination cannot be read yet, the first delivery retries; when it refuses the login (a password changed under
+     * the task), the task fails now, not at the next change.
+     */
     public void open(Collection<TopicPartition> assigned) {
         for (TopicPartition tp : assigned) {
             partitions.put(tp, new PartitionState());
@@ -136,6 +140,11 @@ public final class ApplyEngine implements AutoCloseable {
         try {
             loadOffsets(assigned);
         } catch (SQLException e) {
+            if (Failures.classify(e) == Failures.Kind.DESTINATION) {
+                abort();
+                discardConnection();
+                throw new ConnectException(failureMessage(e), e);
+            }
             log.warn("Cannot read applied offsets from the destination yet ({}); the first batch will retry",
                     Failures.message(e));
             abort();
@@ -790,11 +799,7 @@ public final class ApplyEngine implements AutoCloseable {
     private void retryOrFail(SQLException e) {
         Failures.Kind kind = Failures.classify(e);
         abort();
-        String fix = e instanceof WriteErrors.Explained ? null : Failures.fix(e.getSQLState(), "the synced tables",
-                Identifiers.quote(String.valueOf(config.connectionUser())));
-        String message = "Cannot write to the destination " + config.connectionUrlForDisplay() + ": "
-                + Failures.message(e)
-                + (fix == null ? "" : "; " + fix);
+        String message = failureMessage(e);
         recordError(message);
         if (kind == Failures.Kind.PERMANENT || kind == Failures.Kind.DESTINATION) {
             throw new ConnectException(message, e);
@@ -820,6 +825,14 @@ public final class ApplyEngine implements AutoCloseable {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Says that a write failed, where, why, and (for the errors a user must fix) what to do. */
+    private String failureMessage(SQLException e) {
+        String fix = e instanceof WriteErrors.Explained ? null : Failures.fix(e.getSQLState(), "the synced tables",
+                Identifiers.quote(String.valueOf(config.connectionUser())));
+        return "Cannot write to the destination " + config.connectionUrlForDisplay() + ": " + Failures.message(e)
+                + (fix == null ? "" : "; " + fix);
     }
 
     /**
