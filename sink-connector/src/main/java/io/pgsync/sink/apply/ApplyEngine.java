@@ -473,7 +473,8 @@ public final class ApplyEngine implements AutoCloseable {
                         log.debug("{} already exists at the destination: {}", step.object(), e.getMessage());
                         continue;
                     }
-                    if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                    Failures.Kind kind = Failures.classify(e);
+                    if (kind == Failures.Kind.CONNECTION || kind == Failures.Kind.TRANSIENT) {
                         throw e;
                     }
                     catalog.invalidate();
