@@ -197,6 +197,15 @@ public class PgSyncSinkConfig extends AbstractConfig {
         return getString(CONNECTION_URL);
     }
 
+    /** The connection URL as messages show it: a password given in the URL itself is masked. */
+    public String connectionUrlForDisplay() {
+        return connectionUrl().replaceAll("(?i)([?&;]password=)[^&;]*", "$1***");
+    }
+
+    public String connectionUser() {
+        return getString(CONNECTION_USER);
+    }
+
     /** Returns the JDBC connection properties: user and password, never logged. */
     public Properties connectionProperties() {
         Properties props = new Properties();

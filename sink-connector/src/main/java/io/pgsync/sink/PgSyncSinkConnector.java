@@ -97,12 +97,18 @@ public class PgSyncSinkConnector extends SinkConnector {
             checkPrivileges(connection, connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER), config);
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
-            String key = state.equals("28P01") || state.equals("28000") ? PgSyncSinkConfig.CONNECTION_PASSWORD
-                    : PgSyncSinkConfig.CONNECTION_URL;
-            value(config, key).addErrorMessage("Cannot connect to the destination " + sinkConfig.connectionUrl()
-                    + " as '" + connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER) + "': " + e.getMessage()
-                    + " (SQLState " + state + "). Check " + PgSyncSinkConfig.CONNECTION_URL + ", "
-                    + PgSyncSinkConfig.CONNECTION_USER + " and " + PgSyncSinkConfig.CONNECTION_PASSWORD + ".");
+            boolean login = state.startsWith("28");
+            String key = login ? PgSyncSinkConfig.CONNECTION_PASSWORD : PgSyncSinkConfig.CONNECTION_URL;
+            String fix = login ? "The destination refused the login: set " + PgSyncSinkConfig.CONNECTION_USER
+                    + " and " + PgSyncSinkConfig.CONNECTION_PASSWORD + " to a role that may log in there, or allow "
+                    + "it in the destination's pg_hba.conf."
+                    : state.equals("3D000") ? "Create the database or fix its name in " + PgSyncSinkConfig.CONNECTION_URL
+                            + "."
+                    : "Check the host and port in " + PgSyncSinkConfig.CONNECTION_URL + ", and that PostgreSQL runs "
+                            + "there and listens on that address (listen_addresses, firewall).";
+            value(config, key).addErrorMessage("Cannot connect to the destination "
+                    + sinkConfig.connectionUrlForDisplay() + " as '" + connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER)
+                    + "': " + e.getMessage() + " (SQLState " + state + "). " + fix);
         }
     }
 

@@ -80,10 +80,14 @@ public class PgSyncSourceConnector extends PostgresConnector {
                         + "the text form of changelog.format=pgsync; with changelog.format=debezium, limit rows with "
                         + PgSyncSourceConfig.THROTTLE_INCREMENTAL_ROWS + " instead"));
         checkRowFilters(props, values);
+        List<SourcePrecheck.Failure> failures;
         if (values.stream().noneMatch(v -> CONNECTION_KEYS.contains(v.name()) && !v.errorMessages().isEmpty())) {
-            for (SourcePrecheck.Failure failure : SourcePrecheck.check(PgSyncSourceConfig.withDefaults(props))) {
-                valueOf(values, failure.key()).addErrorMessage(failure.message());
-            }
+            failures = SourcePrecheck.check(PgSyncSourceConfig.withDefaults(props));
+        } else {
+            failures = SourcePrecheck.connectivity(PgSyncSourceConfig.withDefaults(props));
+        }
+        for (SourcePrecheck.Failure failure : failures) {
+            valueOf(values, failure.key()).addErrorMessage(failure.message());
         }
         return new Config(values);
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import io.debezium.config.Configuration;
@@ -21,6 +22,7 @@ import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.capture.RowChangeEncoder;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.CopyFullSync;
+import io.pgsync.source.precheck.SourcePrecheck;
 import io.pgsync.source.selection.AddedTables;
 import io.pgsync.source.sequence.SequenceSync;
 
@@ -45,11 +47,17 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile boolean stopping;
 
     /**
-     * Starts Debezium's capture; with {@code full.sync.mode=copy}, first creates the slot and starts copying the
-     * existing rows ({@link CopyFullSync}), so Debezium streams from that slot's consistent point.
+     * Starts Debezium's capture, after checking that the source takes the connection (else fails naming the key to
+     * fix, e.g. a password changed under the task); with {@code full.sync.mode=copy}, first creates the slot and
+     * starts copying the existing rows ({@link CopyFullSync}), so Debezium streams from that slot's consistent point.
      */
     @Override
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
+        List<SourcePrecheck.Failure> unreachable = SourcePrecheck.connectivity(config.asMap());
+        if (!unreachable.isEmpty()) {
+            throw new ConnectException("Cannot start capturing: " + unreachable.get(0).message() + "; then restart "
+                    + "the task. Streaming resumes from the replication slot, so no change is lost meanwhile");
+        }
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
         throttle = pgsync.incrementalThrottle();
         recordLimit = RecordLimit.of(config.asMap());

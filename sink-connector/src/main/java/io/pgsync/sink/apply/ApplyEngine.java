@@ -74,6 +74,7 @@ public final class ApplyEngine implements AutoCloseable {
     private final PgSyncSinkMetrics metrics;
     private final Properties connectionProperties;
     private final DestinationCatalog catalog;
+    private final WriteErrors writeErrors;
     private final OffsetStore offsets;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final Map<TopicPartition, Long> rewinds = new HashMap<>();
@@ -119,13 +120,18 @@ public final class ApplyEngine implements AutoCloseable {
         this.metrics = metrics;
         this.connectionProperties = config.connectionProperties();
         this.catalog = new DestinationCatalog(config.tableCreateEnabled(), config.columnAddEnabled());
+        this.writeErrors = new WriteErrors(catalog, config.connectionUser());
         this.offsets = new OffsetStore(config.connectorName());
         this.writes = new WriteQueue(writeThreadName);
         this.status = new StatusStore(config.connectorName(), task);
         this.mapping = config.nameMapping();
     }
 
-    /** Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. */
+    /**
+     * Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. When the
+     * destination cannot be read yet, the first delivery retries; when it refuses the login (a password changed under
+     * the task), the task fails now, not at the next change.
+     */
     public void open(Collection<TopicPartition> assigned) {
         for (TopicPartition tp : assigned) {
             partitions.put(tp, new PartitionState());
@@ -134,6 +140,11 @@ public final class ApplyEngine implements AutoCloseable {
         try {
             loadOffsets(assigned);
         } catch (SQLException e) {
+            if (Failures.classify(e) == Failures.Kind.DESTINATION) {
+                abort();
+                discardConnection();
+                throw new ConnectException(failureMessage(e), e);
+            }
             log.warn("Cannot read applied offsets from the destination yet ({}); the first batch will retry",
                     Failures.message(e));
             abort();
@@ -462,7 +473,8 @@ public final class ApplyEngine implements AutoCloseable {
                         log.debug("{} already exists at the destination: {}", step.object(), e.getMessage());
                         continue;
                     }
-                    if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                    Failures.Kind kind = Failures.classify(e);
+                    if (kind == Failures.Kind.CONNECTION || kind == Failures.Kind.TRANSIENT) {
                         throw e;
                     }
                     catalog.invalidate();
@@ -598,7 +610,7 @@ public final class ApplyEngine implements AutoCloseable {
                 conn.releaseSavepoint(savepoint);
             } catch (SQLException e) {
                 if (Failures.classify(e) != Failures.Kind.PERMANENT) {
-                    throw e;
+                    throw writeErrors.explain(conn, savepoint, e, List.of(table));
                 }
                 conn.rollback(savepoint);
                 reportOrFail(record, new ConnectException("Cannot copy " + chunk.rows() + " row(s) into "
@@ -633,15 +645,19 @@ public final class ApplyEngine implements AutoCloseable {
         writes.submit(() -> {
             Savepoint savepoint = conn.setSavepoint();
             try {
-                prepared.run();
-            } catch (SQLException e) {
-                if (Failures.classify(e) != Failures.Kind.PERMANENT) {
-                    throw e;
+                try {
+                    prepared.run();
+                } catch (SQLException e) {
+                    if (Failures.classify(e) != Failures.Kind.PERMANENT) {
+                        throw e;
+                    }
+                    conn.rollback(savepoint);
+                    log.debug("Set-wise write failed ({}); writing {} change(s) in event order", Failures.message(e),
+                            changes.size());
+                    writeInOrder(conn, ordered, changes);
                 }
-                conn.rollback(savepoint);
-                log.debug("Set-wise write failed ({}); writing {} change(s) in event order", Failures.message(e),
-                        changes.size());
-                writeInOrder(conn, ordered, changes);
+            } catch (SQLException e) {
+                throw writeErrors.explain(conn, savepoint, e, changes);
             }
             conn.releaseSavepoint(savepoint);
             return null;
@@ -670,7 +686,8 @@ public final class ApplyEngine implements AutoCloseable {
                     throw e;
                 }
                 conn.rollback(single);
-                reportOrFail(change.event().record(), new ConnectException(describe(change, e), e));
+                reportOrFail(change.event().record(), new ConnectException(describe(change, e)
+                        + writeErrors.typeMismatch(conn, change, e), e));
             }
         }
     }
@@ -786,9 +803,9 @@ public final class ApplyEngine implements AutoCloseable {
         // The destination's offsets are authoritative: after a crash (with synchronous_commit=off) or a failover to
         // a standby that lagged, it may have lost transactions it acknowledged. Read them again before applying.
         offsetsLoaded = false;
-        String message = "Cannot write to the destination " + config.connectionUrl() + ": " + Failures.message(e);
+        String message = failureMessage(e);
         recordError(message);
-        if (kind == Failures.Kind.PERMANENT) {
+        if (kind == Failures.Kind.PERMANENT || kind == Failures.Kind.DESTINATION) {
             throw new ConnectException(message, e);
         }
         long now = System.currentTimeMillis();
@@ -812,6 +829,14 @@ public final class ApplyEngine implements AutoCloseable {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Says that a write failed, where, why, and (for the errors a user must fix) what to do. */
+    private String failureMessage(SQLException e) {
+        String fix = e instanceof WriteErrors.Explained ? null : Failures.fix(e.getSQLState(), "the synced tables",
+                Identifiers.quote(String.valueOf(config.connectionUser())));
+        return "Cannot write to the destination " + config.connectionUrlForDisplay() + ": " + Failures.message(e)
+                + (fix == null ? "" : "; " + fix);
     }
 
     /**

@@ -116,6 +116,24 @@ final class ChangeReader {
         return Collections.unmodifiableMap(row);
     }
 
+    /**
+     * Whether a record that names no table is broken rather than one to pass over (a heartbeat, a tombstone): a value
+     * that is not a struct or map, or a change operation without its source block.
+     */
+    private static boolean malformed(Object value) {
+        if (value == null) {
+            return false;
+        }
+        if (value instanceof Struct struct) {
+            return struct.schema().field(DebeziumEnvelope.FIELD_OP) != null
+                    && struct.schema().field(DebeziumEnvelope.FIELD_SOURCE) == null;
+        }
+        if (value instanceof Map<?, ?> map) {
+            return map.containsKey(DebeziumEnvelope.FIELD_OP) && !map.containsKey(DebeziumEnvelope.FIELD_SOURCE);
+        }
+        return true;
+    }
+
     private Optional<ChangeEvent> fromEnvelope(SinkRecord record) {
         Schema valueSchema = record.valueSchema();
         if (valueSchema == null && record.value() instanceof Map<?, ?> map && map.containsKey("op")
@@ -127,6 +145,15 @@ final class ChangeReader {
         }
         Optional<TableRef> table = DebeziumEnvelope.tableOf(valueSchema, record.value());
         if (table.isEmpty()) {
+            if (malformed(record.value())) {
+                throw new DataException("The record at " + Records.position(record) + " is not a change event, "
+                        + "schema object, sequence position or DDL that pgsync can read (a "
+                        + (valueSchema == null ? record.value().getClass().getSimpleName() : valueSchema.type())
+                        + " value" + (record.value() instanceof Struct || record.value() instanceof Map<?, ?>
+                                ? " with an op field but no source" : "") + "); it was not written by pgsync's or "
+                        + "Debezium's source connector. To set such records aside, set errors.tolerance=all and "
+                        + "errors.deadletterqueue.topic.name, then restart the task");
+            }
             return Optional.empty();
         }
         Struct value = (Struct) record.value();

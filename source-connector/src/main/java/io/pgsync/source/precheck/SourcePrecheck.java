@@ -35,8 +35,8 @@ import io.pgsync.source.fullsync.SourceDatabase;
  * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts) and unlogged ones;
  * each row filter ({@code filter.<schema>.<table>}) must be a condition on its table that uses only replica identity
  * columns, unless the table has REPLICA IDENTITY FULL; DDL capture needs a superuser unless its event triggers exist.
- * Connectivity and credentials are Debezium's own check; when the database cannot be reached, there is nothing more
- * to check.
+ * Connectivity and credentials are Debezium's own check; when it fails, {@link #connectivity} says on which key
+ * and what to fix, and there is nothing more to check.
  */
 public final class SourcePrecheck {
 
@@ -85,6 +85,39 @@ public final class SourcePrecheck {
             log.debug("Precheck skipped: cannot connect to {} ({})", database.describe(), e.getMessage());
         }
         return failures;
+    }
+
+    /**
+     * Connects as the connector will and, when that fails, says why on the key to fix: a rejected login on
+     * {@code database.password}, a missing database on {@code database.dbname}, anything else (host down, port
+     * closed, name not resolved) on {@code database.hostname}. Never echoes the password. Empty when the connection
+     * works.
+     *
+     * @param props the connector configuration with pgsync's defaults applied
+     */
+    public static List<Failure> connectivity(Map<String, String> props) {
+        Configuration config = Configuration.from(props);
+        SourceDatabase database = new SourceDatabase(config);
+        try (Connection connection = database.connect()) {
+            return List.of();
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            String user = Identifiers.quote(String.valueOf(config.getString("database.user")));
+            String cause = e.getMessage() + " (SQLState " + (state.isEmpty() ? "none" : state) + ")";
+            if (state.startsWith("28")) {
+                return List.of(new Failure("database.password", "The source " + database.describe() + " refused "
+                        + "the login of user " + user + ": " + cause + ". Set database.user and database.password "
+                        + "to a role that may log in (and replicate) there, or allow it in the source's "
+                        + "pg_hba.conf"));
+            }
+            if (state.equals("3D000")) {
+                return List.of(new Failure("database.dbname", "The source " + database.describe() + " has no "
+                        + "such database: " + cause + ". Set database.dbname to an existing database"));
+            }
+            return List.of(new Failure("database.hostname", "Cannot reach the source " + database.describe()
+                    + " as user " + user + ": " + cause + ". Check database.hostname and database.port, and that "
+                    + "PostgreSQL runs there and listens on that address (listen_addresses, firewall)"));
+        }
     }
 
     private static void checkServer(Connection connection, String where, List<Failure> failures) throws SQLException {
