@@ -1,8 +1,9 @@
 -- The sink connector's role without superuser rights. Run as a superuser in the destination database, e.g.
 --   psql -d shop -v ON_ERROR_STOP=1 -v password=... -f least-privilege-destination.sql
--- The sink creates schema pgsync (its offsets and status) and the schemas and tables it syncs, and owns them, so
--- it may also apply DDL to them. Into tables that exist already and belong to another role, grant it
--- SELECT, INSERT, UPDATE, DELETE, TRUNCATE on them and CREATE on their schema instead.
+-- The sink creates schema pgsync (its offsets and status) and the schemas and tables it syncs, and owns them, so it
+-- may also apply DDL to them; its validation asks for CREATE on the database. Tables of schema public, which every
+-- database has and in which only its owner may create since PostgreSQL 15, also need USAGE and CREATE on schema
+-- public for the role.
 
 CREATE ROLE pgsync_sink LOGIN PASSWORD :'password';
 GRANT CREATE ON DATABASE :"DBNAME" TO pgsync_sink;
