@@ -65,6 +65,19 @@ class LeastPrivilegeIT extends PipelineIT {
     }
 
     @Test
+    @Order(0)
+    void aPublicationTheConnectorsRoleDoesNotOwnIsReportedWithTheGrant() {
+        source.execute(DB, "ALTER PUBLICATION pgsync_leastpriv_source OWNER TO postgres");
+        try {
+            assertThat(Pipeline.validationErrors(connect.validate(Pipeline.SOURCE_CLASS, sourceConfig()),
+                    "publication.name")).anySatisfy(e -> assertThat(e).contains("belongs to postgres",
+                            "ALTER PUBLICATION \"pgsync_leastpriv_source\" OWNER TO \"pgsync_source\""));
+        } finally {
+            source.execute(DB, "ALTER PUBLICATION pgsync_leastpriv_source OWNER TO pgsync_source");
+        }
+    }
+
+    @Test
     @Order(1)
     void nonSuperuserConnectorsSyncSchemaRowsChangesDdlAndSequences() throws Exception {
         assertThat(errors(connect.validate(Pipeline.SOURCE_CLASS, sourceConfig()))).as("source validation").isEmpty();

@@ -189,9 +189,15 @@ public final class AddedTables {
             }
         }
         if (!missing.isEmpty()) {
+            String sql = "ALTER PUBLICATION " + Identifiers.quote(publication) + " ADD TABLE "
+                    + String.join(", ", missing);
             try (Statement statement = connection.createStatement()) {
-                statement.execute("ALTER PUBLICATION " + Identifiers.quote(publication)
-                        + " ADD TABLE " + String.join(", ", missing));
+                statement.execute(sql);
+            } catch (SQLException e) {
+                throw new ConnectException("Cannot add " + String.join(", ", missing) + " to publication "
+                        + publication + " (" + e.getMessage() + "): the connector's user must own the publication "
+                        + "and those tables; run ALTER PUBLICATION " + Identifiers.quote(publication) + " OWNER TO "
+                        + "<the connector's user>, or have the owner run " + sql, e);
             }
             log.info("Added to publication {}: {}", publication, missing);
         }
