@@ -104,22 +104,25 @@ class TlsIT {
         Path wrongCa = Certificates.create(otherCa.resolve("ca")).caCertificate();
 
         ConfigInfos sourceInfos = connect.validate(Pipeline.SOURCE_CLASS, sourceConfig(wrongCa, true));
-        assertThat(errors(sourceInfos)).as("source validation").anyMatch(e -> e.contains("PKIX path"));
+        assertThat(Pipeline.validationErrors(sourceInfos, "database.hostname")).as("source validation")
+                .anySatisfy(e -> assertThat(e).contains("SSL error: PKIX path validation failed"));
         ConfigInfos sinkInfos = connect.validate(Pipeline.SINK_CLASS, sinkConfig(wrongCa, true));
         assertThat(Pipeline.validationErrors(sinkInfos, "connection.url")).as("sink validation")
-                .anySatisfy(e -> assertThat(e).contains("Cannot connect to the destination", "PKIX path"));
+                .anySatisfy(e -> assertThat(e).contains("Cannot connect to the destination",
+                        "PKIX path validation failed", "sslrootcert must be the CA that signed the server's"));
     }
 
     @Test
     void aMissingClientCertificateFailsValidationOfBothConnectors() {
         ConfigInfos sourceInfos = connect.validate(Pipeline.SOURCE_CLASS,
                 sourceConfig(source.cluster().certificates().caCertificate(), false));
-        assertThat(errors(sourceInfos)).as("source validation")
-                .anyMatch(e -> e.contains("connection requires a valid client certificate"));
+        assertThat(Pipeline.validationErrors(sourceInfos, "database.hostname")).as("source validation")
+                .anySatisfy(e -> assertThat(e).contains("connection requires a valid client certificate"));
         ConfigInfos sinkInfos = connect.validate(Pipeline.SINK_CLASS,
                 sinkConfig(target.cluster().certificates().caCertificate(), false));
-        assertThat(Pipeline.validationErrors(sinkInfos, "connection.password")).as("sink validation")
-                .anySatisfy(e -> assertThat(e).contains("connection requires a valid client certificate"));
+        assertThat(Pipeline.validationErrors(sinkInfos, "connection.url")).as("sink validation")
+                .anySatisfy(e -> assertThat(e).contains("connection requires a valid client certificate",
+                        "needs sslcert and sslkey"));
     }
 
     private static Map<String, String> sourceConfig(Path rootCertificate, boolean withClientCertificate) {
@@ -150,9 +153,5 @@ class TlsIT {
     private static List<List<String>> tlsSessions(PostgresCluster cluster, String condition) {
         return cluster.query(DB, "SELECT s.ssl, s.client_dn FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
                 + "WHERE a.pid <> pg_backend_pid() AND " + condition);
-    }
-
-    private static List<String> errors(ConfigInfos infos) {
-        return infos.configs().stream().flatMap(c -> c.configValue().errors().stream()).toList();
     }
 }

@@ -84,6 +84,12 @@ public class PgSyncSinkConnector extends SinkConnector {
         }
     }
 
+    /** What a TLS failure asks of the pgjdbc parameters in {@code connection.url}. */
+    private static final String TLS_HINT = "Check the TLS parameters in " + PgSyncSinkConfig.CONNECTION_URL
+            + ": sslrootcert must be the CA that signed the server's certificate (with sslmode=verify-full the "
+            + "certificate must also name the URL's host), and a server that asks for a client certificate needs "
+            + "sslcert and sslkey (the key as PKCS-8 DER .pk8 or PKCS-12 .p12) for the user.";
+
     private static void checkConnection(Map<String, String> connectorConfigs, Config config) {
         PgSyncSinkConfig sinkConfig;
         try {
@@ -97,12 +103,14 @@ public class PgSyncSinkConnector extends SinkConnector {
             checkPrivileges(connection, connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER), config);
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
-            String key = state.equals("28P01") || state.equals("28000") ? PgSyncSinkConfig.CONNECTION_PASSWORD
-                    : PgSyncSinkConfig.CONNECTION_URL;
+            String message = String.valueOf(e.getMessage());
+            boolean tls = message.contains("SSL") || message.contains("certificate");
+            String key = !tls && (state.equals("28P01") || state.equals("28000"))
+                    ? PgSyncSinkConfig.CONNECTION_PASSWORD : PgSyncSinkConfig.CONNECTION_URL;
             value(config, key).addErrorMessage("Cannot connect to the destination " + sinkConfig.connectionUrl()
-                    + " as '" + connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER) + "': " + e.getMessage()
-                    + " (SQLState " + state + "). Check " + PgSyncSinkConfig.CONNECTION_URL + ", "
-                    + PgSyncSinkConfig.CONNECTION_USER + " and " + PgSyncSinkConfig.CONNECTION_PASSWORD + ".");
+                    + " as '" + connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER) + "': " + message
+                    + " (SQLState " + state + "). " + (tls ? TLS_HINT : "Check " + PgSyncSinkConfig.CONNECTION_URL
+                    + ", " + PgSyncSinkConfig.CONNECTION_USER + " and " + PgSyncSinkConfig.CONNECTION_PASSWORD + "."));
         }
     }
 
