@@ -14,8 +14,9 @@ import io.pgsync.testkit.pg.PostgresCluster;
 /**
  * Schema, table and column names built to break SQL that is not quoted (double and single quotes, semicolons, a
  * comment, spaces, unicode, reserved words, mixed case, an injection attempt) go through the schema sync, the full
- * sync, streamed inserts, updates (also of the key) and deletes, and captured DDL that adds and renames columns and
- * creates an index with such names; a canary table on both sides survives.
+ * sync, streamed inserts, updates (also of the key) and deletes, captured DDL that adds and renames columns and
+ * creates an index with such names, and a table added to the running connector's selection (an incremental
+ * snapshot); a canary table on both sides survives.
  */
 class HostileIdentifiersIT extends PipelineIT {
 
@@ -28,9 +29,14 @@ class HostileIdentifiersIT extends PipelineIT {
     private static final String ORDERS = "x\"; DROP TABLE victim; --";
     private static final String LINES = "Order Lines; SELECT 1";
 
+    /** The schema and name of a table added to the selection later. */
+    private static final String SCHEMA2 = "Zwei; \"x\" --";
+    private static final String ADDED = "Added \"t\"; --";
+
     private static final String S = q(SCHEMA);
     private static final String T1 = S + "." + q(ORDERS);
     private static final String T2 = S + "." + q(LINES);
+    private static final String T3 = q(SCHEMA2) + "." + q(ADDED);
 
     @BeforeAll
     static void createHostileSchema() {
@@ -45,7 +51,10 @@ class HostileIdentifiersIT extends PipelineIT {
                         + "PRIMARY KEY (\"group\", \"Key\"\"2\"))",
                 "INSERT INTO " + T1 + " SELECT g, 'sel ' || g, 'a\"b '' ; -- ' || g, E'x\\'); DROP TABLE victim; --', "
                         + "g / 4.0 FROM generate_series(1, 100) g",
-                "INSERT INTO " + T2 + " SELECT g % 5, 'k\"' || g, g FROM generate_series(1, 60) g");
+                "INSERT INTO " + T2 + " SELECT g % 5, 'k\"' || g, g FROM generate_series(1, 60) g",
+                "CREATE SCHEMA " + q(SCHEMA2),
+                "CREATE TABLE " + T3 + " (\"Key\" int PRIMARY KEY, \"v\"\"; --\" text)",
+                "INSERT INTO " + T3 + " SELECT g, 'before ' || g FROM generate_series(1, 30) g");
     }
 
     @Test
@@ -75,6 +84,14 @@ class HostileIdentifiersIT extends PipelineIT {
                 "INSERT INTO " + T1 + " (\"Key\", \"from\") VALUES (2000, 'after ddl')");
         awaitEqual();
         awaitSameSchema(DB, S, TIMEOUT);
+
+        // The hostile table outside the selection joins it while the connector runs: an incremental snapshot.
+        config.put("table.include.list", config.get("table.include.list") + "," + SCHEMA2 + "." + ADDED);
+        connect.deploy(DB + "-source", config);
+        connect.awaitRunning(DB + "-source", 1);
+        source.execute(DB, "INSERT INTO " + T3 + " VALUES (31, 'after')");
+        Tables.awaitEqual(source.cluster(), target.cluster(), DB, T3, TIMEOUT,
+                () -> connect.statusText(DB + "-sink") + " / " + connect.statusText(DB + "-source"));
 
         for (PostgresCluster cluster : List.of(source.cluster(), target.cluster())) {
             assertThat(cluster.query(DB, "SELECT count(*) FROM public.victim")).as("canary at %s", cluster)
