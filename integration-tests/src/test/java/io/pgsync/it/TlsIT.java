@@ -64,14 +64,21 @@ class TlsIT {
     }
 
     @Test
-    void bothDatabasesRefuseConnectionsWithoutTls() {
+    void bothDatabasesRefuseConnectionsAndReplicationConnectionsWithoutTls() {
         for (PostgresCluster cluster : List.of(source.cluster(), target.cluster())) {
-            Properties plain = new Properties();
-            plain.setProperty("user", PostgresCluster.SUPERUSER);
-            plain.setProperty("password", PostgresCluster.SUPERUSER_PASSWORD);
-            plain.setProperty("sslmode", "disable");
-            assertThatThrownBy(() -> DriverManager.getConnection(cluster.jdbcUrl(DB), plain).close())
-                    .isInstanceOf(SQLException.class).hasMessageContaining("no encryption");
+            for (boolean replication : List.of(false, true)) {
+                Properties plain = new Properties();
+                plain.setProperty("user", PostgresCluster.SUPERUSER);
+                plain.setProperty("password", PostgresCluster.SUPERUSER_PASSWORD);
+                plain.setProperty("sslmode", "disable");
+                if (replication) {
+                    plain.setProperty("replication", "database");
+                    plain.setProperty("preferQueryMode", "simple");
+                }
+                assertThatThrownBy(() -> DriverManager.getConnection(cluster.jdbcUrl(DB), plain).close())
+                        .as("%s, replication %s", cluster, replication)
+                        .isInstanceOf(SQLException.class).hasMessageContaining("no encryption");
+            }
         }
     }
 

@@ -177,7 +177,7 @@ public final class PostgresCluster implements AutoCloseable {
                         hostssl replication all 127.0.0.1/32 scram-sha-256 clientcert=verify-full
                         """);
             }
-            String replicationLine = "host\\s+replication\\s+all\\s+127\\.0\\.0\\.1/32\\s.*";
+            String replicationLine = "host(ssl)?\\s+replication\\s+all\\s+127\\.0\\.0\\.1/32\\s.*";
             if (Files.readAllLines(hba).stream().noneMatch(line -> line.matches(replicationLine))) {
                 Files.writeString(hba, "host replication all 127.0.0.1/32 scram-sha-256\n", StandardOpenOption.APPEND);
             }
