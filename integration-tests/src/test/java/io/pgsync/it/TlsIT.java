@@ -66,17 +66,19 @@ class TlsIT {
     @Test
     void bothDatabasesRefuseConnectionsAndReplicationConnectionsWithoutTls() {
         for (PostgresCluster cluster : List.of(source.cluster(), target.cluster())) {
-            for (boolean replication : List.of(false, true)) {
+            // "database": a logical walsender, as Debezium's; "true": a physical one (pg_hba's replication lines).
+            for (String replication : List.of("", "database", "true")) {
                 Properties plain = new Properties();
                 plain.setProperty("user", PostgresCluster.SUPERUSER);
                 plain.setProperty("password", PostgresCluster.SUPERUSER_PASSWORD);
                 plain.setProperty("sslmode", "disable");
-                if (replication) {
-                    plain.setProperty("replication", "database");
+                if (!replication.isEmpty()) {
+                    plain.setProperty("replication", replication);
                     plain.setProperty("preferQueryMode", "simple");
+                    plain.setProperty("assumeMinServerVersion", "10");
                 }
                 assertThatThrownBy(() -> DriverManager.getConnection(cluster.jdbcUrl(DB), plain).close())
-                        .as("%s, replication %s", cluster, replication)
+                        .as("%s, replication=%s", cluster, replication)
                         .isInstanceOf(SQLException.class).hasMessageContaining("no encryption");
             }
         }
