@@ -84,6 +84,12 @@ public class PgSyncSinkConnector extends SinkConnector {
         }
     }
 
+    /** What a TLS failure asks of the pgjdbc parameters in {@code connection.url}. */
+    private static final String TLS_HINT = "Check the TLS parameters in " + PgSyncSinkConfig.CONNECTION_URL
+            + ": sslrootcert must be the CA that signed the server's certificate (with sslmode=verify-full the "
+            + "certificate must also name the URL's host), and a server that asks for a client certificate needs "
+            + "sslcert and sslkey (the key as PKCS-8 DER .pk8 or PKCS-12 .p12) for the user.";
+
     private static void checkConnection(Map<String, String> connectorConfigs, Config config) {
         PgSyncSinkConfig sinkConfig;
         try {
@@ -97,9 +103,12 @@ public class PgSyncSinkConnector extends SinkConnector {
             checkPrivileges(connection, connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER), config);
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
-            boolean login = state.startsWith("28");
+            String message = String.valueOf(e.getMessage());
+            boolean tls = message.contains("SSL") || message.contains("certificate");
+            boolean login = !tls && state.startsWith("28");
             String key = login ? PgSyncSinkConfig.CONNECTION_PASSWORD : PgSyncSinkConfig.CONNECTION_URL;
-            String fix = login ? "The destination refused the login: set " + PgSyncSinkConfig.CONNECTION_USER
+            String fix = tls ? TLS_HINT
+                    : login ? "The destination refused the login: set " + PgSyncSinkConfig.CONNECTION_USER
                     + " and " + PgSyncSinkConfig.CONNECTION_PASSWORD + " to a role that may log in there, or allow "
                     + "it in the destination's pg_hba.conf."
                     : state.equals("3D000") ? "Create the database or fix its name in " + PgSyncSinkConfig.CONNECTION_URL
@@ -108,7 +117,7 @@ public class PgSyncSinkConnector extends SinkConnector {
                             + "there and listens on that address (listen_addresses, firewall).";
             value(config, key).addErrorMessage("Cannot connect to the destination "
                     + sinkConfig.connectionUrlForDisplay() + " as '" + connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER)
-                    + "': " + e.getMessage() + " (SQLState " + state + "). " + fix);
+                    + "': " + message + " (SQLState " + state + "). " + fix);
         }
     }
 

@@ -226,17 +226,37 @@ public final class SourcePrecheck {
 
     /**
      * A missing publication is created by the task: FOR ALL TABLES needs a superuser, FOR TABLE needs ownership of
-     * every table and CREATE on the database.
+     * every table and CREATE on the database. An existing publication of listed tables gets the signal table added
+     * by the task, which only its owner may do.
      */
     private static void checkPublication(Connection connection, String publication, String mode,
             List<String> notOwned, List<Failure> failures) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("""
                 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ?),
                        (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user),
-                       pg_catalog.has_database_privilege(current_database(), 'CREATE')""")) {
+                       pg_catalog.has_database_privilege(current_database(), 'CREATE'),
+                       (SELECT p.puballtables OR p.pubowner = (SELECT oid FROM pg_catalog.pg_roles
+                                                                 WHERE rolname = current_user)
+                               OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables t
+                                           WHERE t.pubname = p.pubname AND t.schemaname = 'pgsync'
+                                             AND t.tablename = 'signal')
+                          FROM pg_catalog.pg_publication p WHERE p.pubname = ?),
+                       (SELECT pg_catalog.pg_get_userbyid(pubowner) FROM pg_catalog.pg_publication
+                         WHERE pubname = ?),
+                       current_user""")) {
             ps.setString(1, publication);
+            ps.setString(2, publication);
+            ps.setString(3, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
+                if (rs.getBoolean(1) && !rs.getBoolean(2) && !rs.getBoolean(4)) {
+                    failures.add(new Failure("publication.name", "Publication " + publication + " belongs to "
+                            + rs.getString(5) + ", and the connector adds its signal table pgsync.signal (and, with "
+                            + "heartbeat.interval.ms, pgsync.heartbeat) to it when it starts, which only the "
+                            + "publication's owner may do: run ALTER PUBLICATION " + Identifiers.quote(publication)
+                            + " OWNER TO " + Identifiers.quote(rs.getString(6)) + " (the new owner needs CREATE on "
+                            + "the database)"));
+                }
                 if (rs.getBoolean(1) || rs.getBoolean(2) || "disabled".equalsIgnoreCase(mode)) {
                     return;
                 }

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -83,16 +84,16 @@ public final class AddedTables {
                 connection.commit();
                 statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
             }
-            List<String> current = new ArrayList<>();
+            Map<String, TableRef> current = new LinkedHashMap<>();
             try (PreparedStatement ps = connection.prepareStatement(TABLES_SQL); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TableRef table = new TableRef(rs.getString(1), rs.getString(2));
                     if (selected.test(table)) {
-                        current.add(table.toString());
+                        current.put(table.toString(), table);
                     }
                 }
             }
-            Set<String> added = new LinkedHashSet<>(current);
+            Set<String> added = new LinkedHashSet<>(current.keySet());
             List<String> stored = stored(connection, slot);
             if (stored == null || firstStart) {
                 added.clear();
@@ -100,15 +101,15 @@ public final class AddedTables {
                 added.removeAll(stored);
             }
             List<SourceRecord> records = new ArrayList<>();
-            publish(connection, debezium.publicationName(), added, selected.test(PgSyncSourceConfig.HEARTBEAT_TABLE));
+            List<TableRef> addedTables = added.stream().map(current::get).toList();
+            publish(connection, debezium.publicationName(), addedTables,
+                    selected.test(PgSyncSourceConfig.HEARTBEAT_TABLE));
             if (!added.isEmpty()) {
                 records.addAll(schema(connection, config, pgsync, added));
                 try (PreparedStatement ps = connection.prepareStatement(
                         "INSERT INTO pgsync.signal (id, type, data) VALUES (?, 'execute-snapshot', ?)")) {
                     ps.setString(1, UUID.randomUUID().toString());
-                    ps.setString(2, "{\"data-collections\": [" + String.join(", ", added.stream()
-                            .map(t -> "\"" + t.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").toList())
-                            + "], \"type\": \"incremental\"}");
+                    ps.setString(2, snapshotSignal(addedTables));
                     ps.executeUpdate();
                 }
                 log.info("{} table(s) joined the selection of slot {}: {}; an incremental snapshot of them follows "
@@ -117,7 +118,7 @@ public final class AddedTables {
             try (PreparedStatement ps = connection.prepareStatement("INSERT INTO pgsync.selection (slot_name, tables) "
                     + "VALUES (?, ?) ON CONFLICT (slot_name) DO UPDATE SET tables = excluded.tables")) {
                 ps.setString(1, slot);
-                ps.setArray(2, connection.createArrayOf("text", current.toArray()));
+                ps.setArray(2, connection.createArrayOf("text", current.keySet().toArray()));
                 ps.executeUpdate();
             }
             connection.commit();
@@ -127,6 +128,18 @@ public final class AddedTables {
                     + database.describe() + " (" + e.getMessage() + "); the user needs CREATE on the database, or "
                     + "create schema pgsync with tables signal and selection for it", e);
         }
+    }
+
+    /**
+     * The data of Debezium's {@code execute-snapshot} signal for the tables. Each names its table quoted
+     * ({@code "schema"."table"}): Debezium first matches an entry as a regular expression against the unquoted
+     * {@code schema.table} of the tables it knows, which a quoted name never matches, and then parses it as a table
+     * identifier, which only the quoted form survives when a name holds a double quote, a dot or a space.
+     */
+    static String snapshotSignal(List<TableRef> tables) { // visible for testing
+        return "{\"data-collections\": [" + String.join(", ", tables.stream()
+                .map(t -> "\"" + t.quoted().replace("\\", "\\\\").replace("\"", "\\\"") + "\"").toList())
+                + "], \"type\": \"incremental\"}";
     }
 
     /** Whether the record is one of the added tables' schema records, whose offsets are pgsync's. */
@@ -154,17 +167,14 @@ public final class AddedTables {
      * through a publication that holds its table when it is written. A publication of all tables, or of whole
      * schemas that hold them, already does.
      */
-    private static void publish(Connection connection, String publication, Set<String> added, boolean heartbeat)
+    private static void publish(Connection connection, String publication, List<TableRef> added, boolean heartbeat)
             throws SQLException {
         List<TableRef> tables = new ArrayList<>();
         tables.add(SIGNAL_TABLE);
         if (heartbeat && exists(connection, PgSyncSourceConfig.HEARTBEAT_TABLE)) {
             tables.add(PgSyncSourceConfig.HEARTBEAT_TABLE);
         }
-        for (String name : added) {
-            int dot = name.indexOf('.');
-            tables.add(new TableRef(name.substring(0, dot), name.substring(dot + 1)));
-        }
+        tables.addAll(added);
         try (PreparedStatement ps = connection.prepareStatement("SELECT puballtables FROM pg_catalog.pg_publication "
                 + "WHERE pubname = ?")) {
             ps.setString(1, publication);
@@ -189,9 +199,15 @@ public final class AddedTables {
             }
         }
         if (!missing.isEmpty()) {
+            String sql = "ALTER PUBLICATION " + Identifiers.quote(publication) + " ADD TABLE "
+                    + String.join(", ", missing);
             try (Statement statement = connection.createStatement()) {
-                statement.execute("ALTER PUBLICATION " + Identifiers.quote(publication)
-                        + " ADD TABLE " + String.join(", ", missing));
+                statement.execute(sql);
+            } catch (SQLException e) {
+                throw new ConnectException("Cannot add " + String.join(", ", missing) + " to publication "
+                        + publication + " (" + e.getMessage() + "): the connector's user must own the publication "
+                        + "and those tables; run ALTER PUBLICATION " + Identifiers.quote(publication) + " OWNER TO "
+                        + "<the connector's user>, or have the owner run " + sql, e);
             }
             log.info("Added to publication {}: {}", publication, missing);
         }

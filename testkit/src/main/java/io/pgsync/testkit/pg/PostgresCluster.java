@@ -40,8 +40,11 @@ public final class PostgresCluster implements AutoCloseable {
                 "pgsync-postgres-cleanup"));
     }
 
-    /** Server settings of a cluster; immutable, {@link #setting} returns a changed copy. */
-    public record Options(Map<String, String> settings) {
+    /**
+     * Server settings of a cluster, and whether it accepts only TLS connections with a client certificate;
+     * immutable, {@link #setting} and {@link #tls()} return a changed copy.
+     */
+    public record Options(Map<String, String> settings, boolean tlsOnly) {
 
         public Options {
             settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -55,14 +58,24 @@ public final class PostgresCluster implements AutoCloseable {
 
         /** A cluster with the server's default settings. */
         public static Options plain() {
-            return new Options(Map.of());
+            return new Options(Map.of(), false);
         }
 
         /** A copy of these options with one more (or a replaced) server setting. */
         public Options setting(String name, String value) {
             Map<String, String> copy = new LinkedHashMap<>(settings);
             copy.put(name, value);
-            return new Options(copy);
+            return new Options(copy, tlsOnly);
+        }
+
+        /**
+         * A copy of these options for a cluster with {@code ssl=on} and certificates of a CA of its own
+         * ({@link PostgresCluster#certificates()}) whose {@code pg_hba.conf} has only {@code hostssl} lines that
+         * require a password and a client certificate whose common name is the role ({@code scram-sha-256
+         * clientcert=verify-full}): connections without TLS or without a client certificate are refused.
+         */
+        public Options tls() {
+            return new Options(settings, true);
         }
     }
 
@@ -71,6 +84,7 @@ public final class PostgresCluster implements AutoCloseable {
     private final Path dataDir;
     private final Path logFile;
     private final boolean asRoot;
+    private Certificates certificates;
     private int port;
     private volatile boolean running;
 
@@ -137,6 +151,16 @@ public final class PostgresCluster implements AutoCloseable {
         settings.put("fsync", "off");
         settings.put("synchronous_commit", "off");
         settings.put("full_page_writes", "off");
+        if (options.tlsOnly()) {
+            certificates = Certificates.create(baseDir.resolve("tls"));
+            if (asRoot) {
+                check(execute(baseDir, List.of("chown", "postgres:postgres", certificates.serverKey().toString())));
+            }
+            settings.put("ssl", "on");
+            settings.put("ssl_ca_file", certificates.caCertificate().toString());
+            settings.put("ssl_cert_file", certificates.serverCertificate().toString());
+            settings.put("ssl_key_file", certificates.serverKey().toString());
+        }
         settings.putAll(options.settings());
         StringBuilder conf = new StringBuilder("\n# pgsync testkit settings\n");
         settings.forEach((name, value) -> conf.append(name).append(" = '")
@@ -145,7 +169,15 @@ public final class PostgresCluster implements AutoCloseable {
             Files.deleteIfExists(pwFile);
             Files.writeString(dataDir.resolve("postgresql.conf"), conf, StandardOpenOption.APPEND);
             Path hba = dataDir.resolve("pg_hba.conf");
-            String replicationLine = "host\\s+replication\\s+all\\s+127\\.0\\.0\\.1/32\\s.*";
+            if (options.tlsOnly()) {
+                Files.writeString(hba, """
+                        # pgsync testkit, TLS only: a password and a client certificate for the role
+                        local all all trust
+                        hostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-full
+                        hostssl replication all 127.0.0.1/32 scram-sha-256 clientcert=verify-full
+                        """);
+            }
+            String replicationLine = "host(ssl)?\\s+replication\\s+all\\s+127\\.0\\.0\\.1/32\\s.*";
             if (Files.readAllLines(hba).stream().noneMatch(line -> line.matches(replicationLine))) {
                 Files.writeString(hba, "host replication all 127.0.0.1/32 scram-sha-256\n", StandardOpenOption.APPEND);
             }
@@ -191,11 +223,29 @@ public final class PostgresCluster implements AutoCloseable {
         return "jdbc:postgresql://" + HOST + ":" + port + "/" + database;
     }
 
-    /** A new connection to the database as the superuser, over TCP with password authentication. */
+    /** The cluster's CA and certificates; only for a cluster started with {@link Options#tls()}. */
+    public Certificates certificates() {
+        if (certificates == null) {
+            throw new IllegalStateException(this + " was not started with Options.tls()");
+        }
+        return certificates;
+    }
+
+    /**
+     * A new connection to the database as the superuser, over TCP with password authentication (and, on a TLS
+     * cluster, {@code sslmode=verify-full} with the superuser's client certificate).
+     */
     public Connection connect(String database) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", SUPERUSER);
         props.setProperty("password", SUPERUSER_PASSWORD);
+        if (certificates != null) {
+            Certificates.Client client = certificates.client(SUPERUSER);
+            props.setProperty("sslmode", "verify-full");
+            props.setProperty("sslrootcert", certificates.caCertificate().toString());
+            props.setProperty("sslcert", client.certificate().toString());
+            props.setProperty("sslkey", client.keyPk8().toString());
+        }
         return DriverManager.getConnection(jdbcUrl(database), props);
     }
 
@@ -321,8 +371,7 @@ public final class PostgresCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database));
         variables.forEach((name, value) -> args.addAll(List.of("-v", name + "=" + value)));
         args.addAll(List.of("-f", script.toAbsolutePath().toString()));
-        check(execute(baseDir, clientCommandLine("psql", args.toArray(String[]::new)),
-                Map.of("PGPASSWORD", SUPERUSER_PASSWORD)));
+        check(execute(baseDir, clientCommandLine("psql", args.toArray(String[]::new)), clientEnvironment()));
     }
 
     /**
@@ -336,9 +385,20 @@ public final class PostgresCluster implements AutoCloseable {
             args.add("--schema=" + schema);
         }
         CommandResult result = execute(baseDir, clientCommandLine("pg_dump", args.toArray(String[]::new)),
-                Map.of("PGPASSWORD", SUPERUSER_PASSWORD));
+                clientEnvironment());
         check(result);
         return result.output();
+    }
+
+    /** The superuser's password, and on a TLS cluster its client certificate, for libpq's client tools. */
+    private Map<String, String> clientEnvironment() {
+        if (certificates == null) {
+            return Map.of("PGPASSWORD", SUPERUSER_PASSWORD);
+        }
+        Certificates.Client client = certificates.client(SUPERUSER);
+        return Map.of("PGPASSWORD", SUPERUSER_PASSWORD, "PGSSLMODE", "verify-full",
+                "PGSSLROOTCERT", certificates.caCertificate().toString(),
+                "PGSSLCERT", client.certificate().toString(), "PGSSLKEY", client.keyPem().toString());
     }
 
     /** A client tool's command line: it runs as the current user and connects over TCP as the superuser. */
