@@ -58,4 +58,39 @@ class AddTableIT extends PipelineIT {
         assertThat(target.query(db, "SELECT to_regclass('pgsync.signal') IS NULL")).containsExactly(List.of("t"));
         undeployPipeline(db);
     }
+
+    @Test
+    void aTableCreatedWhileStreamingStaysOutUntilAddedThenArrivesWithItsConstraints() throws Exception {
+        String db = "addedlater";
+        createDatabases(db);
+        source.execute(db, "CREATE TABLE orders (id int PRIMARY KEY, note text)",
+                "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 20) g");
+        Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.orders", 1));
+        deployPipeline(db, config);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "orders", TIMEOUT,
+                () -> connect.statusText(db + "-sink"));
+
+        // created in the selected table's schema while streaming: its table, key, foreign key, index and trigger are
+        // DDL of a table outside the selection
+        source.execute(db, "CREATE TABLE returns (id int PRIMARY KEY, order_id int NOT NULL REFERENCES orders, note text)",
+                "CREATE INDEX returns_note_idx ON returns (note)",
+                "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+                "CREATE TRIGGER returns_stamp BEFORE INSERT ON returns FOR EACH ROW EXECUTE FUNCTION stamp()",
+                "INSERT INTO returns SELECT g, g, 'return ' || g FROM generate_series(1, 10) g",
+                "INSERT INTO orders VALUES (21, 'after the returns table')");
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "orders", TIMEOUT,
+                () -> connect.statusText(db + "-sink"));
+        assertThat(target.query(db, "SELECT to_regclass('public.returns') IS NULL"))
+                .as("a table outside the selection at the destination").containsExactly(List.of("t"));
+
+        config.put("table.include.list", "public.orders,public.returns");
+        connect.deploy(db + "-source", config);
+        connect.awaitRunning(db + "-source", 1);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "returns", TIMEOUT,
+                () -> connect.statusText(db + "-sink") + "; " + connect.statusText(db + "-source"));
+        assertThat(target.query(db, "SELECT indexname FROM pg_indexes WHERE tablename = 'returns' ORDER BY 1"))
+                .containsExactly(List.of("returns_note_idx"), List.of("returns_pkey"));
+        assertThat(connect.statusText(db + "-sink")).doesNotContain("FAILED");
+        undeployPipeline(db);
+    }
 }

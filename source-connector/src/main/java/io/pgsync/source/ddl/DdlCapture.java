@@ -195,6 +195,10 @@ public final class DdlCapture {
                 if (chosen && after != null) {
                     schemas.add(after.schema());
                 }
+            } else if (tableOf(command.get("table")) != null) {
+                // an index, constraint, trigger or rule: it goes with its table
+                table = tableOf(command.get("table"));
+                chosen = selected.test(table);
             } else {
                 String schema = command.path("schema").isNull() ? null : command.path("schema").asText(null);
                 boolean isSchema = "schema".equals(command.path("type").asText());

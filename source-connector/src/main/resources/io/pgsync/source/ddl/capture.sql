@@ -6,8 +6,9 @@
 -- object the DDL touched:
 --   {"kind": "table", "before": <definition or null>, "after": <definition or null>}: a table created, altered or
 --     dropped; a definition lists the columns with their numbers (attnum), so a rename is told from a drop and add;
---   {"kind": "statements", "type", "identity", "schema", "statements": [...]}: DDL generated from the catalog after
---     the command (CREATE OR REPLACE, IF NOT EXISTS, renames, drops);
+--   {"kind": "statements", "type", "identity", "schema", "table", "statements": [...]}: DDL generated from the
+--     catalog after the command (CREATE OR REPLACE, IF NOT EXISTS, renames, drops); "table" names the table an
+--     index, constraint, trigger or rule belongs to (null otherwise);
 --   {"kind": "verbatim", ...} and {"kind": "unsupported", ...}: a command pgsync does not translate, replayable as
 --     the statement text only when that text is the command alone (top level, one statement).
 -- pgsync.ddl_objects keeps each captured object's last definition and name, which gives the "before" side.
@@ -99,6 +100,19 @@ SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relname
                 WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
                   AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema')
                   AND n.nspname NOT LIKE 'pg\_%')
+$fn$;
+
+-- The table (schema and name) an index, constraint, trigger or rule belongs to, when it is a table pgsync captures;
+-- NULL for other objects. Lets the connector leave out the DDL of tables outside its selection.
+CREATE OR REPLACE FUNCTION pgsync.ddl_owner_table(cls oid, obj oid) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
+SELECT jsonb_build_object('schema', n.nspname, 'name', c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = CASE cls WHEN 'pg_class'::regclass THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = obj)
+                        WHEN 'pg_constraint'::regclass THEN (SELECT k.conrelid FROM pg_constraint k WHERE k.oid = obj)
+                        WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = obj)
+                        WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = obj) END
+   AND pgsync.ddl_is_table(c.oid)
 $fn$;
 
 -- Records the current definition and name of a tracked object; returns the previous row's values.
@@ -387,10 +401,12 @@ BEGIN
                                                                     ELSE 'unsupported' END,
                                                        'type', cmd.object_type, 'identity', cmd.object_identity,
                                                        'schema', schema_name,
+                                                       'table', pgsync.ddl_owner_table(cmd.classid, cmd.objid),
                                                        'statements', to_jsonb(ARRAY[current_query()]));
         ELSIF cardinality(statements) > 0 THEN
             commands := commands || jsonb_build_object('kind', 'statements', 'type', cmd.object_type,
                                                        'identity', cmd.object_identity, 'schema', schema_name,
+                                                       'table', pgsync.ddl_owner_table(cmd.classid, cmd.objid),
                                                        'statements', to_jsonb(statements));
         END IF;
     END LOOP;
