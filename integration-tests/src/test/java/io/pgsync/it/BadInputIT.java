@@ -333,16 +333,6 @@ class BadInputIT extends PipelineIT {
         source.execute(db, sourceSql);
     }
 
-    private static Map<String, String> sink(String db) {
-        return Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1));
-    }
-
-    private static void deploy(String db, Map<String, String> sink) throws InterruptedException {
-        connect.deploy(db + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.*", 1)));
-        connect.deploy(db + "-sink", sink);
-        connect.awaitRunning(db + "-source", 1);
-        connect.awaitRunning(db + "-sink", 1);
-    }
 
     private static void undeploy(String db) {
         connect.delete(db + "-source");

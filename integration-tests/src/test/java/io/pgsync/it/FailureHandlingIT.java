@@ -124,17 +124,6 @@ class FailureHandlingIT extends PipelineIT {
         source.execute(db, sourceSql);
     }
 
-    private static Map<String, String> sink(String db) {
-        return Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1));
-    }
-
-    private static void deploy(String db, Map<String, String> sink) throws InterruptedException {
-        connect.deploy(db + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.*", 1)));
-        connect.deploy(db + "-sink", sink);
-        connect.awaitRunning(db + "-source", 1);
-        connect.awaitRunning(db + "-sink", 1);
-    }
-
     private static void awaitEqual(String db, String table) {
         Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
                 () -> "sink: " + connect.statusText(db + "-sink"));

@@ -148,9 +148,7 @@ class FaultInjectionIT extends PipelineIT {
     @Test
     void brokerRestartedWhileStreamingLosesNothing() throws Exception {
         String db = "broker";
-        createAccounts(db, 2000);
-        deploy(db, "public.*", Map.of(), Map.of());
-        awaitEqual(db, "public.accounts");
+        syncAccounts(db, 2000, Map.of());
         try (Load load = new Load(db, 2000, SEED)) {
             Thread.sleep(2000);
             connect.cluster().kafka().stopOnlyBrokers();
@@ -168,9 +166,7 @@ class FaultInjectionIT extends PipelineIT {
     @Test
     void destinationStoppedLongerThanARetryAndCrashedIsWaitedForAndResumed() throws Exception {
         String db = "destfault";
-        createAccounts(db, 2000);
-        deploy(db, "public.*", Map.of(), Map.of("retry.backoff.max.ms", "1000"));
-        awaitEqual(db, "public.accounts");
+        syncAccounts(db, 2000, Map.of("retry.backoff.max.ms", "1000"));
         long retriesBefore = logLines("will re-read from the last applied offsets");
         try (Load load = new Load(db, 2000, SEED + 1)) {
             Thread.sleep(1500);
@@ -196,9 +192,7 @@ class FaultInjectionIT extends PipelineIT {
     @Test
     void sourceRestartedAndCrashedWhileStreamingResumesFromItsSlot() throws Exception {
         String db = "srcfault";
-        createAccounts(db, 2000);
-        deploy(db, "public.*", Map.of(), Map.of());
-        awaitEqual(db, "public.accounts");
+        syncAccounts(db, 2000, Map.of());
         List<List<String>> slots = source.query(db, "SELECT slot_name FROM pg_replication_slots WHERE database = '"
                 + db + "'");
         try (Load load = new Load(db, 2000, SEED + 2)) {
@@ -264,9 +258,7 @@ class FaultInjectionIT extends PipelineIT {
     @Test
     void aTransactionHeldOpenWhileOthersCommitLandsInCommitOrder() throws Exception {
         String db = "longtx";
-        createAccounts(db, 100);
-        deploy(db, "public.*", Map.of(), Map.of());
-        awaitEqual(db, "public.accounts");
+        syncAccounts(db, 100, Map.of());
         try (Connection open = source.cluster().connect(db); Statement st = open.createStatement()) {
             open.setAutoCommit(false);
             st.execute("UPDATE accounts SET note = 'held open' WHERE id <= 10");
@@ -339,13 +331,20 @@ class FaultInjectionIT extends PipelineIT {
                 .doesNotContain(SOURCE_PASSWORD, TARGET_PASSWORD);
     }
 
-    private static void createAccounts(String db, int rows) {
+    /**
+     * Creates tables {@code accounts} (with {@code rows} rows) and {@code events} (keyless), deploys their pipeline and
+     * waits until the accounts are synced.
+     */
+    private static void syncAccounts(String db, int rows, Map<String, String> sinkExtra) {
         createDatabases(db);
         source.execute(db, "CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, note text)",
                 "INSERT INTO accounts SELECT g, 1000, md5(g::text) FROM generate_series(1, " + rows + ") g",
                 "CREATE TABLE events (seq bigint NOT NULL, note text)",
                 "ALTER TABLE events REPLICA IDENTITY FULL");
+        deploy(db, "public.*", Map.of(), sinkExtra);
+        awaitEqual(db, "public.accounts");
     }
+
 
     /** Deploys the pipeline of {@code db} through the worker process's REST API, as the faults role. */
     private static void deploy(String db, String tables, Map<String, String> sourceExtra,

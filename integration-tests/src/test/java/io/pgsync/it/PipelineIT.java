@@ -55,6 +55,22 @@ abstract class PipelineIT {
         connect.awaitRunning(db + "-source", 1);
     }
 
+    /** The sink (JSON converters) of the changelog {@code <db>.changelog} into database {@code db}, to adjust. */
+    static Map<String, String> sink(String db) {
+        return Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1));
+    }
+
+    /**
+     * Deploys the source of every table in schema {@code public} of {@code db} and the given sink, named
+     * {@code <db>-source} and {@code <db>-sink}, and waits until both run.
+     */
+    static void deploy(String db, Map<String, String> sink) throws InterruptedException {
+        connect.deploy(db + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.*", 1)));
+        connect.deploy(db + "-sink", sink);
+        connect.awaitRunning(db + "-source", 1);
+        connect.awaitRunning(db + "-sink", 1);
+    }
+
     /** Deletes the connectors {@link #deployPipeline} made. */
     static void undeployPipeline(String db) {
         connect.delete(db + "-source");
