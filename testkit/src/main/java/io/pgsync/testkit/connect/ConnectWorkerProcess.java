@@ -2,8 +2,6 @@ package io.pgsync.testkit.connect;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.pgsync.testkit.Loopback;
+
 /**
  * A Kafka Connect distributed worker in a JVM of its own ({@code ConnectDistributed}, as {@code connect-distributed.sh}
  * starts it), so that a test can kill it with SIGKILL and start it again, as a machine failure does. It joins a
@@ -30,7 +30,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class ConnectWorkerProcess implements AutoCloseable {
 
-    private static final String HOST = "127.0.0.1";
+    private static final String HOST = Loopback.HOST;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -64,7 +64,7 @@ public final class ConnectWorkerProcess implements AutoCloseable {
     public static ConnectWorkerProcess start(String name, String bootstrapServers, Path pluginPath, String heap,
             Map<String, String> extra) {
         Path dir;
-        int port = freePort();
+        int port = Loopback.freePort();
         try {
             dir = Files.createTempDirectory("pgsync-connect-" + name + "-");
             Map<String, String> props = new LinkedHashMap<>();
@@ -321,11 +321,4 @@ public final class ConnectWorkerProcess implements AutoCloseable {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot find a free port on " + HOST, e);
-        }
-    }
 }

@@ -2,8 +2,6 @@ package io.pgsync.testkit.pg;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +23,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.pgsync.testkit.Loopback;
+
 /** A throwaway PostgreSQL cluster in a temporary directory, started from the local server binaries. */
 public final class PostgresCluster implements AutoCloseable {
 
     public static final String SUPERUSER = "postgres";
     public static final String SUPERUSER_PASSWORD = "postgres";
-    private static final String HOST = "127.0.0.1";
+    private static final String HOST = Loopback.HOST;
     private static final long COMMAND_TIMEOUT_SECONDS = 120;
     private static final System.Logger LOG = System.getLogger(PostgresCluster.class.getName());
     private static final Set<PostgresCluster> RUNNING = ConcurrentHashMap.newKeySet();
@@ -114,9 +114,9 @@ public final class PostgresCluster implements AutoCloseable {
         PostgresCluster cluster = new PostgresCluster(bin, base, asRoot);
         try {
             cluster.initialize(options);
-            cluster.port = freePort();
+            cluster.port = Loopback.freePort();
             if (!cluster.tryStart()) {
-                cluster.port = freePort();
+                cluster.port = Loopback.freePort();
                 LOG.log(System.Logger.Level.INFO, "Port taken, starting PostgreSQL on {0,number,#}", cluster.port);
                 if (!cluster.tryStart()) {
                     throw new IllegalStateException("PostgreSQL did not start: port " + cluster.port + " taken too:\n"
@@ -428,13 +428,6 @@ public final class PostgresCluster implements AutoCloseable {
         return command;
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot find a free port on " + HOST, e);
-        }
-    }
 
     private static Path locateBinaries() {
         String configured = System.getProperty("pgsync.pg.bin", System.getenv("PG_BIN"));

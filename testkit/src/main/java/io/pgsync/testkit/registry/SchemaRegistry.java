@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +24,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import io.pgsync.testkit.Loopback;
+
 /**
  * Runs a throwaway Confluent-compatible schema registry (the Apicurio runner jar built by the schema-registry module)
  * as a child process on a free loopback port.
@@ -41,7 +41,7 @@ public final class SchemaRegistry implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SchemaRegistry.class.getName());
     private static final String RUNNER_PREFIX = "pgsync-schema-registry-";
     private static final String RUNNER_SUFFIX = "-runner.jar";
-    private static final String HOST = "127.0.0.1";
+    private static final String HOST = Loopback.HOST;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -75,7 +75,7 @@ public final class SchemaRegistry implements AutoCloseable {
                         + RUNNER_SUFFIX + " in " + Paths.get("").toAbsolutePath() + " and its parents. Build it first"
                         + " with `mvn -pl schema-registry package` at the project root, or point -D" + JAR_PROPERTY
                         + " at it."));
-        int port = freePort();
+        int port = Loopback.freePort();
         Path logFile = logFile(port);
         List<String> command = List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dquarkus.http.host=" + HOST, "-Dquarkus.http.port=" + port, "-Dregistry.enable.sentry=false",
@@ -290,14 +290,6 @@ public final class SchemaRegistry implements AutoCloseable {
                 .orElseGet(() -> Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not find a free port on " + HOST, e);
-        }
-    }
 
     private static Path logFile(int port) {
         String name = "schema-registry-" + port + ".log";
