@@ -158,10 +158,11 @@ class PgSyncCommandIT {
     private static final class Running {
         private final Process process;
         private final StringBuffer output = new StringBuffer();
+        private final Thread reader;
 
         Running(Process process) {
             this.process = process;
-            Thread reader = new Thread(() -> {
+            reader = new Thread(() -> {
                 try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
                         StandardCharsets.UTF_8))) {
                     String line;
@@ -197,7 +198,8 @@ class PgSyncCommandIT {
 
         int awaitExit() throws InterruptedException {
             assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("pgsync stopped: %s", output()).isTrue();
-            Thread.sleep(200);
+            // the last lines may still be on their way to the reader, which ends at the end of the output
+            reader.join(10_000);
             return process.exitValue();
         }
     }
