@@ -6,10 +6,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pgsync.testkit.Loopback;
+import io.pgsync.testkit.Processes;
 
 /**
  * A Kafka Connect distributed worker in a JVM of its own ({@code ConnectDistributed}, as {@code connect-distributed.sh}
@@ -115,7 +114,7 @@ public final class ConnectWorkerProcess implements AutoCloseable {
             throw new IllegalStateException("The worker on port " + port + " is running");
         }
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + heap, "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(List.of(Processes.javaBinary(), "-Xmx" + heap, "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError", "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
                 "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed",
                 dir.resolve("worker.properties").toString()));
@@ -133,7 +132,7 @@ public final class ConnectWorkerProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("The Connect worker exited with " + process.exitValue() + ":\n"
-                        + tail(dir.resolve("worker.out"), 30) + "\n" + tail(logFile(), 30));
+                        + Processes.tail(dir.resolve("worker.out"), 30) + "\n" + Processes.tail(logFile(), 30));
             }
             try {
                 if (get("connectors").statusCode() == 200) {
@@ -145,7 +144,7 @@ public final class ConnectWorkerProcess implements AutoCloseable {
             sleep(200);
         }
         throw new IllegalStateException("The Connect worker on port " + port + " did not answer within "
-                + READY_TIMEOUT + ":\n" + tail(logFile(), 30));
+                + READY_TIMEOUT + ":\n" + Processes.tail(logFile(), 30));
     }
 
     /** Kills the worker's JVM with SIGKILL: no shutdown hook, no offset flush, no goodbye to the group. */
@@ -299,15 +298,6 @@ public final class ConnectWorkerProcess implements AutoCloseable {
         return URI.create("http://" + HOST + ":" + port + "/" + path);
     }
 
-    private static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no " + file + ")";
-        }
-    }
-
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -315,10 +305,6 @@ public final class ConnectWorkerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String javaBinary() {
-        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
 
 }

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.pgsync.testkit.Loopback;
+import io.pgsync.testkit.Processes;
 
 /** A throwaway PostgreSQL cluster in a temporary directory, started from the local server binaries. */
 public final class PostgresCluster implements AutoCloseable {
@@ -287,12 +288,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** The last lines of the server log, for failure messages. */
     public String logTail(int lines) {
-        try {
-            List<String> all = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no server log at " + logFile + ")";
-        }
+        return Processes.tail(logFile, lines);
     }
 
     private String logSince(long offset) {
@@ -307,11 +303,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Stops the server (fast shutdown); the data stays for {@link #restart()}. */
     public void stop() {
-        if (running) {
-            pgCommand("pg_ctl", "stop", "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "30");
-            running = false;
-            RUNNING.remove(this);
-        }
+        stop("fast");
     }
 
     /**
@@ -319,8 +311,12 @@ public final class PostgresCluster implements AutoCloseable {
      * the next start runs crash recovery); the data stays for {@link #restart()}.
      */
     public void crash() {
+        stop("immediate");
+    }
+
+    private void stop(String mode) {
         if (running) {
-            pgCommand("pg_ctl", "stop", "-D", dataDir.toString(), "-m", "immediate", "-w", "-t", "30");
+            pgCommand("pg_ctl", "stop", "-D", dataDir.toString(), "-m", mode, "-w", "-t", "30");
             running = false;
             RUNNING.remove(this);
         }
@@ -427,7 +423,6 @@ public final class PostgresCluster implements AutoCloseable {
         command.addAll(List.of(args));
         return command;
     }
-
 
     private static Path locateBinaries() {
         String configured = System.getProperty("pgsync.pg.bin", System.getenv("PG_BIN"));

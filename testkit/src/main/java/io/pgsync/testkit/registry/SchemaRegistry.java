@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.pgsync.testkit.Loopback;
+import io.pgsync.testkit.Processes;
 
 /**
  * Runs a throwaway Confluent-compatible schema registry (the Apicurio runner jar built by the schema-registry module)
@@ -77,7 +78,7 @@ public final class SchemaRegistry implements AutoCloseable {
                         + " at it."));
         int port = Loopback.freePort();
         Path logFile = logFile(port);
-        List<String> command = List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+        List<String> command = List.of(Processes.javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dquarkus.http.host=" + HOST, "-Dquarkus.http.port=" + port, "-Dregistry.enable.sentry=false",
                 "-jar", jar.toString());
         LOG.log(System.Logger.Level.DEBUG, "Starting schema registry on port {0} from {1}", String.valueOf(port), jar);
@@ -277,19 +278,8 @@ public final class SchemaRegistry implements AutoCloseable {
     }
 
     private String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
-        } catch (IOException | UncheckedIOException e) {
-            return "(could not read " + logFile + ": " + e + ")";
-        }
+        return Processes.tail(logFile, LOG_TAIL_LINES);
     }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElseGet(() -> Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    }
-
 
     private static Path logFile(int port) {
         String name = "schema-registry-" + port + ".log";
