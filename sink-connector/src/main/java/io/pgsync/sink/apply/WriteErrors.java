@@ -71,9 +71,7 @@ final class WriteErrors {
     }
 
     private String retypedColumns(Connection conn, Savepoint savepoint, List<Change> changes) {
-        try {
-            conn.rollback(savepoint);
-        } catch (SQLException e) {
+        if (!rollBack(conn, savepoint)) {
             return null;
         }
         Map<TableRef, Change> firstPerTable = new LinkedHashMap<>();
@@ -133,9 +131,7 @@ final class WriteErrors {
 
     /** Names the columns the sink knew and the destination no longer has, and how to bring them back. */
     private String missingColumns(Connection conn, Savepoint savepoint, Collection<DestinationTable> tables) {
-        try {
-            conn.rollback(savepoint);
-        } catch (SQLException e) {
+        if (!rollBack(conn, savepoint)) {
             return null;
         }
         Map<String, String> fixes = new LinkedHashMap<>();
@@ -155,6 +151,16 @@ final class WriteErrors {
                 + "add it back (" + String.join("; ", fixes.values()) + ") and re-snapshot the table from the source "
                 + "to refill its values (an execute-snapshot signal in pgsync.signal), or leave it out with "
                 + "columns.exclude; then restart the task, which resumes from the offsets applied in the destination";
+    }
+
+    /** Rolls the failed write back so that the catalog can be read on its connection; false when that fails too. */
+    private static boolean rollBack(Connection conn, Savepoint savepoint) {
+        try {
+            conn.rollback(savepoint);
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     private Optional<DestinationTable> current(Connection conn, TableRef table) {
