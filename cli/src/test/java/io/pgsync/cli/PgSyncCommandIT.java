@@ -205,8 +205,7 @@ class PgSyncCommandIT {
     }
 
     private static Running start(String... args) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command(args));
-        builder.environment().put("PGPASSWORD", PostgresCluster.SUPERUSER_PASSWORD);
+        ProcessBuilder builder = command(args);
         builder.redirectError(ProcessBuilder.Redirect.DISCARD);
         return new Running(builder.start());
     }
@@ -216,16 +215,19 @@ class PgSyncCommandIT {
         return "postgresql://" + PostgresCluster.SUPERUSER + "@" + cluster.host() + ":" + cluster.port() + "/" + db;
     }
 
-    private static List<String> command(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("pgsync.cli.classpath"), "io.pgsync.cli.PgSync"));
+    /** The command as the distribution runs it: its bin/pgsync, with this JVM's Java as JAVA_HOME. */
+    private static ProcessBuilder command(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("pgsync.distribution"), "bin",
+                "pgsync").toString()));
         command.addAll(List.of(args));
-        return command;
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("PGPASSWORD", PostgresCluster.SUPERUSER_PASSWORD);
+        return builder;
     }
 
     private static Run pgsync(String... args) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command(args));
-        builder.environment().put("PGPASSWORD", PostgresCluster.SUPERUSER_PASSWORD);
+        ProcessBuilder builder = command(args);
         builder.redirectError(ProcessBuilder.Redirect.PIPE);
         Process process = builder.start();
         java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
