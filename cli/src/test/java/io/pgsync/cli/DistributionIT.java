@@ -67,7 +67,7 @@ class DistributionIT {
         String version = run(List.of(DISTRIBUTION.resolve("bin/pgsync").toString(), "--version"));
         assertThat(version.strip()).isEqualTo("pgsync " + base.substring("pgsync-".length()));
         assertThat(run(List.of(DISTRIBUTION.resolve("bin/pgsync").toString(), "--help")))
-                .contains("demo", "verify", "run");
+                .contains("switchover", "demo", "verify", "run");
     }
 
     private static List<Path> jars() throws IOException {
