@@ -747,6 +747,7 @@ public final class ApplyEngine implements AutoCloseable {
             conn.commit();
             long latencyMs = startNanos == 0 ? 0 : (System.nanoTime() - startNanos) / 1_000_000;
             metrics.committed(changes, transactions, latencyMs, lagMs);
+            metrics.phase(committedPhase);
             checkLag(lagMs);
             return () -> committed(advanced);
         });
