@@ -22,13 +22,14 @@ import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.capture.RowChangeEncoder;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.CopyFullSync;
+import io.pgsync.source.metrics.PgSyncSourceMetrics;
 import io.pgsync.source.precheck.SourcePrecheck;
 import io.pgsync.source.selection.AddedTables;
 import io.pgsync.source.sequence.SequenceSync;
 
 /**
  * Runs Debezium's PostgreSQL capture unchanged and hands Connect its records re-addressed to the changelog, with
- * pgsync's DDL messages turned into DDL records ({@link DdlCapture}).
+ * the DDL capture's rows turned into DDL records ({@link DdlCapture}).
  *
  * <p>It extends {@link PostgresConnectorTask} rather than wrapping it: Debezium's lifecycle (start, the final
  * {@code poll()} with its commit and error handling, offset commit to the slot) stays Debezium's own, and pgsync
@@ -41,6 +42,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile Throttle throttle;
     private volatile SequenceSync sequences;
     private volatile DdlCapture ddl;
+    private volatile PgSyncSourceMetrics metrics;
     private volatile RecordLimit recordLimit;
     /** The schema of tables that joined the selection, sent before Debezium's records; emptied once sent. */
     private volatile List<SourceRecord> addedTablesSchema = List.of();
@@ -65,7 +67,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         if (pgsync.pgsyncHeartbeat()) {
             Heartbeat.ensureTable(config);
         }
-        ddl = pgsync.ddlCaptureEnabled() ? DdlCapture.start(config, pgsync) : null;
+        metrics = new PgSyncSourceMetrics(config.getString("name", config.getString("topic.prefix")), 0);
+        ddl = pgsync.ddlCaptureEnabled() ? DdlCapture.start(config, pgsync, metrics) : null;
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
@@ -116,8 +119,9 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             return schema;
         }
         DdlCapture capture = ddl;
-        List<SourceRecord> polled = withoutInternalTables(super.doPoll());
-        List<SourceRecord> records = router.route(capture == null ? polled : capture.convert(polled));
+        List<SourceRecord> polled = super.doPoll();
+        List<SourceRecord> records = router.route(withoutInternalTables(capture == null ? polled
+                : capture.convert(polled)));
         if (records != null && throttle.limits()) {
             long rows = 0;
             long bytes = 0;
@@ -205,5 +209,10 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             fullSync = null;
         }
         super.doStop();
+        PgSyncSourceMetrics taskMetrics = metrics;
+        if (taskMetrics != null) {
+            taskMetrics.close();
+            metrics = null;
+        }
     }
 }
