@@ -139,7 +139,9 @@ public final class DdlCapture {
     /** Whether the installed capture writes {@code pgsync.ddl_log}, as this version's does. */
     public static boolean current(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery("SELECT pg_catalog.to_regclass('pgsync.ddl_log') IS NOT NULL")) {
+                ResultSet rs = statement.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+                        + "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE n.nspname = 'pgsync' AND c.relname = 'ddl_log')")) {
             return rs.next() && rs.getBoolean(1);
         }
     }

@@ -382,7 +382,8 @@ public final class SourcePrecheck {
                                            WHERE t.pubname = p.pubname AND t.schemaname = 'pgsync'
                                              AND t.tablename = 'ddl_log'))),
                        pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                                WHERE c.oid = 'pgsync.ddl_log'::pg_catalog.regclass), 'USAGE')""")) {
+                                                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                                WHERE n.nspname = 'pgsync' AND c.relname = 'ddl_log'), 'USAGE')""")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next() && !rs.getBoolean(1) && !rs.getBoolean(2)) {
