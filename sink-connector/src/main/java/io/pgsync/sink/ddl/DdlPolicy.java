@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.pg.Identifiers;
+import io.pgsync.common.pg.SessionSettings;
 import io.pgsync.common.sql.SqlLexer;
 import io.pgsync.common.sql.SqlLexer.Token;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
@@ -42,8 +43,9 @@ public final class DdlPolicy {
     }
 
     /**
-     * Statements run inside the open transaction with the DDL settings; closing it sets the role back (for the rest
-     * of the transaction) and closes the statement.
+     * Statements run inside the open transaction with the DDL settings; closing it sets the role and the search path
+     * (which replayed statement text may have set to its object's schema) back, for the rest of the transaction, and
+     * closes the statement.
      */
     public static final class Session implements AutoCloseable {
         private final Statement statement;
@@ -61,6 +63,7 @@ public final class DdlPolicy {
         @Override
         public void close() throws SQLException {
             try (statement) {
+                statement.execute("SET LOCAL search_path = " + SessionSettings.SEARCH_PATH);
                 if (roleSet) {
                     statement.execute("SET LOCAL ROLE NONE");
                 }

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.pg.Literals;
+import io.pgsync.common.pg.SessionSettings;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.common.sql.SqlLexer;
 import io.pgsync.sink.ddl.TableDefinition.Column;
@@ -84,14 +85,21 @@ public final class DdlTranslator {
                 }
                 case "statements" -> command.path("statements").forEach(sql -> add(steps, object, sql.asText(),
                         mapping));
-                case "verbatim" -> command.path("statements").forEach(sql -> {
-                    if (!isOneStatement(sql.asText(), origin)) {
-                        throw new UntranslatableDdlException(event.tag() + " on " + object + " came as statement "
-                                + "text that is not exactly one statement, which pgsync never runs at the "
-                                + "destination: " + sql.asText());
-                    }
-                    add(steps, object, sql.asText(), mapping);
-                });
+                case "verbatim" -> {
+                    // the statement's unqualified names: its object's schema, then the catalog, as the sessions
+                    // that run such DDL on the source mostly have it (the DDL session sets it back afterwards)
+                    String schema = command.path("schema").isTextual() ? command.path("schema").asText() : null;
+                    steps.add(new Step(object, "SET LOCAL search_path = " + (schema == null ? ""
+                            : quote(mapping.schema(schema)) + ", ") + SessionSettings.SEARCH_PATH));
+                    command.path("statements").forEach(sql -> {
+                        if (!isOneStatement(sql.asText(), origin)) {
+                            throw new UntranslatableDdlException(event.tag() + " on " + object + " came as "
+                                    + "statement text that is not exactly one statement, which pgsync never runs at "
+                                    + "the destination: " + sql.asText());
+                        }
+                        add(steps, object, sql.asText(), mapping);
+                    });
+                }
                 case "unsupported" -> throw new UntranslatableDdlException(event.tag() + " on " + object + " "
                         + origin.where() + ", and pgsync neither generates DDL for it nor replays statement text "
                         + "it cannot pin down as exactly that command (" + origin.why() + "). Apply the same change "

@@ -39,6 +39,9 @@ public final class NameMapping {
 
     private static final Set<String> RELATION_FUNCTIONS = Set.of("setval", "nextval", "currval",
             "pg_get_serial_sequence");
+    /** The first words of a statement, as opposed to a constraint definition or an expression. */
+    private static final Set<String> STATEMENTS = Set.of("create", "alter", "drop", "comment", "select", "grant",
+            "revoke", "refresh", "cluster", "security", "do", "set", "reset");
 
     private final Map<String, String> schemas;
     private final Map<TableRef, TableRef> tables;
@@ -145,6 +148,11 @@ public final class NameMapping {
         return schema == null ? source : new TableRef(schema, source.table());
     }
 
+    /** The destination name of a source schema. */
+    public String schema(String source) {
+        return schemas.getOrDefault(source, source);
+    }
+
     /** The destination name of a source column of a source table. */
     public String column(TableRef source, String column) {
         Map<String, String> renamed = columns.get(source);
@@ -197,9 +205,10 @@ public final class NameMapping {
             renamed.putAll(columns.getOrDefault(table, Map.of()));
             left.addAll(excluded.getOrDefault(table, Set.of()));
         }
-        ColumnReferences references = context != null ? ColumnReferences.ofDefinition(tokens)
-                : ColumnReferences.ofStatement(tokens);
         List<Token> significant = tokens.stream().filter(Token::significant).limit(4).toList();
+        boolean statement = !significant.isEmpty() && STATEMENTS.contains(significant.get(0).value());
+        ColumnReferences references = statement ? ColumnReferences.ofStatement(tokens)
+                : ColumnReferences.ofDefinition(tokens);
         boolean createTable = !significant.isEmpty() && significant.get(0).isWord("create")
                 && significant.stream().anyMatch(t -> t.isWord("table"));
         List<StringBuilder> elements = new ArrayList<>();

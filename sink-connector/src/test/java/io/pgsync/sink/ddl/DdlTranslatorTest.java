@@ -118,7 +118,12 @@ class DdlTranslatorTest {
         String one = commands.replace("; DROP TABLE app.orders", "");
         assertThat(DdlTranslator.translate(new DdlEvent("CREATE AGGREGATE", "", one, null, -1), NameMapping.NONE))
                 .extracting(DdlTranslator.Step::sql)
-                .containsExactly("CREATE AGGREGATE app.a (int) (sfunc = int4pl, stype = int)");
+                .containsExactly("SET LOCAL search_path = pg_catalog, pg_temp",
+                        "CREATE AGGREGATE app.a (int) (sfunc = int4pl, stype = int)");
+        String inApp = one.replace("\"identity\"", "\"schema\":\"app\",\"identity\"");
+        assertThat(DdlTranslator.translate(new DdlEvent("CREATE AGGREGATE", "", inApp, null, -1), NameMapping.NONE))
+                .extracting(DdlTranslator.Step::sql).first()
+                .isEqualTo("SET LOCAL search_path = \"app\", pg_catalog, pg_temp");
     }
 
     @Test

@@ -77,6 +77,8 @@ class NameMappingTest {
                 .contains("CREATE TABLE IF NOT EXISTS \"public\".\"t\" (\"id\" integer NOT NULL, \"body\" text, "
                         + "\"kind\" date, \"day\" date DEFAULT CURRENT_DATE, CONSTRAINT \"t_pkey\" PRIMARY KEY (id), "
                         + "CONSTRAINT \"t_type_check\" CHECK ((\"kind\" > '2000-01-01'::date)))");
+        assertThat(KEYWORD_COLUMNS.rewrite("CREATE TABLE IF NOT EXISTS \"public\".\"t\" (\"text\" text, \"date\" "
+                + "date)", T)).contains("CREATE TABLE IF NOT EXISTS \"public\".\"t\" (\"body\" text, \"day\" date)");
         assertThat(KEYWORD_COLUMNS.rewrite("PRIMARY KEY (id)", T)).contains("PRIMARY KEY (id)");
         assertThat(KEYWORD_COLUMNS.rewrite("FOREIGN KEY (id) REFERENCES public.other(key) ON DELETE CASCADE", T))
                 .contains("FOREIGN KEY (id) REFERENCES public.other(key) ON DELETE CASCADE");
