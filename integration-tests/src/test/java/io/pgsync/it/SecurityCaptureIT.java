@@ -27,7 +27,7 @@ import io.pgsync.common.sql.SqlLexer.Token;
  * What a role on the source must be unable to do through pgsync: make the destination run DDL the capture did not
  * write (a logical message with pgsync's prefix, forged in a transaction of its own, next to real DDL, or
  * non-transactional, or a real capture replayed), run code as the capture's owner by shadowing the catalog in its
- * temporary schema, or get a password it wrote in a statement into a log, a task's status, the changelog, a
+ * temporary schema (a temporary view {@code pg_namespace}), or get a password it wrote in a statement into a log, a task's status, the changelog, a
  * dead-letter topic or {@code pgsync.status}. And the capture's SQL-side lexer reads query strings as the connectors'
  * lexer does. See the README's Security section.
  */
@@ -75,9 +75,10 @@ class SecurityCaptureIT extends PipelineIT {
         SoftAssertions softly = new SoftAssertions();
         softly.assertThat(target.query(db, "SELECT relname FROM pg_catalog.pg_class WHERE relname LIKE 'pwned%'"))
                 .as("tables the forged messages would create").isEmpty();
-        softly.assertThat(Tables.rows(target.cluster(), db, "app.replayed")).as("the table a replayed drop would drop")
-                .isEqualTo(Tables.rows(source.cluster(), db, "app.replayed"));
+        softly.assertThat(target.query(db, "SELECT pg_catalog.to_regclass('app.replayed') IS NOT NULL"))
+                .as("the table a replayed drop would drop").containsExactly(List.of("t"));
         softly.assertAll();
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "app.replayed", TIMEOUT, () -> status(db));
         assertThat(Metrics.sourceMetric(db + "-source", 0, "ddl-messages-rejected-total")).isEqualTo(4);
         assertThat(status(db)).doesNotContain("FAILED");
         undeployPipeline(db);
@@ -97,7 +98,6 @@ class SecurityCaptureIT extends PipelineIT {
                         + "IF current_user <> 'shadower' THEN EXECUTE 'ALTER ROLE shadower SUPERUSER'; END IF; "
                         + "RETURN true; END $$",
                 "CREATE TEMP VIEW pg_namespace AS SELECT n.* FROM pg_catalog.pg_namespace n WHERE pg_temp.evil()",
-                "CREATE TEMP VIEW pg_class AS SELECT c.* FROM pg_catalog.pg_class c WHERE pg_temp.evil()",
                 "CREATE TABLE shadower_app.t (id int PRIMARY KEY)",
                 "ALTER TABLE shadower_app.t ADD COLUMN v text",
                 "CREATE INDEX t_v_idx ON shadower_app.t (v)");

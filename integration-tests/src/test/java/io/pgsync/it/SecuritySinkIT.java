@@ -3,6 +3,8 @@ package io.pgsync.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * {@code USING} from anywhere but that column's own subcommand (a comment, a string, another statement of the same
  * query string), run a function a destination role created in {@code public} to shadow one the sink calls, create
  * objects owned by the sink's role or {@code SECURITY DEFINER} functions the user did not allow, or take keywords and
- * type names for the columns a naming rule renames or leaves out. See the README's Security section.
+ * type names for the columns a naming rule renames or leaves out; and a lock held at the destination ends in the
+ * sink's retry path, not in a silent wait. See the README's Security section.
  */
 class SecuritySinkIT extends PipelineIT {
 
@@ -174,6 +177,33 @@ class SecuritySinkIT extends PipelineIT {
                         List.of("CREATE INDEX t_type_idx ON app.t USING btree (kind)"));
         assertThat(target.query(db, "SELECT pg_catalog.pg_get_expr(adbin, adrelid) FROM pg_catalog.pg_attrdef "
                 + "WHERE adrelid = 'app.t'::regclass")).containsExactly(List.of("CURRENT_DATE"));
+        undeployPipeline(db);
+    }
+
+    @Test
+    void aLockHeldAtTheDestinationEndsInTheRetryPathNotInASilentWait() throws Exception {
+        String db = "seclock";
+        createDatabases(db);
+        source.execute(db, "CREATE SCHEMA app", "CREATE TABLE app.t (id int PRIMARY KEY, v text)",
+                "INSERT INTO app.t VALUES (1, 'a')");
+        Map<String, String> sink = sink(db);
+        sink.put("connection.lock.timeout.ms", "500");
+        sink.put("retry.backoff.max.ms", "500");
+        connect.deploy(db + "-sink", sink);
+        connect.deploy(db + "-source", SecurityPipelines.schemaSelection(source.cluster(), db));
+        connect.awaitRunning(db + "-source", 1);
+        awaitEqual(db, "app.t");
+
+        try (Connection holder = target.cluster().connect(db); Statement statement = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            statement.execute("LOCK TABLE app.t IN ACCESS EXCLUSIVE MODE");
+            double before = Metrics.sinkMetric(db + "-sink", 0, "retries-total");
+            source.execute(db, "INSERT INTO app.t VALUES (2, 'b')");
+            await().atMost(TIMEOUT).until(() -> Metrics.sinkMetric(db + "-sink", 0, "retries-total") >= before + 2);
+            assertThat(connect.statusText(db + "-sink")).startsWith("RUNNING; task 0 RUNNING");
+            holder.rollback();
+        }
+        awaitEqual(db, "app.t");
         undeployPipeline(db);
     }
 

@@ -116,6 +116,12 @@ public final class DdlCapture {
         return new DdlCapture(pgsync.changelogTopic(), pgsync.changelogPartitions(), selected, schemas, metrics);
     }
 
+    /** A capture converting for an installed one, without a database: for tests of the conversion. */
+    static DdlCapture converting(String topic, int partitions, Predicate<TableRef> selected,
+            PgSyncSourceMetrics metrics) { // visible for testing
+        return new DdlCapture(topic, partitions, selected, new HashSet<>(), metrics);
+    }
+
     /** Whether the connection's user is a superuser, the only kind of user PostgreSQL lets create event triggers. */
     public static boolean superuser(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
