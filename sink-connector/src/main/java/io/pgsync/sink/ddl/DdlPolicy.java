@@ -60,6 +60,16 @@ public final class DdlPolicy {
             statement.execute(sql);
         }
 
+        /**
+         * Lets the statements that follow name types by their bare names, as a record's column types come (a plain
+         * Debezium topic names {@code hstore}, not {@code public.hstore}): they are looked up in {@code pg_catalog}
+         * first, so no built-in type can be shadowed, then in the schema, then in {@code public}. Such a statement
+         * holds type names only (a table or column created from a record), nothing that calls a function.
+         */
+        public void findTypesIn(String schema) throws SQLException {
+            statement.execute("SET LOCAL search_path = pg_catalog, " + Identifiers.quote(schema) + ", public, pg_temp");
+        }
+
         @Override
         public void close() throws SQLException {
             try (statement) {

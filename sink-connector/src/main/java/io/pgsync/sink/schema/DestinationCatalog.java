@@ -124,6 +124,7 @@ public final class DestinationCatalog {
                     + "destination table or enable apply.column.add.enabled");
         }
         try (DdlPolicy.Session owner = ddlPolicy.asOwner(connection)) {
+            owner.findTypesIn(table.table().schema());
             for (String name : missing) {
                 ColumnDefinition column = new ColumnDefinition(name, shape.ddlType(name), true);
                 String ddl = SqlBuilder.addColumn(table.table(), column).sql();
@@ -181,6 +182,7 @@ public final class DestinationCatalog {
         }
         try (DdlPolicy.Session owner = ddlPolicy.asOwner(connection)) {
             owner.execute(SqlBuilder.createSchema(table.schema()).sql());
+            owner.findTypesIn(table.schema());
             String ddl = SqlBuilder.createTable(table, columns, shape.keyColumns()).sql();
             owner.execute(ddl);
             log.info("Created destination table {}: {}", table, ddl);
