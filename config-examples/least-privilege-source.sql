@@ -28,6 +28,11 @@ GRANT SELECT ON ALL TABLES IN SCHEMA :"schema" TO pgsync_source;
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA :"schema" TO pgsync_source;
 
 -- Only a table's owner (or a superuser) may add it to a publication: a superuser creates the publication of the
--- application's tables and gives it to the connector's role, which adds its own signal and heartbeat tables to it.
+-- application's tables, with the DDL capture's table pgsync.ddl_log (through which DDL reaches the connector) when
+-- the capture is installed, and gives it to the connector's role, which adds its own signal and heartbeat tables.
 CREATE PUBLICATION :"publication" FOR TABLE :tables;
+SELECT pg_catalog.to_regclass('pgsync.ddl_log') IS NOT NULL AS ddl_capture_installed \gset
+\if :ddl_capture_installed
+ALTER PUBLICATION :"publication" ADD TABLE pgsync.ddl_log;
+\endif
 ALTER PUBLICATION :"publication" OWNER TO pgsync_source;

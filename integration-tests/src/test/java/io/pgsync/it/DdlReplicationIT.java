@@ -21,7 +21,7 @@ import io.pgsync.testkit.pg.PostgresCluster;
  * pg_dump prints both) and rows. The scripts cover each kind of DDL the sink translates, DDL run inside a PL/pgSQL
  * function and a query string of several statements; the sink task restarts in the middle, and the whole DDL-heavy
  * changelog is sent twice, as a source restart would, without anything applied twice. DDL that can be neither
- * translated nor replayed stops the sink with a message naming the statement.
+ * translated nor replayed stops the sink with a message naming the command and why its text cannot be replayed.
  */
 class DdlReplicationIT extends PipelineIT {
 
@@ -147,7 +147,7 @@ class DdlReplicationIT extends PipelineIT {
     }
 
     @Test
-    void ddlThatCanNeitherBeTranslatedNorReplayedStopsTheSinkNamingTheStatement() throws Exception {
+    void ddlThatCanNeitherBeTranslatedNorReplayedStopsTheSinkNamingTheCommand() throws Exception {
         String db = "ddlodd";
         createDatabases(db);
         source.execute(db, "CREATE SCHEMA app", "CREATE TYPE app.pair AS (a int, b int)",
@@ -158,8 +158,7 @@ class DdlReplicationIT extends PipelineIT {
         source.execute(db, "DO $$ BEGIN ALTER TYPE app.pair ADD ATTRIBUTE c int; END $$");
 
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(connect.statusText(db + "-sink"))
-                .contains("FAILED", "ALTER TYPE on composite type app.pair", "inside a function",
-                        "ADD ATTRIBUTE c int"));
+                .contains("FAILED", "ALTER TYPE on composite type app.pair ran inside a function or DO block"));
         undeployPipeline(db);
     }
 

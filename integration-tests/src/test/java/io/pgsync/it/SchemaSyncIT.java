@@ -159,8 +159,16 @@ class SchemaSyncIT extends PipelineIT {
         connect.delete(db + "-source");
     }
 
+    /**
+     * Deploys the pipeline. Pagila's SECURITY DEFINER functions are meant to be so at the destination too, which the
+     * sink does only when the user allows it.
+     */
     private void sync(String db, String tables) throws InterruptedException {
-        deployPipeline(db, Pipeline.withJson(Pipeline.source(source.cluster(), db, db, tables, 1)));
+        Map<String, String> sink = sink(db);
+        sink.put("ddl.security.definer.enabled", "true");
+        connect.deploy(db + "-sink", sink);
+        connect.deploy(db + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, db, tables, 1)));
+        connect.awaitRunning(db + "-source", 1);
     }
 
     /** Copies a test resource to a file the database tools can read, decompressing it if asked. */

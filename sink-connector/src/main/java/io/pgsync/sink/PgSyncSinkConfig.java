@@ -3,6 +3,7 @@ package io.pgsync.sink;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 import org.apache.kafka.common.config.AbstractConfig;
@@ -14,6 +15,8 @@ import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
+import io.pgsync.common.pg.JdbcUrls;
+import io.pgsync.common.pg.SessionSettings;
 import io.pgsync.sink.mapping.NameMapping;
 
 /** Configuration of the sink connector: where the destination is and how changes are applied. */
@@ -33,6 +36,34 @@ public class PgSyncSinkConfig extends AbstractConfig {
     private static final String CONNECTION_PASSWORD_DOC = "Password of connection.user. Stored and shown as a "
             + "Connect password (hidden in REST responses and logs); use a config provider such as "
             + "${file:/etc/pgsync/secrets.properties:password} to keep it out of the connector config.";
+
+    public static final String STATEMENT_TIMEOUT_MS = "connection.statement.timeout.ms";
+    private static final String STATEMENT_TIMEOUT_MS_DOC = "The destination session's statement_timeout, in "
+            + "milliseconds: the server cancels a statement that runs longer (a set-wise write, a COPY chunk, a DDL "
+            + "statement such as an index build of the schema sync), and the task retries it as a transient error "
+            + "(SQLState 57014, for retry.other.timeout.ms). Raise it for index builds on very large tables. 0 for "
+            + "no limit. Must stay below connection.socket.timeout.ms. Default: 3600000 (1 hour).";
+
+    public static final String LOCK_TIMEOUT_MS = "connection.lock.timeout.ms";
+    private static final String LOCK_TIMEOUT_MS_DOC = "The destination session's lock_timeout, in milliseconds: a "
+            + "statement that waits longer for a lock another session holds (a long query on a table a replicated ALTER "
+            + "TABLE must lock, say) is cancelled, rolled back and retried (SQLState 55P03, for "
+            + "retry.other.timeout.ms), instead of waiting, and making every later query of that table wait behind "
+            + "it. 0 for no limit. Default: 60000 (1 minute).";
+
+    public static final String SOCKET_TIMEOUT_MS = "connection.socket.timeout.ms";
+    private static final String SOCKET_TIMEOUT_MS_DOC = "How long, in milliseconds, the sink waits for the destination "
+            + "to answer before it closes the connection and retries as a lost connection (pgjdbc's socketTimeout, "
+            + "in whole seconds; retry.connection.timeout.ms applies): a server that stops answering never leaves "
+            + "the task waiting silently. Must exceed connection.statement.timeout.ms, so that the server cancels a "
+            + "slow statement first (validation says so). 0 for no limit. Default: 3660000 (61 minutes).";
+
+    public static final String KEEPALIVE_MS = "connection.keepalive.ms";
+    private static final String KEEPALIVE_MS_DOC = "Idle time, in milliseconds, after which TCP keepalive probes "
+            + "start on the destination connection, from both ends (the socket's TCP_KEEPIDLE and the session's "
+            + "tcp_keepalives_idle), probing every third of it, 3 times: a connection whose peer is gone fails within "
+            + "twice this time, even in the middle of a long statement. 0 keeps keepalive on with the operating "
+            + "system's times (2 hours on Linux). Default: 30000.";
 
     public static final String TABLE_CREATE_ENABLED = "apply.table.create.enabled";
     private static final String TABLE_CREATE_ENABLED_DOC = "Create a destination table (and its schema) that "
@@ -97,6 +128,21 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "without them, and DDL that needs them (an index on the column, say) is skipped with a warning. Do "
             + "not exclude a key column.";
 
+    public static final String DDL_OWNER_ROLE = "ddl.owner.role";
+    private static final String DDL_OWNER_ROLE_DOC = "The role that owns what the schema sync and replicated DDL create "
+            + "at the destination (tables, functions, views, triggers, types): the sink runs that DDL after SET ROLE "
+            + "to it, so the DDL also runs with that role's privileges only, and a function, view or trigger a "
+            + "source user defines runs with them when called. connection.user must be a member of it (GRANT <role> "
+            + "TO <sink user>; validation checks). Empty: connection.user itself. Use a role with no more rights "
+            + "than the synced schemas need, never a superuser.";
+
+    public static final String DDL_SECURITY_DEFINER_ENABLED = "ddl.security.definer.enabled";
+    private static final String DDL_SECURITY_DEFINER_ENABLED_DOC = "Whether a function or procedure the source "
+            + "defines as SECURITY DEFINER is created as such at the destination, where it runs with the rights of "
+            + "its owner (ddl.owner.role) for whoever calls it. When false (the default), it is created SECURITY "
+            + "INVOKER instead, with a WARN naming it, and counted in the ddl-security-definer-downgraded-total "
+            + "metric: a source user who may create functions cannot plant one that runs with the sink's rights.";
+
     public static final String RETRY_CONNECTION_TIMEOUT_MS = "retry.connection.timeout.ms";
     private static final String RETRY_CONNECTION_TIMEOUT_MS_DOC = "How long, in milliseconds, the task keeps retrying "
             + "(with backoff up to retry.backoff.max.ms) while the destination is unreachable (SQLState class 08, "
@@ -117,11 +163,12 @@ public class PgSyncSinkConfig extends AbstractConfig {
     static final String GROUP_APPLY = "Apply";
     static final String GROUP_MAPPING = "Mapping";
     static final String GROUP_RETRIES = "Retries";
+    static final String GROUP_DDL = "DDL";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
     public PgSyncSinkConfig(Map<?, ?> props) {
-        super(CONFIG_DEF, props);
+        super(CONFIG_DEF, props, false);
         if (!connectionUrl().startsWith("jdbc:postgresql:")) {
             throw new ConfigException(CONNECTION_URL, connectionUrl(),
                     "Must be a PostgreSQL JDBC URL starting with 'jdbc:postgresql:', e.g. "
@@ -140,6 +187,15 @@ public class PgSyncSinkConfig extends AbstractConfig {
                         ++connection, Width.MEDIUM, "User")
                 .define(CONNECTION_PASSWORD, Type.PASSWORD, null, Importance.HIGH, CONNECTION_PASSWORD_DOC,
                         GROUP_CONNECTION, ++connection, Width.MEDIUM, "Password")
+                .define(STATEMENT_TIMEOUT_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        STATEMENT_TIMEOUT_MS_DOC, GROUP_CONNECTION, ++connection, Width.MEDIUM,
+                        "Statement timeout (ms)")
+                .define(LOCK_TIMEOUT_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        LOCK_TIMEOUT_MS_DOC, GROUP_CONNECTION, ++connection, Width.MEDIUM, "Lock timeout (ms)")
+                .define(SOCKET_TIMEOUT_MS, Type.LONG, 3_660_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        SOCKET_TIMEOUT_MS_DOC, GROUP_CONNECTION, ++connection, Width.MEDIUM, "Socket timeout (ms)")
+                .define(KEEPALIVE_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        KEEPALIVE_MS_DOC, GROUP_CONNECTION, ++connection, Width.MEDIUM, "TCP keepalive idle (ms)")
                 .define(TABLE_CREATE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, TABLE_CREATE_ENABLED_DOC,
                         GROUP_APPLY, ++apply, Width.SHORT, "Create missing tables")
                 .define(COLUMN_ADD_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, COLUMN_ADD_ENABLED_DOC,
@@ -162,6 +218,10 @@ public class PgSyncSinkConfig extends AbstractConfig {
                         MAPPING_COLUMNS_DOC, GROUP_MAPPING, 3, Width.LONG, "Column mapping")
                 .define(COLUMNS_EXCLUDE, Type.LIST, "", mappingValidator(COLUMNS_EXCLUDE), Importance.MEDIUM,
                         COLUMNS_EXCLUDE_DOC, GROUP_MAPPING, 4, Width.LONG, "Excluded columns")
+                .define(DDL_OWNER_ROLE, Type.STRING, "", Importance.MEDIUM, DDL_OWNER_ROLE_DOC, GROUP_DDL, 1,
+                        Width.MEDIUM, "Owner of created objects")
+                .define(DDL_SECURITY_DEFINER_ENABLED, Type.BOOLEAN, false, Importance.MEDIUM,
+                        DDL_SECURITY_DEFINER_ENABLED_DOC, GROUP_DDL, 2, Width.SHORT, "Keep SECURITY DEFINER")
                 .define(RETRY_CONNECTION_TIMEOUT_MS, Type.LONG, 12 * 3_600_000L, ConfigDef.Range.atLeast(0),
                         Importance.MEDIUM, RETRY_CONNECTION_TIMEOUT_MS_DOC, GROUP_RETRIES, ++retries, Width.MEDIUM,
                         "Connection retry timeout (ms)")
@@ -197,9 +257,27 @@ public class PgSyncSinkConfig extends AbstractConfig {
         return getString(CONNECTION_URL);
     }
 
-    /** The connection URL as messages show it: a password given in the URL itself is masked. */
+    /** The connection URL as messages and logs show it: passwords in it masked ({@link JdbcUrls#forDisplay}). */
     public String connectionUrlForDisplay() {
-        return connectionUrl().replaceAll("(?i)([?&;]password=)[^&;]*", "$1***");
+        return JdbcUrls.forDisplay(connectionUrl());
+    }
+
+    /** The settings of every destination session: fixed search_path, timeouts, keepalives. */
+    public SessionSettings sessionSettings() {
+        return new SessionSettings(Duration.ofMillis(getLong(STATEMENT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(LOCK_TIMEOUT_MS)), Duration.ofMillis(getLong(SOCKET_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(KEEPALIVE_MS)));
+    }
+
+    /** The role that owns, and runs, the DDL the sink applies; empty for connection.user. */
+    public Optional<String> ddlOwnerRole() {
+        String role = getString(DDL_OWNER_ROLE);
+        return role == null || role.isBlank() ? Optional.empty() : Optional.of(role.trim());
+    }
+
+    /** Whether replicated SECURITY DEFINER functions keep that property. */
+    public boolean ddlSecurityDefinerEnabled() {
+        return getBoolean(DDL_SECURITY_DEFINER_ENABLED);
     }
 
     public String connectionUser() {

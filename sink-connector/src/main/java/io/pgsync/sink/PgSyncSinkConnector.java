@@ -1,7 +1,6 @@
 package io.pgsync.sink;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -67,6 +66,7 @@ public class PgSyncSinkConnector extends SinkConnector {
         boolean keysValid = config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
         if (keysValid) {
             checkRetryTimeouts(config);
+            checkSessionTimeouts(config);
             checkConnection(connectorConfigs, config);
         }
         return config;
@@ -84,6 +84,20 @@ public class PgSyncSinkConnector extends SinkConnector {
         }
     }
 
+    /** The server must cancel a slow statement before the client gives up on the connection. */
+    private static void checkSessionTimeouts(Config config) {
+        long statement = (Long) value(config, PgSyncSinkConfig.STATEMENT_TIMEOUT_MS).value();
+        ConfigValue socket = value(config, PgSyncSinkConfig.SOCKET_TIMEOUT_MS);
+        long socketMs = (Long) socket.value();
+        if (socketMs > 0 && (statement == 0 || socketMs / 1000 <= statement / 1000)) {
+            socket.addErrorMessage(PgSyncSinkConfig.SOCKET_TIMEOUT_MS + " (" + socketMs + " ms) must exceed "
+                    + PgSyncSinkConfig.STATEMENT_TIMEOUT_MS + " (" + statement + " ms, 0 meaning no limit) by at "
+                    + "least a second: otherwise the sink drops the connection while the server still runs a "
+                    + "statement it would have cancelled with a clear error. Raise " + PgSyncSinkConfig.SOCKET_TIMEOUT_MS
+                    + " (e.g. to the statement timeout plus 60000) or set it to 0.");
+        }
+    }
+
     /** What a TLS failure asks of the pgjdbc parameters in {@code connection.url}. */
     private static final String TLS_HINT = "Check the TLS parameters in " + PgSyncSinkConfig.CONNECTION_URL
             + ": sslrootcert must be the CA that signed the server's certificate (with sslmode=verify-full the "
@@ -98,9 +112,10 @@ public class PgSyncSinkConnector extends SinkConnector {
             value(config, PgSyncSinkConfig.CONNECTION_URL).addErrorMessage(e.getMessage());
             return;
         }
-        try (Connection connection = DriverManager.getConnection(sinkConfig.connectionUrl(),
+        try (Connection connection = sinkConfig.sessionSettings().open(sinkConfig.connectionUrl(),
                 sinkConfig.connectionProperties())) {
             checkPrivileges(connection, connectorConfigs.get(PgSyncSinkConfig.CONNECTION_USER), config);
+            sinkConfig.ddlOwnerRole().ifPresent(role -> checkOwnerRole(connection, role, config));
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             String message = String.valueOf(e.getMessage());
@@ -150,6 +165,33 @@ public class PgSyncSinkConnector extends SinkConnector {
                         + "ON PARAMETER session_replication_role TO " + role + " (PostgreSQL 15 or newer), or connect "
                         + "as a superuser");
             }
+        }
+    }
+
+    /** The sink runs DDL after SET ROLE to the owner role, which needs membership in it. */
+    private static void checkOwnerRole(Connection connection, String role, Config config) {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ?),
+                       pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'), current_user
+                  FROM (SELECT (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ?) AS oid) r""")) {
+            ps.setString(1, role);
+            ps.setString(2, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                ConfigValue value = value(config, PgSyncSinkConfig.DDL_OWNER_ROLE);
+                if (!rs.getBoolean(1)) {
+                    value.addErrorMessage("Role " + Identifiers.quote(role) + " does not exist at the destination: "
+                            + "create it (CREATE ROLE " + Identifiers.quote(role) + " NOLOGIN), grant it to the sink's "
+                            + "user, or leave " + PgSyncSinkConfig.DDL_OWNER_ROLE + " empty");
+                } else if (!rs.getBoolean(2)) {
+                    value.addErrorMessage("The sink's user " + Identifiers.quote(rs.getString(3)) + " is no member of "
+                            + Identifiers.quote(role) + ", so it cannot SET ROLE to it to run DDL: run GRANT "
+                            + Identifiers.quote(role) + " TO " + Identifiers.quote(rs.getString(3)));
+                }
+            }
+        } catch (SQLException e) {
+            value(config, PgSyncSinkConfig.DDL_OWNER_ROLE).addErrorMessage("Cannot check role " + role + ": "
+                    + e.getMessage());
         }
     }
 

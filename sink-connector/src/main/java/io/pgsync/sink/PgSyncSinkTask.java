@@ -36,7 +36,7 @@ public class PgSyncSinkTask extends SinkTask {
         apply = new ApplyThread(new ApplyEngine(config, taskId, context, metrics, "pgsync-write-" + name),
                 config.toastPlaceholder(), config.nameMapping(), context, "pgsync-apply-" + name);
         log.info("pgsync sink task started for connector {}, writing to {} (batch {} changes)",
-                config.connectorName(), config.connectionUrl(), config.batchMaxRecords());
+                config.connectorName(), config.connectionUrlForDisplay(), config.batchMaxRecords());
     }
 
     private static int taskId(Map<String, String> props) {

@@ -3,6 +3,7 @@ package io.pgsync.source;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import io.debezium.relational.TableId;
 import io.debezium.relational.Tables;
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.pg.QualifiedName;
+import io.pgsync.common.pg.SessionSettings;
 import io.pgsync.common.pg.TableRef;
 
 /**
@@ -105,11 +107,36 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     public static final String DDL_CAPTURE_ENABLED = "ddl.capture.enabled";
     private static final String DDL_CAPTURE_ENABLED_DOC = "Whether DDL run on the source while streaming is "
             + "replicated. The task installs, in schema pgsync of the source database, two event triggers "
-            + "(ddl_command_end and sql_drop) that write each DDL command as a transactional logical message; the "
-            + "changelog carries it (io.pgsync.changelog.Ddl) between the changes committed before and after it, "
-            + "and the sink applies it there. Creating event triggers needs a superuser (once: a capture a "
-            + "superuser installed is used by any user). false runs without DDL capture: the sink then only adds "
+            + "(ddl_command_end and sql_drop) that write each DDL command into pgsync.ddl_log, a table only they may "
+            + "write, in the command's transaction; the changelog carries it (io.pgsync.changelog.Ddl) between the "
+            + "changes committed before and after it, and the sink applies it there. Logical messages with pgsync's "
+            + "prefix, which any role may emit, are dropped and counted (ddl-messages-rejected-total). Creating event "
+            + "triggers needs a superuser (once: a capture a superuser installed is used by any user), and the "
+            + "publication must carry pgsync.ddl_log. false runs without DDL capture: the sink then only adds "
             + "columns and tables it finds in the rows. Default: true.";
+
+    public static final String SESSION_STATEMENT_TIMEOUT_MS = "session.statement.timeout.ms";
+    private static final String SESSION_STATEMENT_TIMEOUT_MS_DOC = "The statement_timeout, in milliseconds, of "
+            + "pgsync's own connections to the source (precheck, DDL capture install, added tables, sequence "
+            + "positions, the schema sync's catalog reads): a statement running longer is cancelled and the task "
+            + "fails saying so. The full sync's COPY of a table runs without one. 0 for no limit. Default: 3600000 "
+            + "(1 hour).";
+    public static final String SESSION_LOCK_TIMEOUT_MS = "session.lock.timeout.ms";
+    private static final String SESSION_LOCK_TIMEOUT_MS_DOC = "The lock_timeout, in milliseconds, of pgsync's own "
+            + "connections to the source: a statement that waits longer for a lock (installing the DDL capture, "
+            + "adding a table to the publication) is cancelled instead of waiting silently, and making the "
+            + "application's statements queue behind it. 0 for no limit. Default: 60000 (1 minute).";
+    public static final String SESSION_SOCKET_TIMEOUT_MS = "session.socket.timeout.ms";
+    private static final String SESSION_SOCKET_TIMEOUT_MS_DOC = "How long, in milliseconds, pgsync's own connections "
+            + "wait for the source to answer before they fail (pgjdbc's socketTimeout, whole seconds); the full "
+            + "sync's COPY connection waits as long as it takes. Must exceed session.statement.timeout.ms "
+            + "(validation says so). 0 for no limit. Default: 3660000 (61 minutes).";
+    public static final String SESSION_KEEPALIVE_MS = "session.keepalive.ms";
+    private static final String SESSION_KEEPALIVE_MS_DOC = "Idle time, in milliseconds, after which TCP keepalive "
+            + "probes start on pgsync's own connections to the source, from both ends (TCP_KEEPIDLE and "
+            + "tcp_keepalives_idle), every third of it, 3 times: a connection whose peer is gone fails within twice "
+            + "this time. 0 keeps keepalive on with the operating system's times. Debezium's connections keep "
+            + "Debezium's settings (database.tcpKeepAlive). Default: 30000.";
 
     /** Prefix of the row filter keys: {@code filter.<schema>.<table>=<SQL condition>}. */
     public static final String FILTER_PREFIX = "filter.";
@@ -128,6 +155,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     static final String THROTTLE_GROUP = "Throttling";
     static final String SEQUENCE_GROUP = "Sequences";
     static final String DDL_GROUP = "DDL";
+    static final String SESSION_GROUP = "Session";
 
     /** Debezium's heartbeat keys, and the query pgsync gives it: one row in {@code pgsync.heartbeat}. */
     static final String DBZ_HEARTBEAT_INTERVAL = "heartbeat.interval.ms";
@@ -141,6 +169,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     /** Debezium's signal table, through which pgsync asks for an incremental snapshot of tables added later. */
     static final String DBZ_SIGNAL_DATA_COLLECTION = "signal.data.collection";
     static final String SIGNAL_TABLE = "pgsync.signal";
+
+    /** Debezium's statements for each of its JDBC connections (not the replication one). */
+    static final String DBZ_INITIAL_STATEMENTS = "database.initial.statements";
 
     /** Debezium keys pgsync sets unless the user sets them; see {@link #withDefaults(Map)}. */
     static final String DBZ_TOPIC_PREFIX = "topic.prefix";
@@ -187,7 +218,16 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                 .define(SEQUENCE_SYNC_INTERVAL_MS, Type.LONG, 5000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         SEQUENCE_SYNC_INTERVAL_MS_DOC, SEQUENCE_GROUP, 1, Width.SHORT, "Sequence sync interval (ms)")
                 .define(DDL_CAPTURE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, DDL_CAPTURE_ENABLED_DOC,
-                        DDL_GROUP, 1, Width.SHORT, "DDL capture");
+                        DDL_GROUP, 1, Width.SHORT, "DDL capture")
+                .define(SESSION_STATEMENT_TIMEOUT_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(0),
+                        Importance.LOW, SESSION_STATEMENT_TIMEOUT_MS_DOC, SESSION_GROUP, 1, Width.MEDIUM,
+                        "Statement timeout (ms)")
+                .define(SESSION_LOCK_TIMEOUT_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        SESSION_LOCK_TIMEOUT_MS_DOC, SESSION_GROUP, 2, Width.MEDIUM, "Lock timeout (ms)")
+                .define(SESSION_SOCKET_TIMEOUT_MS, Type.LONG, 3_660_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        SESSION_SOCKET_TIMEOUT_MS_DOC, SESSION_GROUP, 3, Width.MEDIUM, "Socket timeout (ms)")
+                .define(SESSION_KEEPALIVE_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        SESSION_KEEPALIVE_MS_DOC, SESSION_GROUP, 4, Width.MEDIUM, "TCP keepalive idle (ms)");
     }
 
     /** Returns the changelog topic: the configured one, else {@code <topic.prefix>.changelog}. */
@@ -272,6 +312,13 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         return getBoolean(DDL_CAPTURE_ENABLED);
     }
 
+    /** The settings of pgsync's own source sessions: fixed search_path, timeouts, keepalives. */
+    public SessionSettings sessionSettings() {
+        return new SessionSettings(Duration.ofMillis(getLong(SESSION_STATEMENT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(SESSION_LOCK_TIMEOUT_MS)), Duration.ofMillis(getLong(SESSION_SOCKET_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(SESSION_KEEPALIVE_MS)));
+    }
+
     public long sequenceSyncIntervalMs() {
         return getLong(SEQUENCE_SYNC_INTERVAL_MS);
     }
@@ -347,12 +394,17 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *       selection's tables of schema {@code pgsync}: Debezium does not capture pgsync's bookkeeping;</li>
      *   <li>{@code signal.data.collection=pgsync.signal}: the signal table (created by the task) through which
      *       pgsync starts an incremental snapshot of tables added to the selection later;</li>
+     *   <li>{@code database.initial.statements=SET search_path = pg_catalog, pg_temp}: Debezium's own JDBC sessions
+     *       find no function or type that another role created in {@code public};</li>
      *   <li>{@code skipped.operations=none}: TRUNCATE is captured; {@code tombstones.on.delete=false}: the changelog
      *       is a log, not a compacted table, so deletes need no tombstone;</li>
      *   <li>with {@code heartbeat.interval.ms} set, {@code heartbeat.action.query} updates the row of
      *       {@code pgsync.heartbeat}, and that table joins {@code table.include.list} (or {@code schema.include.list}),
      *       so each heartbeat is a change that moves the slot forward on an idle or filtered database and gives the
-     *       sink an end-to-end lag.</li>
+     *       sink an end-to-end lag;</li>
+     *   <li>with DDL capture on (the default), {@code pgsync.ddl_log}, the table the capture writes each DDL command
+     *       into, joins {@code table.include.list} (or {@code schema.include.list}) the same way: its inserts are how
+     *       DDL reaches the connector.</li>
      * </ul>
      */
     public static Map<String, String> withDefaults(Map<String, String> props) {
@@ -376,6 +428,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         result.putIfAbsent("poll.interval.ms", "50");
         result.putIfAbsent("extended.headers.enabled", "false");
         result.putIfAbsent(DBZ_SIGNAL_DATA_COLLECTION, SIGNAL_TABLE);
+        result.putIfAbsent(DBZ_INITIAL_STATEMENTS, "SET search_path = " + SessionSettings.SEARCH_PATH);
         String heartbeat = props.get(DBZ_HEARTBEAT_INTERVAL);
         if (heartbeat != null && !heartbeat.isBlank() && !"0".equals(heartbeat.trim())) {
             result.putIfAbsent(DBZ_HEARTBEAT_QUERY, HEARTBEAT_QUERY);
@@ -383,6 +436,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                 appendToList(result, "table.include.list", "pgsync\\.heartbeat");
                 appendToList(result, "schema.include.list", "pgsync");
             }
+        }
+        if (!"false".equalsIgnoreCase(String.valueOf(props.get(DDL_CAPTURE_ENABLED)).trim())) {
+            appendToList(result, "table.include.list", "pgsync\\.ddl_log");
+            appendToList(result, "schema.include.list", "pgsync");
         }
         String tables = result.get("table.include.list");
         if (tables == null || tables.isBlank()) {

@@ -79,6 +79,9 @@ public class PgSyncSourceConnector extends PostgresConnector {
                 .forEach(v -> v.addErrorMessage(PgSyncSourceConfig.THROTTLE_INCREMENTAL_MB + " counts row values in "
                         + "the text form of changelog.format=pgsync; with changelog.format=debezium, limit rows with "
                         + PgSyncSourceConfig.THROTTLE_INCREMENTAL_ROWS + " instead"));
+        own.stream()
+                .filter(v -> v.name().equals(PgSyncSourceConfig.SESSION_SOCKET_TIMEOUT_MS) && v.errorMessages().isEmpty())
+                .forEach(v -> checkSessionTimeouts(own, v));
         checkRowFilters(props, values);
         List<SourcePrecheck.Failure> failures;
         if (values.stream().noneMatch(v -> CONNECTION_KEYS.contains(v.name()) && !v.errorMessages().isEmpty())) {
@@ -127,6 +130,21 @@ public class PgSyncSourceConnector extends PostgresConnector {
         ConfigValue added = new ConfigValue(key);
         values.add(added);
         return added;
+    }
+
+    /** The server must cancel a slow statement before pgjdbc gives up on the connection. */
+    private static void checkSessionTimeouts(List<ConfigValue> own, ConfigValue socket) {
+        Object statement = own.stream().filter(v -> v.name().equals(PgSyncSourceConfig.SESSION_STATEMENT_TIMEOUT_MS))
+                .findFirst().map(ConfigValue::value).orElse(null);
+        if (!(socket.value() instanceof Long socketMs) || !(statement instanceof Long statementMs)) {
+            return;
+        }
+        if (socketMs > 0 && (statementMs == 0 || socketMs / 1000 <= statementMs / 1000)) {
+            socket.addErrorMessage(PgSyncSourceConfig.SESSION_SOCKET_TIMEOUT_MS + " (" + socketMs + " ms) must exceed "
+                    + PgSyncSourceConfig.SESSION_STATEMENT_TIMEOUT_MS + " (" + statementMs + " ms, 0 meaning no limit) "
+                    + "by at least a second, so that the server cancels a slow statement with a clear error before "
+                    + "the connection is dropped; raise it or set it to 0");
+        }
     }
 
     /** pgsync's COPY full sync sends its own chunks and takes Debezium's snapshot's place. */

@@ -35,7 +35,7 @@ import io.pgsync.source.sequence.SequenceSync;
 
 /**
  * Runs Debezium's PostgreSQL capture unchanged and hands Connect its records re-addressed to the changelog, with
- * pgsync's DDL messages turned into DDL records ({@link DdlCapture}).
+ * the DDL capture's rows turned into DDL records ({@link DdlCapture}).
  *
  * <p>It extends {@link PostgresConnectorTask} rather than wrapping it: Debezium's lifecycle (start, the final
  * {@code poll()} with its commit and error handling, offset commit to the slot) stays Debezium's own, and pgsync
@@ -77,12 +77,12 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         if (pgsync.pgsyncHeartbeat()) {
             Heartbeat.ensureTable(config);
         }
-        ddl = pgsync.ddlCaptureEnabled() ? DdlCapture.start(config, pgsync) : null;
+        metrics = new PgSyncSourceMetrics(config.getString("name", config.getString("topic.prefix")), 0,
+                this::throttledMillis);
+        ddl = pgsync.ddlCaptureEnabled() ? DdlCapture.start(config, pgsync, metrics) : null;
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
-        metrics = new PgSyncSourceMetrics(config.getString("name", config.getString("topic.prefix")), 0,
-                this::throttledMillis);
         boolean firstStart;
         if (PgSyncSourceConfig.FULL_SYNC_COPY.equals(pgsync.fullSyncMode())) {
             fullSync = CopyFullSync.start(config, pgsync, context.offsetStorageReader()).orElse(null);
@@ -146,8 +146,9 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             return schema;
         }
         DdlCapture capture = ddl;
-        List<SourceRecord> polled = withoutInternalTables(super.doPoll());
-        List<SourceRecord> records = router.route(capture == null ? polled : capture.convert(polled));
+        List<SourceRecord> polled = super.doPoll();
+        List<SourceRecord> records = router.route(withoutInternalTables(capture == null ? polled
+                : capture.convert(polled)));
         if (records != null && throttle.limits()) {
             long rows = 0;
             long bytes = 0;

@@ -12,8 +12,9 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
 /**
- * A DDL command run on the source while streaming, captured by pgsync's event triggers and placed in the changelog
- * between the changes committed before and after it. The commands are the JSON the event trigger wrote, reduced to
+ * A DDL command run on the source while streaming, captured by pgsync's event triggers (a row of
+ * {@code pgsync.ddl_log} that only they may write) and placed in the changelog between the changes committed before
+ * and after it. The commands are the JSON the event trigger wrote, reduced to
  * the selected objects: per table its definition before and after the command (columns with their numbers, so the
  * sink tells a rename from a drop and add), per other object the DDL generated from the source catalog.
  *
@@ -22,7 +23,9 @@ import org.apache.kafka.connect.errors.DataException;
  * "after":{...,{"num":3,"name":"remark",...}}}]}.
  *
  * @param tag the command tag, e.g. {@code ALTER TABLE}
- * @param query the statement text the source ran (the whole query string, or the call of the function that ran it)
+ * @param query the text of the statement that ran the command, when the capture is certain of it (the query string
+ *     held exactly that statement, which carries no credentials); else empty, and each command's {@code origin}
+ *     says why
  * @param commands the JSON array of commands
  * @param position where the command sits in the source's commit order; null when unknown
  * @param sourceTimeMs when the source committed it, or -1

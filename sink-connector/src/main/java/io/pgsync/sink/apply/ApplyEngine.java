@@ -1,7 +1,6 @@
 package io.pgsync.sink.apply;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,6 +33,7 @@ import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.PgSyncSinkConfig;
+import io.pgsync.sink.ddl.DdlPolicy;
 import io.pgsync.sink.ddl.DdlTranslator;
 import io.pgsync.sink.mapping.NameMapping;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
@@ -83,6 +83,7 @@ public final class ApplyEngine implements AutoCloseable {
     private final WriteQueue writes;
     private final StatusStore status;
     private final NameMapping mapping;
+    private final DdlPolicy ddlPolicy;
     /** What the open destination transaction applied last: schema, full or incremental (for pgsync.status). */
     private String phase = "incremental";
     /** Whether the last commit's lag was over lag.alert.threshold.ms; touched only on the write thread. */
@@ -119,7 +120,8 @@ public final class ApplyEngine implements AutoCloseable {
         this.context = context;
         this.metrics = metrics;
         this.connectionProperties = config.connectionProperties();
-        this.catalog = new DestinationCatalog(config.tableCreateEnabled(), config.columnAddEnabled());
+        this.ddlPolicy = new DdlPolicy(config.ddlOwnerRole(), config.ddlSecurityDefinerEnabled(), metrics);
+        this.catalog = new DestinationCatalog(config.tableCreateEnabled(), config.columnAddEnabled(), ddlPolicy);
         this.writeErrors = new WriteErrors(catalog, config.connectionUser());
         this.offsets = new OffsetStore(config.connectorName());
         this.writes = new WriteQueue(writeThreadName);
@@ -460,12 +462,11 @@ public final class ApplyEngine implements AutoCloseable {
      */
     private void runDdl(SinkRecord record, List<DdlTranslator.Step> steps) throws SQLException {
         Connection conn = connection();
-        try (var statement = conn.createStatement()) {
-            statement.execute("SET LOCAL check_function_bodies = off");
+        try (DdlPolicy.Session ddl = ddlPolicy.enter(conn)) {
             for (DdlTranslator.Step step : steps) {
                 Savepoint savepoint = conn.setSavepoint();
                 try {
-                    statement.execute(step.sql());
+                    ddl.execute(ddlPolicy.apply(step.object(), step.sql()));
                     conn.releaseSavepoint(savepoint);
                 } catch (SQLException e) {
                     conn.rollback(savepoint);
@@ -920,7 +921,7 @@ public final class ApplyEngine implements AutoCloseable {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            Connection conn = DriverManager.getConnection(config.connectionUrl(), connectionProperties);
+            Connection conn = config.sessionSettings().open(config.connectionUrl(), connectionProperties);
             try {
                 setReplicaRole(conn);
                 conn.setAutoCommit(false);

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.apache.kafka.connect.errors.DataException;
 import org.slf4j.Logger;
@@ -21,7 +19,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pgsync.common.event.DdlEvent;
+import io.pgsync.common.pg.Literals;
+import io.pgsync.common.pg.SessionSettings;
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.common.sql.SqlLexer;
 import io.pgsync.sink.ddl.TableDefinition.Column;
 import io.pgsync.sink.ddl.TableDefinition.Constraint;
 import io.pgsync.sink.mapping.NameMapping;
@@ -33,9 +34,12 @@ import io.pgsync.sink.mapping.NameMapping;
  * <p>A table's change is worked out from its definitions before and after the command, column by column number: a
  * column whose number stays and whose name changes is renamed, not dropped and added. Example: before
  * {@code [1 id integer, 2 note text]}, after {@code [1 id bigint, 3 remark text]} gives
- * {@code ALTER TABLE ... DROP COLUMN IF EXISTS note}, {@code ... ALTER COLUMN id TYPE bigint USING id::bigint} and
- * {@code ... ADD COLUMN remark text}. Other objects come with DDL the source generated from its catalog, which runs
- * unchanged.
+ * {@code ALTER TABLE ... DROP COLUMN IF EXISTS note}, {@code ... ALTER COLUMN id TYPE bigint} and
+ * {@code ... ADD COLUMN remark text}. A type change takes the {@code USING} expression of the statement that made
+ * it ({@link TypeConversion}), and only when the capture knows that statement for certain; otherwise nothing is
+ * guessed: the step only checks that someone made the change at the destination, and stops the sink saying so.
+ * Other objects come with DDL the source generated from its catalog, which runs unchanged; statement text is replayed
+ * only when it is exactly one statement.
  */
 public final class DdlTranslator {
 
@@ -71,24 +75,37 @@ public final class DdlTranslator {
         for (JsonNode command : commands) {
             String kind = command.path("kind").asText();
             String object = command.path("type").asText() + " " + command.path("identity").asText();
+            Origin origin = Origin.of(command);
             switch (kind) {
-                case "table" -> table(event.query(), mapped(TableDefinition.of(command.get("before")), mapping),
-                        mapped(TableDefinition.of(command.get("after")), mapping), mapping, steps);
-                case "statements", "verbatim" -> command.path("statements").forEach(sql -> {
-                    Optional<String> rewritten = mapping.rewrite(sql.asText(), null);
-                    if (rewritten.isPresent()) {
-                        steps.add(new Step(object, rewritten.get()));
-                    } else {
-                        log.warn("Not applied at the destination under the naming rules (it needs a column that "
-                                + "columns.exclude leaves out, or ties a sequence to a table in another schema): {}",
-                                sql.asText());
-                    }
-                });
-                case "unsupported" -> throw new UntranslatableDdlException(event.tag() + " on " + object
-                        + " ran inside a function or in a query string of several statements (" + event.query()
-                        + "), and pgsync neither generates DDL for it nor can replay that text as the command alone."
-                        + " Apply the same change at the destination yourself, then skip this record with "
-                        + "errors.tolerance=all and a dead letter queue, or run such DDL as a statement of its own");
+                case "table" -> {
+                    TableDefinition before = TableDefinition.of(command.get("before"));
+                    TableDefinition after = TableDefinition.of(command.get("after"));
+                    Conversions conversions = new Conversions(event.query(), origin, before, mapping);
+                    table(conversions, mapped(before, mapping), mapped(after, mapping), mapping, steps);
+                }
+                case "statements" -> command.path("statements").forEach(sql -> add(steps, object, sql.asText(),
+                        mapping));
+                case "verbatim" -> {
+                    // the statement's unqualified names: its object's schema, then the catalog, as the sessions
+                    // that run such DDL on the source mostly have it (the DDL session sets it back afterwards)
+                    String schema = command.path("schema").isTextual() ? command.path("schema").asText() : null;
+                    steps.add(new Step(object, "SET LOCAL search_path = " + (schema == null ? ""
+                            : quote(mapping.schema(schema)) + ", ") + SessionSettings.SEARCH_PATH));
+                    command.path("statements").forEach(sql -> {
+                        if (!isOneStatement(sql.asText(), origin)) {
+                            throw new UntranslatableDdlException(event.tag() + " on " + object + " came as "
+                                    + "statement text that is not exactly one statement, which pgsync never runs at "
+                                    + "the destination: " + sql.asText());
+                        }
+                        add(steps, object, sql.asText(), mapping);
+                    });
+                }
+                case "unsupported" -> throw new UntranslatableDdlException(event.tag() + " on " + object + " "
+                        + origin.where() + ", and pgsync neither generates DDL for it nor replays statement text "
+                        + "it cannot pin down as exactly that command (" + origin.why() + "). Apply the same change "
+                        + "at the destination yourself, then skip this record with errors.tolerance=all and a dead "
+                        + "letter queue" + (origin.source() == Source.CREDENTIALS ? "" : ", or run such DDL as a statement "
+                                + "of its own"));
                 default -> throw new DataException("Unknown DDL command kind '" + kind + "' in a "
                         + DdlEvent.SCHEMA_NAME + " record");
             }
@@ -96,12 +113,28 @@ public final class DdlTranslator {
         return steps;
     }
 
+    private static void add(List<Step> steps, String object, String sql, NameMapping mapping) {
+        Optional<String> rewritten = mapping.rewrite(sql, null);
+        if (rewritten.isPresent()) {
+            steps.add(new Step(object, rewritten.get()));
+        } else {
+            log.warn("Not applied at the destination under the naming rules (it needs a column that "
+                    + "columns.exclude leaves out, or ties a sequence to a table in another schema): {}", sql);
+        }
+    }
+
+    /** Whether statement text holds exactly one statement, lexed as the source session lexed it. */
+    private static boolean isOneStatement(String sql, Origin origin) {
+        return SqlLexer.lex(sql, origin.standardConformingStrings()).singleStatement()
+                .filter(statement -> statement.equals(sql.strip())).isPresent();
+    }
+
     private static TableDefinition mapped(TableDefinition table, NameMapping mapping) {
         return table == null ? null : table.mapped(mapping);
     }
 
-    private static void table(String query, TableDefinition before, TableDefinition after, NameMapping mapping,
-            List<Step> steps) {
+    private static void table(Conversions conversions, TableDefinition before, TableDefinition after,
+            NameMapping mapping, List<Step> steps) {
         if (before == null && after == null) {
             return;
         }
@@ -113,7 +146,7 @@ public final class DdlTranslator {
         } else if (after == null) {
             add(steps, before.table(), "DROP TABLE IF EXISTS " + before.table().quoted() + " CASCADE");
         } else {
-            alter(mapping.rewrite(query, null).orElse(""), before, after, steps);
+            alter(conversions, before, after, steps);
         }
     }
 
@@ -169,7 +202,8 @@ public final class DdlTranslator {
         return sql.toString();
     }
 
-    private static void alter(String query, TableDefinition before, TableDefinition after, List<Step> steps) {
+    private static void alter(Conversions conversions, TableDefinition before, TableDefinition after,
+            List<Step> steps) {
         TableRef current = before.table();
         if (!before.table().schema().equals(after.table().schema())) {
             current = new TableRef(after.table().schema(), current.table());
@@ -206,7 +240,7 @@ public final class DdlTranslator {
                     add(steps, table, alterTable(table) + "ADD COLUMN " + columnDefinition(column));
                 }
             } else if (column.local() || was.local()) {
-                alterColumn(query, table, was, column, steps);
+                alterColumn(conversions, table, was, column, steps);
             }
         }
         Map<String, Constraint> previous = new HashMap<>();
@@ -245,7 +279,8 @@ public final class DdlTranslator {
         }
     }
 
-    private static void alterColumn(String query, TableRef table, Column was, Column column, List<Step> steps) {
+    private static void alterColumn(Conversions conversions, TableRef table, Column was, Column column,
+            List<Step> steps) {
         String name = quote(column.name());
         String alter = alterTable(table) + "ALTER COLUMN " + name + " ";
         if (!was.name().equals(column.name())) {
@@ -260,9 +295,13 @@ public final class DdlTranslator {
             add(steps, table, alter + "DROP EXPRESSION IF EXISTS");
         }
         if (retyped) {
-            add(steps, table, alter + "TYPE " + column.type()
-                    + (column.collation() == null ? "" : " COLLATE " + column.collation())
-                    + " USING " + using(query, was.name(), name, column.type()));
+            Optional<String> using = conversions.clause(column.number());
+            if (using.isEmpty()) {
+                steps.add(uncertainTypeChange(conversions.origin(), table, was, column));
+            } else {
+                add(steps, table, alter + "TYPE " + column.type()
+                        + (column.collation() == null ? "" : " COLLATE " + column.collation()) + using.get());
+            }
         }
         if (column.defaultExpression() != null && !column.defaultExpression().equals(was.defaultExpression())) {
             add(steps, table, alter + "SET DEFAULT " + column.defaultExpression());
@@ -282,16 +321,103 @@ public final class DdlTranslator {
     }
 
     /**
-     * The USING expression of a type change: the one the source statement gave for the column, when its text holds
-     * one ({@code ALTER COLUMN price TYPE numeric USING price / 100}), else a cast of the column.
+     * A type change whose conversion the source statement cannot tell for certain (it ran inside a function, in a
+     * query string of several statements, ...): a step that does nothing when the destination column already has the
+     * new type, and otherwise stops the sink, naming the column and the fix, instead of guessing a conversion.
      */
-    static String using(String query, String column, String quotedColumn, String type) {
-        String name = "(?:" + Pattern.quote(column) + "|" + Pattern.quote(quote(column)) + ")";
-        Pattern pattern = Pattern.compile("(?is)ALTER\\s+(?:COLUMN\\s+)?" + name
-                + "\\s+(?:SET\\s+DATA\\s+)?TYPE\\s+.+?\\s+USING\\s+(.+?)\\s*(?:,\\s*(?:ALTER|ADD|DROP|RENAME|SET|"
-                + "VALIDATE|OWNER|CLUSTER|REPLICA|ENABLE|DISABLE|INHERIT|NO|ATTACH|DETACH)\\s|;|$)");
-        Matcher matcher = pattern.matcher(query == null ? "" : query);
-        return matcher.find() ? matcher.group(1) : quotedColumn + "::" + type;
+    private static Step uncertainTypeChange(Origin origin, TableRef table, Column was, Column column) {
+        String message = "The type of column " + table + "." + column.name() + " changed from " + was.type() + " to "
+                + column.type() + " on the source by a statement that " + origin.where() + ", so pgsync cannot "
+                + "tell which USING expression, if any, converted its values (" + origin.why() + "), and does not "
+                + "guess one. Make the same change at the destination, e.g. ALTER TABLE " + table.quoted()
+                + " ALTER COLUMN " + quote(column.name()) + " TYPE " + column.type() + " USING <the expression "
+                + "the source used>, then restart the task: it goes on once the column has its new type";
+        String current = "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+                + "WHERE a.attrelid = " + Literals.quote(table.quoted()) + "::pg_catalog.regclass AND a.attname = "
+                + Literals.quote(column.name()) + " AND NOT a.attisdropped";
+        String body = "BEGIN IF (" + current + ") IS DISTINCT FROM " + Literals.quote(column.type())
+                + " THEN RAISE EXCEPTION USING MESSAGE = " + Literals.quote(message)
+                + ", ERRCODE = 'feature_not_supported'; END IF; END";
+        return new Step("table " + table, "DO " + Literals.dollarQuote(body));
+    }
+
+    /** How the capture came by the source statement of a command (the message's {@code origin}). */
+    enum Source {
+        STATEMENT("ran as a statement of its own", "its text is the command"),
+        FUNCTION("ran inside a function or DO block", "the text the source received is the call, not the command"),
+        QUERY_STRING("ran in a query string of several statements",
+                "the capture never sends such a string, which may hold other statements and their data"),
+        TOO_LONG("ran in a query string too long for the capture to read", "the capture reads up to "
+                + "100000 characters"),
+        CREDENTIALS("may carry credentials in its text (OPTIONS, CONNECTION, PASSWORD)",
+                "the capture never sends such text"),
+        UNKNOWN("ran in a way the capture did not record", "the capture that sent it predates this sink");
+
+        private final String where;
+        private final String why;
+
+        Source(String where, String why) {
+            this.where = where;
+            this.why = why;
+        }
+    }
+
+    /**
+     * Where the statement of a command came from, and how the source session lexed it.
+     *
+     * @param standardConformingStrings the source session's {@code standard_conforming_strings}
+     */
+    record Origin(Source source, boolean standardConformingStrings) {
+
+        String where() {
+            return source.where;
+        }
+
+        String why() {
+            return source.why;
+        }
+
+        static Origin of(JsonNode command) {
+            Source source = switch (command.path("origin").asText("")) {
+                case "statement" -> Source.STATEMENT;
+                case "function" -> Source.FUNCTION;
+                case "query string" -> Source.QUERY_STRING;
+                case "too long" -> Source.TOO_LONG;
+                case "credentials" -> Source.CREDENTIALS;
+                default -> Source.UNKNOWN;
+            };
+            return new Origin(source, command.path("standardConformingStrings").asBoolean(true));
+        }
+    }
+
+    /**
+     * The conversions of the retyped columns of one table command, as far as the source statement tells them.
+     *
+     * @param statement the statement the source ran, when the capture knows it for certain; else empty
+     * @param before the table's source definition before the command (source names), or null
+     */
+    record Conversions(String statement, Origin origin, TableDefinition before, NameMapping mapping) {
+
+        /**
+         * The {@code USING} clause for the column of that number (" USING expression" under the naming rules, or
+         * "" when the statement gave none); empty when it cannot be known: the statement is not known, or its
+         * expression needs a column the naming rules leave out.
+         */
+        Optional<String> clause(int number) {
+            if (origin.source() != Source.STATEMENT || statement == null || statement.isBlank() || before == null) {
+                return Optional.empty();
+            }
+            Optional<Column> column = before.columns().stream().filter(c -> c.number() == number).findFirst();
+            if (column.isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<String> using = TypeConversion.using(statement, origin.standardConformingStrings(),
+                    column.get().name());
+            if (using.isEmpty()) {
+                return Optional.of("");
+            }
+            return mapping.rewrite(using.get(), before.table()).map(expression -> " USING " + expression);
+        }
     }
 
     private static String identityKind(String identity) {

@@ -15,13 +15,15 @@ import org.apache.kafka.common.config.ConfigException;
 
 import io.pgsync.common.pg.QualifiedName;
 import io.pgsync.common.pg.TableRef;
-import io.pgsync.sink.mapping.SqlTokens.Kind;
-import io.pgsync.sink.mapping.SqlTokens.Token;
+import io.pgsync.common.sql.SqlLexer;
+import io.pgsync.common.sql.SqlLexer.Kind;
+import io.pgsync.common.sql.SqlLexer.Token;
 
 /**
  * The sink's naming rules: source schemas, tables and columns renamed at the destination, and source columns left
  * out of it. The same rules apply to rows and to DDL: names in the changelog's records are mapped one by one, and SQL
- * text (the schema sync's statements, captured DDL) is rewritten token by token.
+ * text (the schema sync's statements, captured DDL) is rewritten token by token, with columns found by the
+ * statement's grammar ({@link ColumnReferences}).
  *
  * <p>Example: {@code mapping.schemas=public:sales}, {@code mapping.tables=public.orders:archive.orders_v2},
  * {@code mapping.columns=public.orders.note:remark}, {@code columns.exclude=public.orders.secret}: rows of
@@ -37,6 +39,9 @@ public final class NameMapping {
 
     private static final Set<String> RELATION_FUNCTIONS = Set.of("setval", "nextval", "currval",
             "pg_get_serial_sequence");
+    /** The first words of a statement, as opposed to a constraint definition or an expression. */
+    private static final Set<String> STATEMENTS = Set.of("create", "alter", "drop", "comment", "select", "grant",
+            "revoke", "refresh", "cluster", "security", "do", "set", "reset");
 
     private final Map<String, String> schemas;
     private final Map<TableRef, TableRef> tables;
@@ -143,6 +148,11 @@ public final class NameMapping {
         return schema == null ? source : new TableRef(schema, source.table());
     }
 
+    /** The destination name of a source schema. */
+    public String schema(String source) {
+        return schemas.getOrDefault(source, source);
+    }
+
     /** The destination name of a source column of a source table. */
     public String column(TableRef source, String column) {
         Map<String, String> renamed = columns.get(source);
@@ -162,10 +172,13 @@ public final class NameMapping {
 
     /**
      * Rewrites SQL text under the rules: qualified names of mapped tables and schemas, and the columns of the tables
-     * it names (or of {@code context}, for a constraint or default expression of that table). Inside a
-     * {@code CREATE TABLE}'s list of columns and constraints, an element that names an excluded column is left out.
-     * Returns empty when the statement names an excluded column elsewhere (an index on it, say), or would tie a
-     * sequence to a table the rules put in another schema: it has no place at the destination.
+     * it names (or of {@code context}, for a constraint definition, default or other expression of that table). The
+     * text is read with a SQL lexer, and a word is taken for a column only where the statement's grammar puts a
+     * column ({@link ColumnReferences}): keywords and type names are never renamed, nor is anything in a string
+     * constant, a dollar-quoted body or a comment. Inside a {@code CREATE TABLE}'s list of columns and constraints,
+     * an element that names an excluded column is left out. Returns empty when the statement names an excluded column
+     * elsewhere (an index on it, say), or would tie a sequence to a table the rules put in another schema: it has no
+     * place at the destination.
      *
      * @param context the table the text belongs to when it does not name it (a column default); else null
      */
@@ -173,7 +186,7 @@ public final class NameMapping {
         if (isNone()) {
             return Optional.of(sql);
         }
-        List<Token> tokens = SqlTokens.of(sql);
+        List<Token> tokens = SqlLexer.lex(sql).tokens();
         if (splitsOwnedSequence(tokens)) {
             return Optional.empty();
         }
@@ -183,24 +196,21 @@ public final class NameMapping {
         }
         for (int i = 0; i + 2 < tokens.size(); i++) {
             if (qualified(tokens, i)) {
-                named.add(new TableRef(tokens.get(i).name(), tokens.get(i + 2).name()));
+                named.add(new TableRef(tokens.get(i).value(), tokens.get(i + 2).value()));
             }
         }
         Map<String, String> renamed = new HashMap<>();
         Set<String> left = new HashSet<>();
         for (TableRef table : named) {
-            Map<String, String> own = columns.get(table);
-            if (own != null) {
-                renamed.putAll(own);
-            }
-            Set<String> out = excluded.get(table);
-            if (out != null) {
-                left.addAll(out);
-            }
+            renamed.putAll(columns.getOrDefault(table, Map.of()));
+            left.addAll(excluded.getOrDefault(table, Set.of()));
         }
-        boolean createTable = tokens.stream().filter(t -> t.kind() == Kind.IDENTIFIER).limit(4)
-                .map(Token::name).toList().contains("table") && !tokens.isEmpty()
-                && "create".equals(firstIdentifier(tokens));
+        List<Token> significant = tokens.stream().filter(Token::significant).limit(4).toList();
+        boolean statement = !significant.isEmpty() && STATEMENTS.contains(significant.get(0).value());
+        ColumnReferences references = statement ? ColumnReferences.ofStatement(tokens)
+                : ColumnReferences.ofDefinition(tokens);
+        boolean createTable = !significant.isEmpty() && significant.get(0).isWord("create")
+                && significant.stream().anyMatch(t -> t.isWord("table"));
         List<StringBuilder> elements = new ArrayList<>();
         List<Boolean> dropped = new ArrayList<>();
         StringBuilder out = new StringBuilder();
@@ -210,7 +220,7 @@ public final class NameMapping {
         for (int i = 0; i < tokens.size(); i++) {
             Token token = tokens.get(i);
             StringBuilder target = inList ? elements.get(elements.size() - 1) : out;
-            if (token.kind() == Kind.OPEN) {
+            if (token.is("(")) {
                 depth++;
                 if (createTable && !listSeen && depth == 1) {
                     listSeen = true;
@@ -220,7 +230,7 @@ public final class NameMapping {
                     dropped.add(false);
                     continue;
                 }
-            } else if (token.kind() == Kind.CLOSE) {
+            } else if (token.is(")")) {
                 depth--;
                 if (inList && depth == 0) {
                     inList = false;
@@ -228,13 +238,13 @@ public final class NameMapping {
                     out.append(token.text());
                     continue;
                 }
-            } else if (token.kind() == Kind.COMMA && inList && depth == 1) {
+            } else if (token.is(",") && inList && depth == 1) {
                 elements.add(new StringBuilder());
                 dropped.add(false);
                 continue;
             }
-            if (token.kind() == Kind.IDENTIFIER && pair(tokens, i)) {
-                TableRef source = new TableRef(token.name(), tokens.get(i + 2).name());
+            if (token.isName() && pair(tokens, i) && !references.isColumn(i + 2)) {
+                TableRef source = new TableRef(token.value(), tokens.get(i + 2).value());
                 TableRef mapped = calledAsFunction(tokens, i + 2) ? null : tables.get(source);
                 if (mapped != null) {
                     target.append(mapped.quoted());
@@ -250,23 +260,27 @@ public final class NameMapping {
                 target.append(token.text());
                 continue;
             }
-            if (token.kind() == Kind.OTHER && token.text().startsWith("'")
+            if (token.kind() == Kind.STRING && token.text().startsWith("'")
                     && (castToRegclass(tokens, i) || relationArgument(tokens, i))) {
-                target.append(regclassLiteral(token.text()));
+                target.append(regclassLiteral(token));
                 continue;
             }
-            if (token.kind() == Kind.IDENTIFIER && namesSchema(tokens, i) && schemas.containsKey(token.name())) {
-                target.append(quote(schemas.get(token.name())));
+            if (token.isName() && namesSchema(tokens, i) && schemas.containsKey(token.value())) {
+                target.append(quote(schemas.get(token.value())));
                 continue;
             }
-            if (token.kind() == Kind.IDENTIFIER && !calledAsFunction(tokens, i)) {
-                if (left.contains(token.name())) {
+            if (references.isColumn(i)) {
+                TableRef owner = references.owner(i);
+                Map<String, String> own = owner == null ? renamed : columns.getOrDefault(owner, Map.of());
+                Set<String> gone = owner == null ? left : excluded.getOrDefault(owner, Set.of());
+                if (gone.contains(token.value())) {
                     if (!inList) {
                         return Optional.empty();
                     }
                     dropped.set(dropped.size() - 1, true);
                 }
-                target.append(columnText(token, renamed));
+                String name = own.get(token.value());
+                target.append(name == null ? token.text() : quote(name));
                 continue;
             }
             target.append(token.text());
@@ -285,10 +299,10 @@ public final class NameMapping {
         List<TableRef> relations = new ArrayList<>();
         for (int i = 0; i < tokens.size(); i++) {
             if (qualified(tokens, i)) {
-                relations.add(new TableRef(tokens.get(i).name(), tokens.get(i + 2).name()));
+                relations.add(new TableRef(tokens.get(i).value(), tokens.get(i + 2).value()));
             }
         }
-        List<String> words = tokens.stream().filter(t -> t.kind() == Kind.IDENTIFIER).map(Token::name).toList();
+        List<String> words = tokens.stream().filter(Token::isName).map(Token::value).toList();
         return words.size() > 3 && words.get(0).equals("alter") && words.get(1).equals("sequence")
                 && words.contains("owned") && relations.size() == 2
                 && !table(relations.get(0)).schema().equals(table(relations.get(1)).schema());
@@ -296,8 +310,7 @@ public final class NameMapping {
 
     /** Whether the literal at i is cast to {@code regclass} ({@code 'public.orders_id_seq'::regclass}). */
     private static boolean castToRegclass(List<Token> tokens, int i) {
-        return i + 3 < tokens.size() && tokens.get(i + 1).text().equals(":") && tokens.get(i + 2).text().equals(":")
-                && "regclass".equals(tokens.get(i + 3).name());
+        return i + 2 < tokens.size() && tokens.get(i + 1).is("::") && tokens.get(i + 2).isWord("regclass");
     }
 
     /**
@@ -305,18 +318,17 @@ public final class NameMapping {
      * {@code setval('public.orders_id_seq', 42, true)}, {@code pg_get_serial_sequence('public.orders', 'id')}.
      */
     private static boolean relationArgument(List<Token> tokens, int i) {
-        return i >= 2 && tokens.get(i - 1).kind() == Kind.OPEN && tokens.get(i - 2).kind() == Kind.IDENTIFIER
-                && RELATION_FUNCTIONS.contains(tokens.get(i - 2).name());
+        return i >= 2 && tokens.get(i - 1).is("(") && tokens.get(i - 2).isName()
+                && RELATION_FUNCTIONS.contains(tokens.get(i - 2).value());
     }
 
     /** A {@code regclass} literal naming a relation, with the relation's destination name. */
-    private String regclassLiteral(String literal) {
-        String content = literal.substring(1, literal.length() - 1).replace("''", "'");
-        List<Token> name = SqlTokens.of(content);
+    private String regclassLiteral(Token literal) {
+        List<Token> name = SqlLexer.lex(literal.value()).tokens();
         if (name.size() != 3 || !qualified(name, 0)) {
-            return literal;
+            return literal.text();
         }
-        TableRef mapped = table(new TableRef(name.get(0).name(), name.get(2).name()));
+        TableRef mapped = table(new TableRef(name.get(0).value(), name.get(2).value()));
         return "'" + mapped.quoted().replace("'", "''") + "'";
     }
 
@@ -328,9 +340,9 @@ public final class NameMapping {
         List<String> before = new ArrayList<>();
         for (int j = i - 1; j >= 0 && before.size() < 4; j--) {
             Token token = tokens.get(j);
-            if (token.kind() == Kind.IDENTIFIER) {
-                before.add(token.name());
-            } else if (!token.text().isBlank()) {
+            if (token.isName()) {
+                before.add(token.value());
+            } else if (token.significant()) {
                 return false;
             }
         }
@@ -339,11 +351,7 @@ public final class NameMapping {
         }
         int at = before.get(0).equals("exists") ? (before.size() > 1 && before.get(1).equals("not") ? 3 : 2) : 0;
         return before.size() > at && before.get(at).equals("schema") && !(i + 1 < tokens.size()
-                && tokens.get(i + 1).kind() == Kind.DOT);
-    }
-
-    private static String firstIdentifier(List<Token> tokens) {
-        return tokens.stream().filter(t -> t.kind() == Kind.IDENTIFIER).findFirst().map(Token::name).orElse("");
+                && tokens.get(i + 1).is("."));
     }
 
     private static void appendElements(StringBuilder out, List<StringBuilder> elements, List<Boolean> dropped) {
@@ -359,16 +367,10 @@ public final class NameMapping {
         dropped.clear();
     }
 
-    private static String columnText(Token token, Map<String, String> renamed) {
-        String name = renamed.get(token.name());
-        return name == null ? token.text() : quote(name);
-    }
-
-    /** Whether tokens i, i+1, i+2 are {@code identifier.identifier}, a qualified name. */
+    /** Whether tokens i, i+1, i+2 are {@code name.name}, a qualified name (not the tail of a longer one). */
     private static boolean pair(List<Token> tokens, int i) {
-        return i + 2 < tokens.size() && tokens.get(i).kind() == Kind.IDENTIFIER
-                && tokens.get(i + 1).kind() == Kind.DOT && tokens.get(i + 2).kind() == Kind.IDENTIFIER
-                && (i == 0 || tokens.get(i - 1).kind() != Kind.DOT);
+        return i + 2 < tokens.size() && tokens.get(i).isName() && tokens.get(i + 1).is(".")
+                && tokens.get(i + 2).isName() && (i == 0 || !tokens.get(i - 1).is("."));
     }
 
     /** Whether tokens i, i+1, i+2 name a relation: a qualified name not followed by a call's parenthesis. */
@@ -377,6 +379,6 @@ public final class NameMapping {
     }
 
     private static boolean calledAsFunction(List<Token> tokens, int i) {
-        return i + 1 < tokens.size() && tokens.get(i + 1).kind() == Kind.OPEN;
+        return i + 1 < tokens.size() && tokens.get(i + 1).is("(");
     }
 }

@@ -37,6 +37,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
     private final Sensor errant;
     private final Sensor duplicates;
     private final Sensor ddl;
+    private final Sensor securityDefiner;
     private volatile boolean lagAlert;
     private volatile int phase;
 
@@ -64,6 +65,8 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         duplicates = sensor("duplicates-skipped", "changes skipped because their source position was already applied",
                 false);
         ddl = sensor("ddl-applied", "schema objects created or changed at the destination", false);
+        securityDefiner = sensor("ddl-security-definer-downgraded", "SECURITY DEFINER functions and procedures "
+                + "created SECURITY INVOKER at the destination (ddl.security.definer.enabled=false)", false);
         metrics.addMetric(name("lag-alert", "1 while the end-to-end lag is over lag.alert.threshold.ms, else 0"),
                 (Measurable) (config, now) -> lagAlert ? 1 : 0);
         metrics.addMetric(name("phase", "What the task applied last: 0 nothing yet, 1 schema sync, 2 full sync, "
@@ -123,6 +126,10 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
 
     public void ddlApplied() {
         ddl.record();
+    }
+
+    public void securityDefinerDowngraded() {
+        securityDefiner.record();
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.sink.ddl.DdlPolicy;
 import io.pgsync.sink.sql.SqlBuilder;
 import io.pgsync.sink.sql.SqlBuilder.ColumnDefinition;
 
@@ -26,7 +26,7 @@ public final class DestinationCatalog {
     private static final Logger log = LoggerFactory.getLogger(DestinationCatalog.class);
 
     private static final String COLUMNS_SQL = """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)
               FROM pg_catalog.pg_attribute a
               JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -38,20 +38,23 @@ public final class DestinationCatalog {
               FROM pg_catalog.pg_index i
               JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
+              JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
               JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
              WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary
              ORDER BY k.position""";
 
     private final boolean createEnabled;
     private final boolean addColumnsEnabled;
+    private final DdlPolicy ddlPolicy;
     private final Map<TableRef, DestinationTable> tables = new HashMap<>();
     /** Per table, the last column list found to fit it, compared by identity (see {@link #fit}). */
     private final Map<TableRef, List<String>> fitted = new HashMap<>();
 
-    public DestinationCatalog(boolean createEnabled, boolean addColumnsEnabled) {
+    /** @param ddlPolicy the role that owns the tables and columns this creates */
+    public DestinationCatalog(boolean createEnabled, boolean addColumnsEnabled, DdlPolicy ddlPolicy) {
         this.createEnabled = createEnabled;
         this.addColumnsEnabled = addColumnsEnabled;
+        this.ddlPolicy = ddlPolicy;
     }
 
     /**
@@ -120,11 +123,12 @@ public final class DestinationCatalog {
                     + missing.get(0) + " and apply.column.add.enabled=false; add the column to the "
                     + "destination table or enable apply.column.add.enabled");
         }
-        try (Statement statement = connection.createStatement()) {
+        try (DdlPolicy.Session owner = ddlPolicy.asOwner(connection)) {
+            owner.findTypesIn(table.table().schema());
             for (String name : missing) {
                 ColumnDefinition column = new ColumnDefinition(name, shape.ddlType(name), true);
                 String ddl = SqlBuilder.addColumn(table.table(), column).sql();
-                statement.execute(ddl);
+                owner.execute(ddl);
                 log.info("Added a column to destination table {}: {}", table.table(), ddl);
             }
         }
@@ -171,15 +175,16 @@ public final class DestinationCatalog {
         return Optional.of(new DestinationTable(table, columns, key));
     }
 
-    private static void create(Connection connection, TableRef table, RowShape shape) throws SQLException {
+    private void create(Connection connection, TableRef table, RowShape shape) throws SQLException {
         List<ColumnDefinition> columns = new ArrayList<>();
         for (String name : shape.columns()) {
             columns.add(new ColumnDefinition(name, shape.ddlType(name), shape.nullable(name)));
         }
-        try (Statement statement = connection.createStatement()) {
-            statement.execute(SqlBuilder.createSchema(table.schema()).sql());
+        try (DdlPolicy.Session owner = ddlPolicy.asOwner(connection)) {
+            owner.execute(SqlBuilder.createSchema(table.schema()).sql());
+            owner.findTypesIn(table.schema());
             String ddl = SqlBuilder.createTable(table, columns, shape.keyColumns()).sql();
-            statement.execute(ddl);
+            owner.execute(ddl);
             log.info("Created destination table {}: {}", table, ddl);
         }
     }

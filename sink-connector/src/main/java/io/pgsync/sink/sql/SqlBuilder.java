@@ -54,7 +54,7 @@ public final class SqlBuilder {
 
     /**
      * Set-wise upsert: one statement for any number of rows. Each parameter is a {@code text[]} holding one column's
-     * values for all rows; {@code unnest} turns them back into rows and each value is cast to its column's type.
+     * values for all rows; {@code pg_catalog.unnest} turns them back into rows and each value is cast to its column's type.
      * {@code ON CONFLICT (key) DO UPDATE} as in {@link #upsert}; a plain INSERT when the table has no key.
      */
     public static Statement upsertRows(DestinationTable table, List<String> columns) {
@@ -154,11 +154,16 @@ public final class SqlBuilder {
                 + table.table().quoted() + " AS m" + where + " LIMIT 1)", columns);
     }
 
+    /**
+     * The rows of {@code arrays} bound {@code text[]} parameters, side by side: {@code ROWS FROM} with one
+     * {@code pg_catalog.unnest} per array, which is what PostgreSQL makes of a bare {@code unnest(a, b)}, qualified so
+     * that no {@code unnest} some role creates in a schema of the search path is called instead.
+     */
     private static String unnest(int arrays) {
-        StringJoiner args = new StringJoiner(", ", "unnest(", ")");
+        StringJoiner args = new StringJoiner(", ", "ROWS FROM (", ")");
         StringJoiner aliases = new StringJoiner(", ", " AS u(", ")");
         for (int i = 0; i < arrays; i++) {
-            args.add("CAST(? AS text[])");
+            args.add("pg_catalog.unnest(CAST(? AS text[]))");
             aliases.add("c" + i);
         }
         return args + aliases.toString();

@@ -29,10 +29,18 @@ class DdlTranslatorTest {
     }
 
     private static List<String> translate(String query, String before, String after) {
-        String commands = "[{\"kind\":\"table\",\"before\":" + before + ",\"after\":" + after + "}]";
+        return translate(query, "statement", before, after);
+    }
+
+    private static List<String> translate(String query, String origin, String before, String after) {
+        String commands = "[{\"kind\":\"table\",\"origin\":\"" + origin + "\",\"standardConformingStrings\":true,"
+                + "\"before\":" + before + ",\"after\":" + after + "}]";
         return DdlTranslator.translate(new DdlEvent("ALTER TABLE", query, commands, null, -1), NameMapping.NONE).stream()
                 .map(DdlTranslator.Step::sql).toList();
     }
+
+    private static final String NUMBERED = ORDERS.formatted(ID + "," + column(2, "n", "integer", null), "");
+    private static final String NUMBERED_BIGINT = ORDERS.formatted(ID + "," + column(2, "n", "bigint", null), "");
 
     @Test
     void aColumnThatKeepsItsNumberIsRenamedAndRetypedNotDroppedAndAdded() {
@@ -76,21 +84,55 @@ class DdlTranslatorTest {
     }
 
     @Test
-    void aTypeChangeWithoutUsingInItsTextCastsTheColumn() {
-        assertThat(DdlTranslator.using("SELECT app.migrate()", "price", "\"price\"", "bigint"))
-                .isEqualTo("\"price\"::bigint");
-        assertThat(DdlTranslator.using("ALTER TABLE t ALTER \"Price\" SET DATA TYPE int USING \"Price\"::int, "
-                + "ADD COLUMN x int", "Price", "\"Price\"", "integer")).isEqualTo("\"Price\"::int");
+    void aTypeChangeTakesTheUsingOfItsOwnSubcommandOnly() {
+        assertThat(translate("ALTER TABLE app.orders ALTER n TYPE bigint -- USING n*0", NUMBERED, NUMBERED_BIGINT))
+                .containsExactly("ALTER TABLE \"app\".\"orders\" ALTER COLUMN \"n\" TYPE bigint");
+        assertThat(translate("ALTER TABLE app.orders ADD c text DEFAULT ' ALTER n TYPE int8 USING n*0, ALTER ', "
+                + "ALTER n TYPE bigint", NUMBERED, NUMBERED_BIGINT))
+                .containsExactly("ALTER TABLE \"app\".\"orders\" ALTER COLUMN \"n\" TYPE bigint");
+        assertThat(translate("ALTER TABLE app.orders ALTER COLUMN id TYPE int USING id, ALTER n SET DATA TYPE bigint "
+                + "USING n * 2 /* why */, ADD x int", NUMBERED, NUMBERED_BIGINT))
+                .containsExactly("ALTER TABLE \"app\".\"orders\" ALTER COLUMN \"n\" TYPE bigint USING n * 2");
     }
 
     @Test
-    void ddlThatRanInsideAFunctionAndIsNotGeneratedIsRefusedNamingTheStatement() {
-        String commands = "[{\"kind\":\"unsupported\",\"type\":\"composite type\",\"identity\":\"app.pair\","
-                + "\"statements\":[\"DO $$ BEGIN ALTER TYPE app.pair ADD ATTRIBUTE c int; END $$\"]}]";
-        assertThatThrownBy(() -> DdlTranslator.translate(new DdlEvent("ALTER TYPE",
-                "DO $$ BEGIN ALTER TYPE app.pair ADD ATTRIBUTE c int; END $$", commands, null, -1), NameMapping.NONE))
+    void aTypeChangeWhoseStatementIsNotKnownForCertainOnlyChecksTheDestinationAndStops() {
+        for (String origin : List.of("function", "query string", "too long", "")) {
+            List<String> steps = translate("", origin, NUMBERED, NUMBERED_BIGINT);
+            assertThat(steps).hasSize(1);
+            assertThat(steps.get(0)).startsWith("DO $pgsync$BEGIN IF (SELECT pg_catalog.format_type(")
+                    .contains("'\"app\".\"orders\"'::pg_catalog.regclass", "IS DISTINCT FROM 'bigint'",
+                            "does not guess one", "ERRCODE = 'feature_not_supported'")
+                    .doesNotContain("ALTER COLUMN \"n\" TYPE bigint USING n");
+        }
+    }
+
+    @Test
+    void verbatimTextThatIsNotExactlyOneStatementIsRefused() {
+        String commands = "[{\"kind\":\"verbatim\",\"origin\":\"statement\",\"type\":\"aggregate\","
+                + "\"identity\":\"app.a(integer)\",\"statements\":[\"CREATE AGGREGATE app.a (int) (sfunc = int4pl, "
+                + "stype = int); DROP TABLE app.orders\"]}]";
+        assertThatThrownBy(() -> DdlTranslator.translate(new DdlEvent("CREATE AGGREGATE", "", commands, null, -1),
+                NameMapping.NONE)).isInstanceOf(DdlTranslator.UntranslatableDdlException.class)
+                .hasMessageContaining("not exactly one statement");
+        String one = commands.replace("; DROP TABLE app.orders", "");
+        assertThat(DdlTranslator.translate(new DdlEvent("CREATE AGGREGATE", "", one, null, -1), NameMapping.NONE))
+                .extracting(DdlTranslator.Step::sql)
+                .containsExactly("SET LOCAL search_path = pg_catalog, pg_temp",
+                        "CREATE AGGREGATE app.a (int) (sfunc = int4pl, stype = int)");
+        String inApp = one.replace("\"identity\"", "\"schema\":\"app\",\"identity\"");
+        assertThat(DdlTranslator.translate(new DdlEvent("CREATE AGGREGATE", "", inApp, null, -1), NameMapping.NONE))
+                .extracting(DdlTranslator.Step::sql).first()
+                .isEqualTo("SET LOCAL search_path = \"app\", pg_catalog, pg_temp");
+    }
+
+    @Test
+    void ddlThatRanInsideAFunctionAndIsNotGeneratedIsRefusedNamingTheCommandAndWhy() {
+        String commands = "[{\"kind\":\"unsupported\",\"origin\":\"function\",\"type\":\"composite type\","
+                + "\"identity\":\"app.pair\",\"statements\":[]}]";
+        assertThatThrownBy(() -> DdlTranslator.translate(new DdlEvent("ALTER TYPE", "", commands, null, -1),
+                NameMapping.NONE))
                 .isInstanceOf(DdlTranslator.UntranslatableDdlException.class)
-                .hasMessageContaining("ALTER TYPE on composite type app.pair")
-                .hasMessageContaining("ADD ATTRIBUTE c int");
+                .hasMessageContaining("ALTER TYPE on composite type app.pair ran inside a function or DO block");
     }
 }

@@ -2,7 +2,6 @@ package io.pgsync.source.ddl;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,6 +18,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,15 +31,24 @@ import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.event.DdlEvent;
+import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
 import io.pgsync.source.fullsync.SourceDatabase;
+import io.pgsync.source.metrics.PgSyncSourceMetrics;
 
 /**
  * DDL capture on the source: installs the event triggers of {@code capture.sql} in schema {@code pgsync}, and turns
- * the logical messages they emit (prefix {@code pgsync}), which Debezium hands over as message events, into
- * {@link DdlEvent} records of the changelog, keeping only what concerns the selected tables and their schemas.
+ * the rows they write into {@code pgsync.ddl_log}, which Debezium hands over as inserts, into {@link DdlEvent}
+ * records of the changelog, keeping only what concerns the selected tables and their schemas.
+ *
+ * <p>Only the capture speaks: a row of {@code pgsync.ddl_log} is written by the capture's {@code SECURITY DEFINER}
+ * trigger functions in the DDL's own transaction, and no other role may write that table, so its insert in the
+ * decoded stream proves that the capture wrote it there. Logical messages prove nothing (every role may call
+ * {@code pg_logical_emit_message}, with any prefix and content, transactional or not, or replay a captured message in
+ * another transaction): a message with pgsync's prefix is dropped, logged with its LSN and transaction, and counted
+ * ({@code ddl-messages-rejected-total}); the capture never writes one.
  *
  * <p>Example: {@code ALTER TABLE app.orders ADD COLUMN note text} on a source whose selection includes
  * {@code app.orders} becomes a DDL record with tag {@code ALTER TABLE} and the table's definitions before and after,
@@ -47,8 +56,10 @@ import io.pgsync.source.fullsync.SourceDatabase;
  */
 public final class DdlCapture {
 
-    /** The prefix of pgsync's logical messages. */
+    /** The prefix logical messages of pgsync's capture carried in earlier versions, which nothing may use now. */
     public static final String MESSAGE_PREFIX = "pgsync";
+    /** The table the capture writes each DDL command into, in the command's transaction. */
+    public static final TableRef LOG_TABLE = new TableRef("pgsync", "ddl_log");
     /** The event triggers the capture installs. */
     public static final List<String> EVENT_TRIGGERS = List.of("pgsync_ddl_command_end", "pgsync_ddl_sql_drop");
 
@@ -59,21 +70,25 @@ public final class DdlCapture {
     private final int partitions;
     private final Predicate<TableRef> selected;
     private final Set<String> schemas;
+    private final PgSyncSourceMetrics metrics;
 
-    private DdlCapture(String topic, int partitions, Predicate<TableRef> selected, Set<String> schemas) {
+    private DdlCapture(String topic, int partitions, Predicate<TableRef> selected, Set<String> schemas,
+            PgSyncSourceMetrics metrics) {
         this.topic = topic;
         this.partitions = partitions;
         this.selected = selected;
         this.schemas = schemas;
+        this.metrics = metrics;
     }
 
     /**
      * Installs (or updates) the capture in the source database and returns the converter of its messages. A user
      * who is not a superuser cannot create event triggers; the capture a superuser installed is then used as it is.
      *
-     * @throws ConnectException naming the fix when the capture is neither installed nor installable
+     * @throws ConnectException naming the fix when the capture is neither installed nor installable, or when the
+     *     installed one predates {@code pgsync.ddl_log}
      */
-    public static DdlCapture start(Configuration config, PgSyncSourceConfig pgsync) {
+    public static DdlCapture start(Configuration config, PgSyncSourceConfig pgsync, PgSyncSourceMetrics metrics) {
         SourceDatabase database = new SourceDatabase(config);
         Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(new PostgresConnectorConfig(config));
         Set<String> schemas = new HashSet<>();
@@ -84,6 +99,11 @@ public final class DdlCapture {
                 throw new ConnectException("DDL capture needs event triggers on " + database.describe()
                         + ", and only a superuser may create them: run the connector as a superuser once, or set "
                         + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false to run without DDL capture");
+            } else if (!current(connection)) {
+                throw new ConnectException("The DDL capture installed on " + database.describe() + " is from an "
+                        + "older pgsync and writes no pgsync.ddl_log, so its DDL could not be told from a forged "
+                        + "message: have a superuser run this version's capture.sql there (see the README), or set "
+                        + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false");
             } else {
                 log.info("DDL capture: using the event triggers a superuser installed on {}", database.describe());
             }
@@ -93,7 +113,13 @@ public final class DdlCapture {
                     + e.getMessage() + ". Run the connector as a superuser, or set "
                     + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false to run without DDL capture", e);
         }
-        return new DdlCapture(pgsync.changelogTopic(), pgsync.changelogPartitions(), selected, schemas);
+        return new DdlCapture(pgsync.changelogTopic(), pgsync.changelogPartitions(), selected, schemas, metrics);
+    }
+
+    /** A capture converting for an installed one, without a database: for tests of the conversion. */
+    static DdlCapture converting(String topic, int partitions, Predicate<TableRef> selected,
+            PgSyncSourceMetrics metrics) { // visible for testing
+        return new DdlCapture(topic, partitions, selected, new HashSet<>(), metrics);
     }
 
     /** Whether the connection's user is a superuser, the only kind of user PostgreSQL lets create event triggers. */
@@ -116,6 +142,16 @@ public final class DdlCapture {
         }
     }
 
+    /** Whether the installed capture writes {@code pgsync.ddl_log}, as this version's does. */
+    public static boolean current(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+                        + "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE n.nspname = 'pgsync' AND c.relname = 'ddl_log')")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
     private static void install(Connection connection) throws SQLException {
         String script;
         try (InputStream in = DdlCapture.class.getResourceAsStream(SCRIPT)) {
@@ -129,7 +165,7 @@ public final class DdlCapture {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try (Statement statement = connection.createStatement()) {
-            statement.execute("SELECT pg_catalog.pg_advisory_xact_lock(hashtext('pgsync.ddl_capture'))");
+            statement.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgsync.ddl_capture'))");
             statement.execute(script);
             connection.commit();
         } catch (SQLException e) {
@@ -140,14 +176,10 @@ public final class DdlCapture {
         }
     }
 
-    /** Whether the record is one of Debezium's logical message events with pgsync's prefix. */
-    public static boolean isCaptureMessage(SourceRecord record) {
-        return content(record) != null;
-    }
-
     /**
-     * Returns the records with each of pgsync's DDL messages replaced by a DDL record addressed to the changelog, or
-     * dropped when nothing in it concerns the selection; other records are kept as they are.
+     * Returns the records with each insert into {@code pgsync.ddl_log} replaced by a DDL record addressed to the
+     * changelog (or dropped when nothing in it concerns the selection), the table's deletes dropped, and every logical
+     * message with pgsync's prefix dropped as forged; other records are kept as they are.
      */
     public List<SourceRecord> convert(List<SourceRecord> records) {
         if (records == null || records.isEmpty()) {
@@ -156,8 +188,10 @@ public final class DdlCapture {
         List<SourceRecord> converted = null;
         for (int i = 0; i < records.size(); i++) {
             SourceRecord record = records.get(i);
-            String content = content(record);
-            if (content == null) {
+            boolean logged = DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).filter(LOG_TABLE::equals)
+                    .isPresent();
+            boolean message = !logged && isPgsyncMessage(record);
+            if (!logged && !message) {
                 if (converted != null) {
                     converted.add(record);
                 }
@@ -166,7 +200,12 @@ public final class DdlCapture {
             if (converted == null) {
                 converted = new ArrayList<>(records.subList(0, i));
             }
-            SourceRecord ddl = toDdlRecord(record, content);
+            if (message) {
+                reject(record);
+                continue;
+            }
+            String content = loggedContent(record);
+            SourceRecord ddl = content == null ? null : toDdlRecord(record, content);
             if (ddl != null) {
                 converted.add(ddl);
             }
@@ -174,12 +213,28 @@ public final class DdlCapture {
         return converted == null ? records : converted;
     }
 
+    /**
+     * Drops a logical message with pgsync's prefix: whoever can connect to the source may emit one, in a transaction
+     * of their own or next to real DDL, so it is never taken for DDL.
+     */
+    private void reject(SourceRecord record) {
+        Struct source = field((Struct) record.value(), "source");
+        Object lsn = source != null && source.schema().field("lsn") != null ? source.get("lsn") : null;
+        Object xid = source != null && source.schema().field("txId") != null ? source.get("txId") : null;
+        metrics.ddlMessageRejected();
+        log.warn("Dropped a logical message with prefix '{}' at LSN {} (transaction {}): pgsync's DDL capture writes "
+                + "pgsync.ddl_log and never emits messages, and any role on the source may call "
+                + "pg_logical_emit_message, so this one is not applied. Look for who emitted it (pg_stat_statements, "
+                + "the server log with log_statement=all)", MESSAGE_PREFIX,
+                lsn instanceof Number n ? LogSequenceNumber.valueOf(n.longValue()).asString() : "unknown", xid == null ? "none" : xid);
+    }
+
     private SourceRecord toDdlRecord(SourceRecord record, String content) {
         JsonNode message;
         try {
             message = JSON.readTree(content);
         } catch (JsonProcessingException e) {
-            throw new ConnectException("A pgsync DDL message at " + record.sourceOffset() + " is not valid JSON ("
+            throw new ConnectException("A row of pgsync.ddl_log at " + record.sourceOffset() + " is not valid JSON ("
                     + e.getOriginalMessage() + "); was capture.sql changed by hand?", e);
         }
         ArrayNode kept = JSON.createArrayNode();
@@ -219,8 +274,8 @@ public final class DdlCapture {
         Struct source = field(value, "source");
         Struct transaction = field(value, "transaction");
         Object tsMs = source != null && source.schema().field("ts_ms") != null ? source.get("ts_ms") : null;
-        DdlEvent event = new DdlEvent(message.path("tag").asText(), message.path("query").asText(""), kept.toString(),
-                SourcePosition.of(source, transaction), tsMs instanceof Number n ? n.longValue() : -1);
+        DdlEvent event = new DdlEvent(message.path("tag").asText(), message.path("statement").asText(""),
+                kept.toString(), SourcePosition.of(source, transaction), tsMs instanceof Number n ? n.longValue() : -1);
         int partition = first == null ? 0 : Changelog.partitionFor(first, partitions);
         return record.newRecord(topic, partition, null, null, DdlEvent.SCHEMA, event.toStruct(), record.timestamp(),
                 record.headers());
@@ -233,24 +288,24 @@ public final class DdlCapture {
         return new TableRef(definition.path("schema").asText(), definition.path("name").asText());
     }
 
-    /** The content of a pgsync logical message event, or null for any other record. */
-    private static String content(SourceRecord record) {
-        if (!(record.value() instanceof Struct value) || value.schema().field("message") == null) {
+    /** The JSON a capture row carries: the {@code content} of an insert into {@code pgsync.ddl_log}; else null. */
+    private static String loggedContent(SourceRecord record) {
+        Struct value = (Struct) record.value();
+        if (!"c".equals(value.get(DebeziumEnvelope.FIELD_OP))) {
             return null;
+        }
+        Struct after = field(value, DebeziumEnvelope.FIELD_AFTER);
+        return after == null || after.schema().field("content") == null ? null : after.getString("content");
+    }
+
+    /** Whether the record is one of Debezium's logical message events with pgsync's prefix. */
+    private static boolean isPgsyncMessage(SourceRecord record) {
+        if (!(record.value() instanceof Struct value) || value.schema().field("message") == null) {
+            return false;
         }
         Object message = value.get("message");
-        if (!(message instanceof Struct struct) || struct.schema().field("prefix") == null
-                || struct.schema().field("content") == null || !MESSAGE_PREFIX.equals(struct.get("prefix"))) {
-            return null;
-        }
-        Object content = struct.get("content");
-        if (content instanceof byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-        if (content instanceof ByteBuffer buffer) {
-            return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
-        }
-        return content == null ? null : content.toString();
+        return message instanceof Struct struct && struct.schema().field("prefix") != null
+                && MESSAGE_PREFIX.equals(struct.get("prefix"));
     }
 
     private static Struct field(Struct value, String name) {

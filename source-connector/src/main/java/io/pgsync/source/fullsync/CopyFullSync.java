@@ -37,6 +37,7 @@ import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.selection.AddedTables;
 import io.pgsync.source.Throttle;
 
@@ -148,6 +149,10 @@ public final class CopyFullSync implements AutoCloseable {
                 ensurePublication(connection, debezium.publicationName(),
                         config.getString("publication.autocreate.mode", "all_tables"), tables, pgsync.rowFilters(),
                         schemaLevelSelection(connection, config, selected));
+                if (pgsync.ddlCaptureEnabled()) {
+                    // before the slot: DDL run from its consistent point on must be decoded through the publication
+                    AddedTables.publish(connection, debezium.publicationName(), List.of(DdlCapture.LOG_TABLE));
+                }
                 tables.remove(AddedTables.SIGNAL_TABLE);
                 boolean again = dropUnfinishedSlot(connection, debezium.slotName());
                 String snapshot = createSlot(database, connection, debezium.slotName(),
@@ -507,7 +512,10 @@ public final class CopyFullSync implements AutoCloseable {
             connection.setReadOnly(true);
             try (Statement statement = connection.createStatement()) {
                 statement.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+                // a table's COPY is one statement that takes as long as the table is large
+                statement.execute("SET LOCAL statement_timeout = 0");
             }
+            connection.setNetworkTimeout(Runnable::run, 0);
             log.info("Created replication slot {} at {}", slot, info.getConsistentPoint());
             return snapshot;
         }

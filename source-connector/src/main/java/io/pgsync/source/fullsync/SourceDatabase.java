@@ -13,7 +13,9 @@ import java.util.function.Predicate;
 
 import io.debezium.config.Configuration;
 import io.pgsync.common.catalog.SchemaReader;
+import io.pgsync.common.pg.SessionSettings;
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.source.PgSyncSourceConfig;
 
 /**
  * Opens JDBC connections to the source database with the connection settings of the Debezium configuration
@@ -38,6 +40,7 @@ public final class SourceDatabase {
 
     private final String url;
     private final Properties properties = new Properties();
+    private final SessionSettings session;
 
     public SourceDatabase(Configuration config) {
         this.url = "jdbc:postgresql://" + config.getString("database.hostname") + ':'
@@ -54,17 +57,17 @@ public final class SourceDatabase {
             }
         });
         properties.setProperty("ApplicationName", "pgsync-full-sync");
+        session = new PgSyncSourceConfig(config.asMap()).sessionSettings();
     }
 
-    /** A plain connection, in autocommit mode. */
+    /** A plain connection, in autocommit mode, with pgsync's session settings ({@link SessionSettings}). */
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection(url, properties);
+        return session.open(url, properties);
     }
 
     /** A logical replication connection ({@code replication=database}), for replication commands. */
     Connection connectForReplication() throws SQLException {
-        Properties replication = new Properties();
-        replication.putAll(properties);
+        Properties replication = session.properties(properties);
         replication.setProperty("replication", "database");
         replication.setProperty("preferQueryMode", "simple");
         replication.setProperty("assumeMinServerVersion", "10");

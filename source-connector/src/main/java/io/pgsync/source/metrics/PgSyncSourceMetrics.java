@@ -48,6 +48,7 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
     private final Sensor changes;
     private final Sensor fullSyncRows;
     private final Sensor ddl;
+    private final Sensor rejectedMessages;
     private final Map<TableRef, AtomicLong> copied = new ConcurrentHashMap<>();
     private final Set<TableRef> started = ConcurrentHashMap.newKeySet();
     private volatile Phase phase = Phase.STARTING;
@@ -63,6 +64,9 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
         fullSyncRows = sensor("full-sync-rows", "rows of the full sync handed to Kafka");
         ddl = metrics.sensor("ddl-captured");
         ddl.add(name("ddl-captured-total", "Total DDL commands captured at the source and sent"), new CumulativeSum());
+        rejectedMessages = metrics.sensor("ddl-messages-rejected");
+        rejectedMessages.add(name("ddl-messages-rejected-total", "Logical messages with pgsync's prefix that were "
+                + "dropped: the DDL capture never emits them, any role on the source can"), new CumulativeSum());
         metrics.addMetric(name("phase", "What the task sends: 0 starting, 1 schema sync, 2 full sync, 3 incremental "
                 + "sync"), (Measurable) (config, now) -> phase.ordinal());
         metrics.addMetric(name("full-sync-tables-total", "Tables the full sync copies"),
@@ -138,6 +142,11 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
     /** The full sync is over (or there was none): what follows is the incremental sync. */
     public void streaming() {
         phase = Phase.INCREMENTAL;
+    }
+
+    /** Counts one logical message with pgsync's prefix that was dropped. */
+    public void ddlMessageRejected() {
+        rejectedMessages.record();
     }
 
     @Override

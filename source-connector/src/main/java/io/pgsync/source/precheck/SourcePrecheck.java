@@ -80,7 +80,7 @@ public final class SourcePrecheck {
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
             checkRowFilters(connection, props, failures);
-            checkDdlCapture(connection, props, failures);
+            checkDdlCapture(connection, props, debezium.publicationName(), failures);
         } catch (SQLException e) {
             log.debug("Precheck skipped: cannot connect to {} ({})", database.describe(), e.getMessage());
         }
@@ -352,20 +352,50 @@ public final class SourcePrecheck {
 
     /**
      * DDL capture (on unless {@code ddl.capture.enabled=false}) needs event triggers, which only a superuser may
-     * create; once a superuser installed them, any user's connector uses them.
+     * create; once a superuser installed them, any user's connector uses them, when they are this version's (they
+     * write {@code pgsync.ddl_log}) and the publication carries that table, which only its owner may add.
      */
-    private static void checkDdlCapture(Connection connection, Map<String, String> props, List<Failure> failures)
-            throws SQLException {
-        if (!new PgSyncSourceConfig(props).ddlCaptureEnabled() || DdlCapture.superuser(connection)
-                || DdlCapture.installed(connection)) {
+    private static void checkDdlCapture(Connection connection, Map<String, String> props, String publication,
+            List<Failure> failures) throws SQLException {
+        if (!new PgSyncSourceConfig(props).ddlCaptureEnabled() || DdlCapture.superuser(connection)) {
             return;
         }
-        failures.add(new Failure(PgSyncSourceConfig.DDL_CAPTURE_ENABLED, "DDL capture needs event triggers in the "
-                + "source database, and only a superuser may create them (PostgreSQL), which user "
-                + props.get("database.user") + " is not. Run the connector once as a superuser (it installs them in "
-                + "schema pgsync, and later connectors of any user use them), or set "
-                + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false to replicate without DDL: schema changes on the "
-                + "source then have to be made on the destination by hand"));
+        if (!DdlCapture.installed(connection)) {
+            failures.add(new Failure(PgSyncSourceConfig.DDL_CAPTURE_ENABLED, "DDL capture needs event triggers in "
+                    + "the source database, and only a superuser may create them (PostgreSQL), which user "
+                    + props.get("database.user") + " is not. Run the connector once as a superuser (it installs "
+                    + "them in schema pgsync, and later connectors of any user use them), or set "
+                    + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false to replicate without DDL: schema changes on "
+                    + "the source then have to be made on the destination by hand"));
+            return;
+        }
+        if (!DdlCapture.current(connection)) {
+            failures.add(new Failure(PgSyncSourceConfig.DDL_CAPTURE_ENABLED, "The DDL capture installed in the "
+                    + "source database is from an older pgsync: it writes no pgsync.ddl_log, the only channel whose "
+                    + "DDL cannot be forged by other roles. Have a superuser run this version's capture.sql (from the "
+                    + "plugin's jar, see the README), or set " + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false"));
+            return;
+        }
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_publication p WHERE p.pubname = ? AND (p.puballtables
+                               OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables t
+                                           WHERE t.pubname = p.pubname AND t.schemaname = 'pgsync'
+                                             AND t.tablename = 'ddl_log'))),
+                       pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                                WHERE n.nspname = 'pgsync' AND c.relname = 'ddl_log'), 'USAGE')""")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && !rs.getBoolean(1) && !rs.getBoolean(2)) {
+                    failures.add(new Failure("publication.name", "Publication " + publication + " must carry the "
+                            + "DDL capture's table pgsync.ddl_log (its inserts are how DDL reaches the connector), "
+                            + "and only that table's owner may add it: have a superuser run ALTER PUBLICATION "
+                            + Identifiers.quote(publication) + " ADD TABLE pgsync.ddl_log (creating the publication "
+                            + "first when it does not exist), or set " + PgSyncSourceConfig.DDL_CAPTURE_ENABLED
+                            + "=false"));
+                }
+            }
+        }
     }
 
     private static String named(List<String> tables) {

@@ -27,6 +27,7 @@ import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.SourceDatabase;
 
 /**
@@ -102,8 +103,17 @@ public final class AddedTables {
             }
             List<SourceRecord> records = new ArrayList<>();
             List<TableRef> addedTables = added.stream().map(current::get).toList();
-            publish(connection, debezium.publicationName(), addedTables,
-                    selected.test(PgSyncSourceConfig.HEARTBEAT_TABLE));
+            List<TableRef> published = new ArrayList<>();
+            published.add(SIGNAL_TABLE);
+            if (selected.test(PgSyncSourceConfig.HEARTBEAT_TABLE) && exists(connection,
+                    PgSyncSourceConfig.HEARTBEAT_TABLE)) {
+                published.add(PgSyncSourceConfig.HEARTBEAT_TABLE);
+            }
+            if (pgsync.ddlCaptureEnabled()) {
+                published.add(DdlCapture.LOG_TABLE);
+            }
+            published.addAll(addedTables);
+            publish(connection, debezium.publicationName(), published);
             if (!added.isEmpty()) {
                 records.addAll(schema(connection, config, pgsync, added));
                 try (PreparedStatement ps = connection.prepareStatement(
@@ -162,19 +172,15 @@ public final class AddedTables {
     }
 
     /**
-     * Adds the signal table, the heartbeat table (when selected) and the added tables to the publication, when it
-     * lists tables or schemas: a change is decoded only
+     * Adds the tables to the publication, when it lists tables or schemas and lacks them: a change is decoded only
      * through a publication that holds its table when it is written. A publication of all tables, or of whole
-     * schemas that hold them, already does.
+     * schemas that hold them, already does. Here: the signal table, the heartbeat table (when selected), the DDL
+     * capture's log and the added tables.
+     *
+     * @throws ConnectException naming the statement to run when the connector's user may not add them
      */
-    private static void publish(Connection connection, String publication, List<TableRef> added, boolean heartbeat)
+    public static void publish(Connection connection, String publication, List<TableRef> tables)
             throws SQLException {
-        List<TableRef> tables = new ArrayList<>();
-        tables.add(SIGNAL_TABLE);
-        if (heartbeat && exists(connection, PgSyncSourceConfig.HEARTBEAT_TABLE)) {
-            tables.add(PgSyncSourceConfig.HEARTBEAT_TABLE);
-        }
-        tables.addAll(added);
         try (PreparedStatement ps = connection.prepareStatement("SELECT puballtables FROM pg_catalog.pg_publication "
                 + "WHERE pubname = ?")) {
             ps.setString(1, publication);
@@ -206,8 +212,9 @@ public final class AddedTables {
             } catch (SQLException e) {
                 throw new ConnectException("Cannot add " + String.join(", ", missing) + " to publication "
                         + publication + " (" + e.getMessage() + "): the connector's user must own the publication "
-                        + "and those tables; run ALTER PUBLICATION " + Identifiers.quote(publication) + " OWNER TO "
-                        + "<the connector's user>, or have the owner run " + sql, e);
+                        + "and those tables (pgsync.ddl_log belongs to whoever installed the DDL capture); run ALTER "
+                        + "PUBLICATION " + Identifiers.quote(publication) + " OWNER TO <the connector's user>, or have "
+                        + "a superuser run " + sql, e);
             }
             log.info("Added to publication {}: {}", publication, missing);
         }

@@ -1,18 +1,32 @@
 -- pgsync DDL capture, installed by the source connector (io.pgsync.source.ddl.DdlCapture) in schema pgsync.
 --
--- Two event triggers turn every DDL command into a transactional logical message with prefix 'pgsync'
--- (pg_logical_emit_message(true, ...)), so it reaches the changelog exactly between the changes committed before and
--- after it. A message is JSON: {"tag": <command tag>, "query": <statement text>, "commands": [...]}, one command per
--- object the DDL touched:
+-- Two event triggers turn every DDL command into a row of pgsync.ddl_log, inserted and deleted again in the
+-- command's own transaction: logical decoding sends the insert to the connector exactly between the changes committed
+-- before and after it. Only the owner of pgsync.ddl_log (whoever ran this script, a superuser) and the SECURITY
+-- DEFINER trigger functions below may write it, so a row there is proof that the capture wrote it, in that
+-- transaction. Logical messages are no such proof (pg_logical_emit_message is open to every role): the connector
+-- drops every message with pgsync's prefix.
+--
+-- A row's content is JSON: {"tag": <command tag>, "statement", "origin", "commands": [...]}, one command per object
+-- the DDL touched, each also carrying "origin" and "standardConformingStrings":
 --   {"kind": "table", "before": <definition or null>, "after": <definition or null>}: a table created, altered or
 --     dropped; a definition lists the columns with their numbers (attnum), so a rename is told from a drop and add;
 --   {"kind": "statements", "type", "identity", "schema", "table", "statements": [...]}: DDL generated from the
 --     catalog after the command (CREATE OR REPLACE, IF NOT EXISTS, renames, drops); "table" names the table an
 --     index, constraint, trigger or rule belongs to (null otherwise);
---   {"kind": "verbatim", ...} and {"kind": "unsupported", ...}: a command pgsync does not translate, replayable as
---     the statement text only when that text is the command alone (top level, one statement).
+--   {"kind": "verbatim", ...}: a command pgsync does not generate, replayable as its statement text because that text
+--     is exactly the command; {"kind": "unsupported", ...}: one it cannot replay.
+-- "statement" is the text of the statement that ran the command, and only when the capture is certain of it: the
+-- command ran at top level and the query string the server received holds exactly that one statement, as the lexer
+-- below reads it (comments, quoted identifiers, strings with standard_conforming_strings and E'', dollar quotes).
+-- Otherwise it is null and "origin" says why: 'function' (inside a function or DO block), 'query string' (a string of
+-- several statements), 'too long', or 'credentials' (commands whose text may carry passwords: servers, user mappings,
+-- foreign tables and wrappers, subscriptions). The whole query string never travels: it may hold other statements and
+-- their data.
 -- pgsync.ddl_objects keeps each captured object's last definition and name, which gives the "before" side.
--- Everything runs with search_path = pg_catalog, so every name in the generated DDL is qualified.
+-- Every function runs with search_path = pg_catalog, pg_temp and names catalog relations with their schema: a
+-- relation or type some role creates in its temporary schema (a temporary view pg_namespace, say) is never taken for
+-- the catalog's, and the generated DDL qualifies every name.
 
 CREATE SCHEMA IF NOT EXISTS pgsync;
 
@@ -26,9 +40,17 @@ CREATE TABLE IF NOT EXISTS pgsync.ddl_objects (
     PRIMARY KEY (classid, objid)
 );
 
+-- The capture's channel to the connector: each row is inserted and deleted in the DDL's own transaction, so the table
+-- stays empty and logical decoding still sends the insert.
+CREATE TABLE IF NOT EXISTS pgsync.ddl_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    content text NOT NULL
+);
+REVOKE ALL ON pgsync.ddl_objects, pgsync.ddl_log FROM PUBLIC;
+
 -- A table's definition: name, kind, partitioning, columns by attnum, constraints, replica identity.
 CREATE OR REPLACE FUNCTION pgsync.ddl_table(rel oid) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 SELECT jsonb_build_object(
     'schema', n.nspname,
     'name', c.relname,
@@ -37,12 +59,12 @@ SELECT jsonb_build_object(
     'options', to_jsonb(c.reloptions),
     'partitionKey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
     'parent', (SELECT jsonb_build_object('schema', pn.nspname, 'name', p.relname)
-                 FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-                 JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+                 JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
                 WHERE i.inhrelid = c.oid AND c.relispartition),
     'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
     'replicaIdentity', c.relreplident::text,
-    'replicaIdentityIndex', (SELECT ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+    'replicaIdentityIndex', (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
                               WHERE x.indrelid = c.oid AND x.indisreplident),
     'columns', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
@@ -56,11 +78,11 @@ SELECT jsonb_build_object(
                    'collation', CASE WHEN a.attcollation <> t.typcollation
                                      THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
                    'local', a.attislocal) ORDER BY a.attnum)
-          FROM pg_attribute a
-          JOIN pg_type t ON t.oid = a.atttypid
-          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-          LEFT JOIN pg_collation co ON co.oid = a.attcollation
-          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          FROM pg_catalog.pg_attribute a
+          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+          LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+          LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'),
     'constraints', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
@@ -68,35 +90,35 @@ SELECT jsonb_build_object(
                    'type', k.contype::text,
                    'definition', pg_get_constraintdef(k.oid),
                    'local', k.conislocal) ORDER BY k.contype <> 'p', k.conname)
-          FROM pg_constraint k
+          FROM pg_catalog.pg_constraint k
          WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f', 'x')), '[]'))
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = rel
 $fn$;
 
 -- The name and schema of an object the capture tracks, or no row for other objects.
 CREATE OR REPLACE FUNCTION pgsync.ddl_name(cls oid, obj oid, OUT schema_name text, OUT object_name text)
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
-SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE cls = 'pg_class'::regclass AND c.oid = obj
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE cls = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = obj
 UNION ALL
-SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE cls = 'pg_proc'::regclass AND p.oid = obj
+SELECT n.nspname, p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE cls = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = obj
 UNION ALL
-SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE cls = 'pg_type'::regclass AND t.oid = obj
+SELECT n.nspname, t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE cls = 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = obj
 UNION ALL
-SELECT NULL, n.nspname FROM pg_namespace n WHERE cls = 'pg_namespace'::regclass AND n.oid = obj
+SELECT NULL, n.nspname FROM pg_catalog.pg_namespace n WHERE cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND n.oid = obj
 UNION ALL
-SELECT n.nspname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE cls = 'pg_trigger'::regclass AND g.oid = obj
+SELECT n.nspname, g.tgname FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE cls = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND g.oid = obj
 $fn$;
 
 -- Whether a relation is a table pgsync captures: ordinary or partitioned, not temporary, outside pgsync's schema.
 CREATE OR REPLACE FUNCTION pgsync.ddl_is_table(rel oid) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
-SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
                   AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema')
                   AND n.nspname NOT LIKE 'pg\_%')
@@ -105,20 +127,20 @@ $fn$;
 -- The table (schema and name) an index, constraint, trigger or rule belongs to, when it is a table pgsync captures;
 -- NULL for other objects. Lets the connector leave out the DDL of tables outside its selection.
 CREATE OR REPLACE FUNCTION pgsync.ddl_owner_table(cls oid, obj oid) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 SELECT jsonb_build_object('schema', n.nspname, 'name', c.relname)
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.oid = CASE cls WHEN 'pg_class'::regclass THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = obj)
-                        WHEN 'pg_constraint'::regclass THEN (SELECT k.conrelid FROM pg_constraint k WHERE k.oid = obj)
-                        WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = obj)
-                        WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = obj) END
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = CASE cls WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN (SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = obj)
+                        WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint k WHERE k.oid = obj)
+                        WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT g.tgrelid FROM pg_catalog.pg_trigger g WHERE g.oid = obj)
+                        WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid = obj) END
    AND pgsync.ddl_is_table(c.oid)
 $fn$;
 
 -- Records the current definition and name of a tracked object; returns the previous row's values.
 CREATE OR REPLACE FUNCTION pgsync.ddl_remember(cls oid, obj oid, identity text, definition jsonb,
                                                OUT old_identity text, OUT old_schema text, OUT old_definition jsonb)
-LANGUAGE plpgsql SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     names record;
 BEGIN
@@ -138,8 +160,8 @@ $fn$;
 
 -- The labels of an enum type, in order.
 CREATE OR REPLACE FUNCTION pgsync.ddl_enum_labels(typ oid) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $fn$
-SELECT coalesce(jsonb_agg(enumlabel ORDER BY enumsortorder), '[]') FROM pg_enum WHERE enumtypid = typ
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+SELECT coalesce(jsonb_agg(enumlabel ORDER BY enumsortorder), '[]') FROM pg_catalog.pg_enum WHERE enumtypid = typ
 $fn$;
 
 -- The DDL that makes the destination's object look like the source's after a command, for the kinds pgsync
@@ -147,7 +169,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION pgsync.ddl_statements(cmd_tag text, object_type text, cls oid, obj oid, sub int,
                                                  identity text, old_identity text, old_schema text,
                                                  old_definition jsonb)
-RETURNS text[] LANGUAGE plpgsql SET search_path = pg_catalog AS $fn$
+RETURNS text[] LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     result text[] := '{}';
     names record;
@@ -176,7 +198,7 @@ BEGIN
                             CASE object_type WHEN 'table column' THEN 'COLUMN'
                                              WHEN 'table constraint' THEN 'CONSTRAINT' ELSE keyword END,
                             identity,
-                            coalesce(quote_literal((SELECT description FROM pg_description
+                            coalesce(quote_literal((SELECT description FROM pg_catalog.pg_description
                                                      WHERE objoid = obj AND classoid = cls AND objsubid = sub)),
                                      'NULL'))];
     END IF;
@@ -187,13 +209,13 @@ BEGIN
         IF creating THEN
             result := result || (SELECT format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I', e.extname,
                                                n.nspname)
-                                   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                                   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
                                   WHERE e.oid = obj);
         ELSE
             RETURN NULL;
         END IF;
     WHEN 'index' THEN
-        IF EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = obj AND contype IN ('p', 'u', 'x')) THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conindid = obj AND contype IN ('p', 'u', 'x')) THEN
             RETURN '{}';
         END IF;
         IF creating THEN
@@ -202,11 +224,11 @@ BEGIN
             RETURN NULL;
         END IF;
     WHEN 'sequence' THEN
-        IF EXISTS (SELECT 1 FROM pg_depend WHERE classid = 'pg_class'::regclass AND objid = obj
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objid = obj
                                               AND deptype = 'i') THEN
             RETURN '{}';
         END IF;
-        SELECT * INTO seq FROM pg_sequence WHERE seqrelid = obj;
+        SELECT * INTO seq FROM pg_catalog.pg_sequence WHERE seqrelid = obj;
         definition := format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %s',
                              format_type(seq.seqtypid, NULL), seq.seqincrement, seq.seqmin, seq.seqmax,
                              seq.seqstart, seq.seqcache, CASE WHEN seq.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END);
@@ -214,9 +236,9 @@ BEGIN
                          || format('ALTER SEQUENCE %s %s', identity, definition);
         IF cmd_tag = 'ALTER SEQUENCE' THEN
             SELECT c.oid AS rel, a.attname INTO owner
-              FROM pg_depend d JOIN pg_class c ON c.oid = d.refobjid
-              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-             WHERE d.classid = 'pg_class'::regclass AND d.objid = obj AND d.refclassid = 'pg_class'::regclass
+              FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = obj AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
                AND d.deptype = 'a' AND d.refobjsubid > 0;
             result := result || format('ALTER SEQUENCE %s OWNED BY %s', identity,
                                        CASE WHEN owner.rel IS NULL THEN 'NONE'
@@ -225,7 +247,7 @@ BEGIN
     WHEN 'view' THEN
         result := result || format('CREATE OR REPLACE VIEW %s%s AS %s', identity,
                                    (SELECT ' WITH (' || array_to_string(reloptions, ', ') || ')'
-                                      FROM pg_class WHERE oid = obj AND reloptions IS NOT NULL),
+                                      FROM pg_catalog.pg_class WHERE oid = obj AND reloptions IS NOT NULL),
                                    pg_get_viewdef(obj));
     WHEN 'materialized view' THEN
         IF cmd_tag = 'REFRESH MATERIALIZED VIEW' THEN
@@ -234,14 +256,14 @@ BEGIN
             result := result || format('CREATE MATERIALIZED VIEW IF NOT EXISTS %s AS %s WITH %s', identity,
                                        rtrim(pg_get_viewdef(obj), ';'),
                                        (SELECT CASE WHEN relispopulated THEN 'DATA' ELSE 'NO DATA' END
-                                          FROM pg_class WHERE oid = obj));
+                                          FROM pg_catalog.pg_class WHERE oid = obj));
         ELSIF old_identity IS NULL OR old_identity = identity THEN
             RETURN NULL;
         END IF;
     WHEN 'function', 'procedure' THEN
         result := result || pg_get_functiondef(obj);
     WHEN 'type' THEN
-        SELECT * INTO typ FROM pg_type WHERE oid = obj;
+        SELECT * INTO typ FROM pg_catalog.pg_type WHERE oid = obj;
         IF typ.typtype = 'e' THEN
             labels := pgsync.ddl_enum_labels(obj);
             old_labels := old_definition -> 'labels';
@@ -270,14 +292,14 @@ BEGIN
             result := result || format('CREATE DOMAIN %s AS %s%s%s%s%s', identity,
                                        format_type(typ.typbasetype, typ.typtypmod),
                                        (SELECT ' COLLATE ' || quote_ident(n.nspname) || '.' || quote_ident(c.collname)
-                                          FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
-                                          JOIN pg_type b ON b.oid = typ.typbasetype
+                                          FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+                                          JOIN pg_catalog.pg_type b ON b.oid = typ.typbasetype
                                          WHERE c.oid = typ.typcollation AND typ.typcollation <> b.typcollation),
                                        ' DEFAULT ' || typ.typdefault,
                                        CASE WHEN typ.typnotnull THEN ' NOT NULL' ELSE '' END,
                                        coalesce((SELECT string_agg(format(' CONSTRAINT %I %s', conname,
                                                                           pg_get_constraintdef(oid)), '' ORDER BY conname)
-                                                   FROM pg_constraint WHERE contypid = obj), ''));
+                                                   FROM pg_catalog.pg_constraint WHERE contypid = obj), ''));
         ELSIF creating AND typ.typtype = 'c' THEN
             result := result || format('CREATE TYPE %s AS (%s)', identity,
                                        (SELECT string_agg(format('%I %s%s', a.attname,
@@ -286,9 +308,9 @@ BEGIN
                                                                       THEN ' COLLATE ' || quote_ident(cn.nspname)
                                                                            || '.' || quote_ident(co.collname)
                                                                       ELSE '' END), ', ' ORDER BY a.attnum)
-                                          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-                                          LEFT JOIN pg_collation co ON co.oid = a.attcollation
-                                          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                                          FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                                          LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+                                          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
                                          WHERE a.attrelid = typ.typrelid AND a.attnum > 0 AND NOT a.attisdropped));
         ELSIF creating AND typ.typtype = 'r' THEN
             result := result || (SELECT format('CREATE TYPE %s AS RANGE (SUBTYPE = %s%s)', identity,
@@ -296,7 +318,7 @@ BEGIN
                                                CASE WHEN r.rngsubdiff <> 0
                                                     THEN ', SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text
                                                     ELSE '' END)
-                                   FROM pg_range r WHERE r.rngtypid = obj);
+                                   FROM pg_catalog.pg_range r WHERE r.rngtypid = obj);
         ELSIF old_identity IS NULL OR old_identity = identity THEN
             RETURN NULL;
         END IF;
@@ -315,14 +337,178 @@ BEGIN
 END
 $fn$;
 
--- Whether the command runs as the whole statement text: at top level (not in a function) and alone in it.
-CREATE OR REPLACE FUNCTION pgsync.ddl_statement_is_query(context text) RETURNS boolean
-LANGUAGE sql SET search_path = pg_catalog AS $fn$
-SELECT context !~ '\n' AND rtrim(current_query(), E'; \t\r\n') !~ ';'
+DROP FUNCTION IF EXISTS pgsync.ddl_statement_is_query(text);
+
+-- Reads a query string as PostgreSQL's scanner does, statement by statement: words, quoted identifiers, string
+-- constants (a backslash escapes in E'' strings, and in plain ones when backslash_escapes: standard_conforming_strings
+-- off), dollar quotes, comments (nested /* */, -- to the end of the line) and semicolons. Returns how many statements
+-- it holds (2 standing for two or more) and, when there is exactly one, its text without comments and without the
+-- closing semicolon; -1 when the text ends inside a string, identifier, dollar quote or comment. With partial, the
+-- text is the start of a longer one: a statement after the first counts only once a token follows its first one.
+CREATE OR REPLACE FUNCTION pgsync.ddl_lex(query text, backslash_escapes boolean, partial boolean,
+                                          OUT statements int, OUT statement text)
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    -- a word (with $ after its first character), a dollar-quote delimiter, a run of characters that mean nothing on
+    -- their own, or any single character
+    pattern constant text := '([A-Za-z_\u0080-\U0010FFFF][A-Za-z_0-9$\u0080-\U0010FFFF]*'
+                             || '|\$(?:[A-Za-z_\u0080-\U0010FFFF][A-Za-z_0-9\u0080-\U0010FFFF]*)?\$'
+                             || '|[^A-Za-z_\u0080-\U0010FFFF''"$;/*\\\n-]+|.)';
+    spaces constant text := E' \t\n\r\f\v';
+    tokens text[];
+    token text;
+    i int := 1;
+    at int := 1;
+    mode text := 'code';
+    depth int := 0;
+    escapes boolean;
+    quote text;
+    close int;
+    pieces text[] := '{}';
+    content boolean := false;
+BEGIN
+    statements := 0;
+    tokens := ARRAY(SELECT m[1] FROM pg_catalog.regexp_matches(query, pattern, 'g') m);
+    WHILE i <= pg_catalog.cardinality(tokens) LOOP
+        token := tokens[i];
+        IF mode = 'code' THEN
+            IF token = ';' THEN
+                IF content THEN
+                    statements := statements + 1;
+                    IF statements > 1 THEN
+                        statement := NULL;
+                        RETURN;
+                    END IF;
+                    statement := pg_catalog.btrim(pg_catalog.array_to_string(pieces, ''), spaces);
+                END IF;
+                pieces := '{}';
+                content := false;
+            ELSIF token = '-' AND tokens[i + 1] = '-' THEN
+                mode := 'line';
+                pieces := pieces || ' '::text;
+                at := at + 1;
+                i := i + 1;
+            ELSIF token = '/' AND tokens[i + 1] = '*' THEN
+                mode := 'comment';
+                depth := 1;
+                pieces := pieces || ' '::text;
+                at := at + 1;
+                i := i + 1;
+            ELSIF token = '''' OR token = '"' THEN
+                mode := 'quoted';
+                quote := token;
+                -- E'' always takes backslash escapes, B'', X'' and U&'' never, plain and N'' strings by the setting
+                escapes := token = '''' AND CASE WHEN tokens[i - 1] IN ('E', 'e') THEN true
+                                                 WHEN tokens[i - 1] IN ('B', 'b', 'X', 'x') THEN false
+                                                 WHEN tokens[i - 1] = '&' AND tokens[i - 2] IN ('U', 'u') THEN false
+                                                 ELSE backslash_escapes END;
+                pieces := pieces || token;
+                content := true;
+            ELSIF pg_catalog.length(token) > 1 AND pg_catalog.left(token, 1) = '$' THEN
+                -- a dollar quote holds anything up to its own delimiter: find that in the text, and read on after it
+                close := pg_catalog.strpos(pg_catalog.substr(query, at + pg_catalog.length(token)), token);
+                IF close = 0 THEN
+                    statements := CASE WHEN partial THEN statements + 1 ELSE -1 END;
+                    statement := NULL;
+                    RETURN;
+                END IF;
+                close := at + 2 * pg_catalog.length(token) + close - 1;
+                pieces := pieces || pg_catalog.substr(query, at, close - at);
+                content := true;
+                at := close;
+                tokens := ARRAY(SELECT m[1] FROM pg_catalog.regexp_matches(pg_catalog.substr(query, at), pattern, 'g') m);
+                i := 1;
+                CONTINUE;
+            ELSE
+                pieces := pieces || token;
+                IF NOT content AND pg_catalog.btrim(token, spaces) <> '' THEN
+                    content := NOT partial OR statements = 0 OR i < pg_catalog.cardinality(tokens);
+                END IF;
+            END IF;
+        ELSIF mode = 'line' THEN
+            IF token = E'\n' THEN
+                mode := 'code';
+                pieces := pieces || token;
+            END IF;
+        ELSIF mode = 'comment' THEN
+            IF token = '/' AND tokens[i + 1] = '*' THEN
+                depth := depth + 1;
+                at := at + 1;
+                i := i + 1;
+            ELSIF token = '*' AND tokens[i + 1] = '/' THEN
+                depth := depth - 1;
+                at := at + 1;
+                i := i + 1;
+                IF depth = 0 THEN
+                    mode := 'code';
+                END IF;
+            END IF;
+        ELSE
+            pieces := pieces || token;
+            IF escapes AND token = '\' AND i < pg_catalog.cardinality(tokens) THEN
+                pieces := pieces || tokens[i + 1];
+                at := at + pg_catalog.length(tokens[i + 1]);
+                i := i + 1;
+            ELSIF token = quote THEN
+                IF tokens[i + 1] = quote THEN
+                    pieces := pieces || token;
+                    at := at + 1;
+                    i := i + 1;
+                ELSE
+                    mode := 'code';
+                END IF;
+            END IF;
+        END IF;
+        at := at + pg_catalog.length(token);
+        i := i + 1;
+    END LOOP;
+    IF content THEN
+        statements := statements + 1;
+        statement := pg_catalog.btrim(pg_catalog.array_to_string(pieces, ''), spaces);
+    END IF;
+    IF mode NOT IN ('code', 'line') AND NOT partial THEN
+        statements := -1;
+    END IF;
+    IF statements <> 1 THEN
+        statement := NULL;
+    END IF;
+END
+$fn$;
+
+-- The statement text of a command, when the capture is certain of it, and where the command came from: 'statement'
+-- (at top level, alone in its query string), 'function', 'query string', 'too long' or 'credentials'. A query string
+-- with a backslash is read with both settings of standard_conforming_strings, which an earlier statement of the same
+-- string may have changed after the server read it; the two readings must agree.
+CREATE OR REPLACE FUNCTION pgsync.ddl_source(query text, top_level boolean, tag text,
+                                             OUT statement text, OUT origin text, OUT standard_conforming boolean)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    standard_conforming := pg_catalog.current_setting('standard_conforming_strings') = 'on';
+    IF NOT top_level THEN
+        origin := 'function';
+    ELSIF tag IN ('CREATE SERVER', 'ALTER SERVER', 'CREATE USER MAPPING', 'ALTER USER MAPPING',
+                  'IMPORT FOREIGN SCHEMA', 'CREATE FOREIGN DATA WRAPPER', 'ALTER FOREIGN DATA WRAPPER',
+                  'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION') THEN
+        origin := 'credentials';
+    -- a script of many statements is told from its start, without reading all of it for each of its commands
+    ELSIF pg_catalog.length(query) > 8192
+          AND (pgsync.ddl_lex(pg_catalog.left(query, 8192), NOT standard_conforming, true)).statements > 1 THEN
+        origin := 'query string';
+    ELSIF pg_catalog.length(query) > 100000 THEN
+        origin := 'too long';
+    ELSE
+        statement := (pgsync.ddl_lex(query, NOT standard_conforming, false)).statement;
+        IF pg_catalog.strpos(query, '\') > 0
+           AND (pgsync.ddl_lex(query, standard_conforming, false)).statement IS DISTINCT FROM statement THEN
+            statement := NULL;
+        END IF;
+        origin := CASE WHEN statement IS NULL THEN 'query string' ELSE 'statement' END;
+    END IF;
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION pgsync.ddl_command_end() RETURNS event_trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     cmd record;
     previous record;
@@ -333,14 +519,15 @@ DECLARE
     statements text[];
     definition jsonb;
     context text;
-    replayable boolean;
-    verbatim_sent boolean := false;
+    origin record;
+    log_id bigint;
+    text_sent boolean := false;
     schema_name text;
     child oid;
 BEGIN
+    -- one line at top level; a command run by a function (or a DO block) has the function's lines below it
     GET DIAGNOSTICS context = PG_CONTEXT;
-    replayable := pgsync.ddl_statement_is_query(context);
-    FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+    FOR cmd IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() LOOP
         schema_name := CASE WHEN cmd.object_type = 'schema'
                             THEN (SELECT s.object_name FROM pgsync.ddl_name(cmd.classid, cmd.objid) s)
                             ELSE coalesce(cmd.schema_name,
@@ -350,7 +537,7 @@ BEGIN
            OR cmd.object_type LIKE 'publication%' OR cmd.object_type IN ('subscription', 'event trigger') THEN
             CONTINUE;
         END IF;
-        IF cmd.classid = 'pg_class'::regclass AND cmd.command_tag <> 'COMMENT'
+        IF cmd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND cmd.command_tag <> 'COMMENT'
            AND cmd.object_type IN ('table', 'table column') THEN
             IF NOT pgsync.ddl_is_table(cmd.objid) THEN
                 CONTINUE;
@@ -358,14 +545,14 @@ BEGIN
             -- The table, then its partitions: a partition attached or detached, or altered with its parent.
             FOR child IN SELECT cmd.objid
                          UNION ALL
-                         (SELECT inhrelid FROM pg_inherits WHERE inhparent = cmd.objid
+                         (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = cmd.objid
                           UNION
                           SELECT o.objid FROM pgsync.ddl_objects o
-                           WHERE o.classid = 'pg_class'::regclass
+                           WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                              AND (o.definition -> 'parent') = (SELECT jsonb_build_object('schema', n.nspname,
                                                                                           'name', c.relname)
-                                                                 FROM pg_class c
-                                                                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                                                                 FROM pg_catalog.pg_class c
+                                                                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                                                                 WHERE c.oid = cmd.objid)
                              AND o.objid <> cmd.objid) LOOP
                 definition := pgsync.ddl_table(child);
@@ -378,31 +565,29 @@ BEGIN
             END LOOP;
             CONTINUE;
         END IF;
-        definition := CASE WHEN cmd.classid = 'pg_type'::regclass
-                                AND (SELECT typtype FROM pg_type WHERE oid = cmd.objid) = 'e'
+        definition := CASE WHEN cmd.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                                AND (SELECT typtype FROM pg_catalog.pg_type WHERE oid = cmd.objid) = 'e'
                            THEN jsonb_build_object('labels', pgsync.ddl_enum_labels(cmd.objid)) END;
         old_identity := NULL;
         old_schema := NULL;
         old_definition := NULL;
         -- A comment changes no name, and a table's entry holds its definition, which only the table path updates.
         IF cmd.command_tag <> 'COMMENT' AND cmd.objsubid = 0
-           AND NOT (cmd.classid = 'pg_class'::regclass AND cmd.object_type IN ('table', 'table column')) THEN
+           AND NOT (cmd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND cmd.object_type IN ('table', 'table column')) THEN
             SELECT * INTO old_identity, old_schema, old_definition
               FROM pgsync.ddl_remember(cmd.classid, cmd.objid, cmd.object_identity, definition);
         END IF;
         statements := pgsync.ddl_statements(cmd.command_tag, cmd.object_type, cmd.classid, cmd.objid, cmd.objsubid,
                                             cmd.object_identity, old_identity, old_schema, old_definition);
         IF statements IS NULL THEN
-            IF verbatim_sent THEN
+            IF text_sent THEN
                 CONTINUE;
             END IF;
-            verbatim_sent := true;
-            commands := commands || jsonb_build_object('kind', CASE WHEN replayable THEN 'verbatim'
-                                                                    ELSE 'unsupported' END,
+            text_sent := true;
+            commands := commands || jsonb_build_object('kind', 'text',
                                                        'type', cmd.object_type, 'identity', cmd.object_identity,
                                                        'schema', schema_name,
-                                                       'table', pgsync.ddl_owner_table(cmd.classid, cmd.objid),
-                                                       'statements', to_jsonb(ARRAY[current_query()]));
+                                                       'table', pgsync.ddl_owner_table(cmd.classid, cmd.objid));
         ELSIF cardinality(statements) > 0 THEN
             commands := commands || jsonb_build_object('kind', 'statements', 'type', cmd.object_type,
                                                        'identity', cmd.object_identity, 'schema', schema_name,
@@ -411,20 +596,40 @@ BEGIN
         END IF;
     END LOOP;
     IF jsonb_array_length(commands) > 0 THEN
-        PERFORM pg_logical_emit_message(true, 'pgsync',
-            jsonb_build_object('tag', tg_tag, 'query', current_query(), 'commands', commands)::text);
+        SELECT * INTO origin FROM pgsync.ddl_source(pg_catalog.current_query(), pg_catalog.strpos(context, E'\n') = 0,
+                                                    tg_tag);
+        -- statement text goes only with a command it is exactly the text of
+        commands := (SELECT jsonb_agg(CASE WHEN c ->> 'kind' = 'text'
+                                           THEN c || jsonb_build_object(
+                                                'kind', CASE WHEN origin.statement IS NULL THEN 'unsupported'
+                                                             ELSE 'verbatim' END,
+                                                'statements', CASE WHEN origin.statement IS NULL THEN '[]'::jsonb
+                                                                   ELSE jsonb_build_array(origin.statement) END)
+                                           ELSE c END
+                                      || jsonb_build_object('origin', origin.origin, 'standardConformingStrings',
+                                                            origin.standard_conforming) ORDER BY n)
+                       FROM jsonb_array_elements(commands) WITH ORDINALITY AS e(c, n));
+        INSERT INTO pgsync.ddl_log (content)
+        VALUES (jsonb_build_object('tag', tg_tag, 'statement', origin.statement, 'origin', origin.origin,
+                                   'commands', commands)::text)
+        RETURNING id INTO log_id;
+        DELETE FROM pgsync.ddl_log WHERE id = log_id;
     END IF;
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION pgsync.ddl_sql_drop() RETURNS event_trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     dropped record;
     commands jsonb := '[]';
     old_definition jsonb;
+    context text;
+    origin record;
+    log_id bigint;
 BEGIN
-    FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+    GET DIAGNOSTICS context = PG_CONTEXT;
+    FOR dropped IN SELECT * FROM pg_catalog.pg_event_trigger_dropped_objects() LOOP
         old_definition := NULL;
         IF dropped.objsubid = 0 THEN
             DELETE FROM pgsync.ddl_objects WHERE classid = dropped.classid AND objid = dropped.objid
@@ -451,40 +656,56 @@ BEGIN
         END IF;
     END LOOP;
     IF jsonb_array_length(commands) > 0 THEN
-        PERFORM pg_logical_emit_message(true, 'pgsync',
-            jsonb_build_object('tag', tg_tag, 'query', current_query(), 'commands', commands)::text);
+        SELECT * INTO origin FROM pgsync.ddl_source(pg_catalog.current_query(), pg_catalog.strpos(context, E'\n') = 0,
+                                                    tg_tag);
+        -- statement text goes only with a command it is exactly the text of
+        commands := (SELECT jsonb_agg(CASE WHEN c ->> 'kind' = 'text'
+                                           THEN c || jsonb_build_object(
+                                                'kind', CASE WHEN origin.statement IS NULL THEN 'unsupported'
+                                                             ELSE 'verbatim' END,
+                                                'statements', CASE WHEN origin.statement IS NULL THEN '[]'::jsonb
+                                                                   ELSE jsonb_build_array(origin.statement) END)
+                                           ELSE c END
+                                      || jsonb_build_object('origin', origin.origin, 'standardConformingStrings',
+                                                            origin.standard_conforming) ORDER BY n)
+                       FROM jsonb_array_elements(commands) WITH ORDINALITY AS e(c, n));
+        INSERT INTO pgsync.ddl_log (content)
+        VALUES (jsonb_build_object('tag', tg_tag, 'statement', origin.statement, 'origin', origin.origin,
+                                   'commands', commands)::text)
+        RETURNING id INTO log_id;
+        DELETE FROM pgsync.ddl_log WHERE id = log_id;
     END IF;
 END
 $fn$;
 
 -- The definitions and names of what exists now: the "before" side of the next command.
 INSERT INTO pgsync.ddl_objects (classid, objid, schema_name, object_name, identity, definition)
-SELECT 'pg_class'::regclass, c.oid, n.nspname, c.relname,
-       (pg_catalog.pg_identify_object('pg_class'::regclass, c.oid, 0)).identity,
+SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, n.nspname, c.relname,
+       (pg_catalog.pg_identify_object('pg_catalog.pg_class'::pg_catalog.regclass, c.oid, 0)).identity,
        CASE WHEN c.relkind IN ('r', 'p') THEN pgsync.ddl_table(c.oid) END
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I') AND c.relpersistence <> 't'
    AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
 UNION ALL
-SELECT 'pg_type'::regclass, t.oid, n.nspname, t.typname,
-       (pg_catalog.pg_identify_object('pg_type'::regclass, t.oid, 0)).identity,
+SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, n.nspname, t.typname,
+       (pg_catalog.pg_identify_object('pg_catalog.pg_type'::pg_catalog.regclass, t.oid, 0)).identity,
        CASE WHEN t.typtype = 'e' THEN jsonb_build_object('labels', pgsync.ddl_enum_labels(t.oid)) END
   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
  WHERE t.typtype IN ('e', 'd', 'r', 'c') AND (t.typrelid = 0 OR t.typtype = 'c'
        AND (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c')
    AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
 UNION ALL
-SELECT 'pg_proc'::regclass, p.oid, n.nspname, p.proname,
-       (pg_catalog.pg_identify_object('pg_proc'::regclass, p.oid, 0)).identity, NULL
+SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, n.nspname, p.proname,
+       (pg_catalog.pg_identify_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0)).identity, NULL
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
 UNION ALL
-SELECT 'pg_namespace'::regclass, n.oid, NULL, n.nspname, quote_ident(n.nspname), NULL
+SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, NULL, n.nspname, quote_ident(n.nspname), NULL
   FROM pg_catalog.pg_namespace n
  WHERE n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
 UNION ALL
-SELECT 'pg_trigger'::regclass, g.oid, n.nspname, g.tgname,
-       (pg_catalog.pg_identify_object('pg_trigger'::regclass, g.oid, 0)).identity, NULL
+SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid, n.nspname, g.tgname,
+       (pg_catalog.pg_identify_object('pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid, 0)).identity, NULL
   FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE NOT g.tgisinternal
@@ -492,6 +713,9 @@ SELECT 'pg_trigger'::regclass, g.oid, n.nspname, g.tgname,
 ON CONFLICT (classid, objid) DO UPDATE
    SET schema_name = excluded.schema_name, object_name = excluded.object_name, identity = excluded.identity,
        definition = excluded.definition;
+
+-- Nothing here is for other roles to call: the capture's functions run from its event triggers only.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pgsync FROM PUBLIC;
 
 DO $do$
 BEGIN
