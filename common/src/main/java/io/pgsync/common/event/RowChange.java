@@ -37,7 +37,7 @@ import io.pgsync.common.pg.TableRef;
  */
 public record RowChange(String op, TableRef table, List<String> columns, List<String> types, List<String> key,
         List<String> after, List<String> before, List<String> unchanged, SourcePosition position,
-        long sourceTimeMs) {
+        long sourceTimeMs) implements ChangelogEvent {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.RowChange";
 

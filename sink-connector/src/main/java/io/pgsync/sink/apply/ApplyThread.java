@@ -20,7 +20,7 @@ import io.pgsync.sink.mapping.NameMapping;
 
 /**
  * Runs the {@link ApplyEngine} on a thread of its own, one delivery behind Connect: while the engine writes delivery
- * N to the destination, Connect fetches and converts delivery N+1 on the task thread, and {@link Delivery} reads
+ * N to the destination, Connect fetches and converts delivery N+1 on the task thread, and {@link Delivery} decodes
  * the changes out of it there, so record conversion and destination round trips overlap instead of adding up.
  *
  * <p>Every engine call runs on that one thread, in order; {@code put} waits for the previous delivery before it
@@ -34,8 +34,7 @@ public final class ApplyThread implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApplyThread.class);
 
     private final ApplyEngine engine;
-    private final ChangeReader reader;
-    private final NameMapping mapping;
+    private final ChangelogDecoder decoder;
     private final SinkTaskContext context;
     private final ExecutorService executor;
     private Future<?> inFlight;
@@ -46,11 +45,15 @@ public final class ApplyThread implements AutoCloseable {
      */
     public ApplyThread(ApplyEngine engine, String toastPlaceholder, NameMapping mapping, SinkTaskContext context,
             String threadName) {
+        this(engine, new ChangelogDecoder(toastPlaceholder, mapping), context, SingleThread.start(threadName));
+    }
+
+    /** Runs the engine on the given executor; visible for testing. */
+    ApplyThread(ApplyEngine engine, ChangelogDecoder decoder, SinkTaskContext context, ExecutorService executor) {
         this.engine = engine;
-        this.reader = new ChangeReader(toastPlaceholder);
-        this.mapping = mapping;
+        this.decoder = decoder;
         this.context = context;
-        this.executor = SingleThread.start(threadName);
+        this.executor = executor;
     }
 
     public void open(Collection<TopicPartition> partitions) {
@@ -69,7 +72,7 @@ public final class ApplyThread implements AutoCloseable {
      * nothing) lets the engine finish its queued writes, so a failed one is handled without waiting for more records.
      */
     public void put(Collection<SinkRecord> records) {
-        Delivery delivery = records.isEmpty() ? null : Delivery.read(records, reader, mapping);
+        Delivery delivery = records.isEmpty() ? null : Delivery.read(records, decoder);
         awaitInFlight();
         if (rewind()) {
             log.debug("Dropping a delivery of {} record(s) read before a rewind; Connect re-delivers them",

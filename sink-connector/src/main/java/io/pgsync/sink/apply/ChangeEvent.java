@@ -30,8 +30,8 @@ import io.pgsync.sink.schema.RowShape;
  * @param record the record it came from, for error messages and the errant-record reporter
  */
 record ChangeEvent(Op op, TableRef table, RowShape shape, Map<String, String> row, List<String> columns,
-        Map<String, String> key,
-        Supplier<Map<String, String>> oldRow, SourcePosition position, long sourceTimeMs, SinkRecord record) {
+        Map<String, String> key, Supplier<Map<String, String>> oldRow, SourcePosition position, long sourceTimeMs,
+        SinkRecord record) {
 
     enum Op {
         READ, CREATE, UPDATE, DELETE, TRUNCATE;

@@ -25,24 +25,11 @@ final class MappedContent {
     private MappedContent() {
     }
 
-    /** Returns the content under the rules (the same object when none applies). */
-    static Object of(Object content, NameMapping mapping) {
+    /** Returns the change under the rules (the same object when none applies). */
+    static ChangeEvent of(ChangeEvent event, NameMapping mapping) {
         if (mapping.isNone()) {
-            return content;
+            return event;
         }
-        if (content instanceof ChangeEvent event) {
-            return event(event, mapping);
-        }
-        if (content instanceof RowChunk chunk) {
-            return chunk(chunk, mapping);
-        }
-        if (content instanceof SequencePosition position) {
-            return new SequencePosition(mapping.table(position.sequence()), position.lastValue(), position.called());
-        }
-        return content;
-    }
-
-    private static ChangeEvent event(ChangeEvent event, NameMapping mapping) {
         TableRef source = event.table();
         TableRef target = mapping.table(source);
         if (!mapping.hasColumnRules(source)) {
@@ -65,6 +52,12 @@ final class MappedContent {
                 row(event.key(), source, mapping), oldRow, event.position(), event.sourceTimeMs(), event.record());
     }
 
+    /** Returns the sequence position under the rules. */
+    static SequencePosition of(SequencePosition position, NameMapping mapping) {
+        return mapping.isNone() ? position
+                : new SequencePosition(mapping.table(position.sequence()), position.lastValue(), position.called());
+    }
+
     private static Map<String, String> row(Map<String, String> row, TableRef source, NameMapping mapping) {
         Map<String, String> mapped = new LinkedHashMap<>(row.size() * 2);
         row.forEach((column, value) -> {
@@ -75,7 +68,11 @@ final class MappedContent {
         return mapped;
     }
 
-    private static RowChunk chunk(RowChunk chunk, NameMapping mapping) {
+    /** Returns the chunk under the rules (the same object when none applies). */
+    static RowChunk of(RowChunk chunk, NameMapping mapping) {
+        if (mapping.isNone()) {
+            return chunk;
+        }
         TableRef source = chunk.table();
         TableRef target = mapping.table(source);
         if (!mapping.hasColumnRules(source)) {

@@ -48,7 +48,7 @@ class CollapsedBatchTest {
                 List.of("integer not null", "text", "integer"), table.keyColumns(), op.writesRow() ? row : null,
                 op.writesRow() ? null : row, unchanged ? List.of("big") : List.of(), null, -1);
         SinkRecord record = new SinkRecord("t", 0, null, null, RowChange.SCHEMA, rowChange.toStruct(), 0);
-        return Change.of(READER.read(record).orElseThrow(), table);
+        return Change.of(READER.read(rowChange, record), table);
     }
 
     @Test
