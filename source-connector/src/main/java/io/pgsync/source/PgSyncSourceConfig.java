@@ -109,7 +109,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "changelog carries it (io.pgsync.changelog.Ddl) between the changes committed before and after it, "
             + "and the sink applies it there. Creating event triggers needs a superuser (once: a capture a "
             + "superuser installed is used by any user). false runs without DDL capture: the sink then only adds "
-            + "columns and tables it finds in the rows. Default: true.";
+            + "columns and tables it finds in the rows. Needs changelog.partitions=1: with more partitions a DDL "
+            + "record would be ordered with one table's changes only (validation says so). Default: true.";
 
     /** Prefix of the row filter keys: {@code filter.<schema>.<table>=<SQL condition>}. */
     public static final String FILTER_PREFIX = "filter.";
@@ -270,6 +271,25 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     public boolean ddlCaptureEnabled() {
         return getBoolean(DDL_CAPTURE_ENABLED);
+    }
+
+    /**
+     * Why DDL capture cannot run with this changelog, or null when it can: a DDL record sits in one partition, so with
+     * more than one it is ordered against that partition's changes only. {@code ALTER TABLE a RENAME TO b} could then
+     * meet late rows of {@code a} on another partition that create a stray {@code a}, and rows written before a
+     * {@code DROP TABLE a, b} could bring {@code b} back.
+     */
+    public String ddlCaptureConflict() {
+        if (!ddlCaptureEnabled() || changelogPartitions() == 1) {
+            return null;
+        }
+        return DDL_CAPTURE_ENABLED + "=true needs " + CHANGELOG_PARTITIONS + "=1, but it is " + changelogPartitions()
+                + ": a DDL record goes to one partition, so it is ordered against that partition's changes only, and "
+                + "the sink could apply rows of other tables written before it after it (an ALTER TABLE ... RENAME "
+                + "meeting late rows of the old name creates a stray table; rows written before a DROP TABLE bring "
+                + "the table back). Set " + CHANGELOG_PARTITIONS + "=1 to replicate DDL, or " + DDL_CAPTURE_ENABLED
+                + "=false to keep the partitions and apply schema changes at the destination yourself (the sink "
+                + "still adds the tables and columns it finds in the rows)";
     }
 
     public long sequenceSyncIntervalMs() {

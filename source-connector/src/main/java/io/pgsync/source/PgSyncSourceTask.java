@@ -71,6 +71,10 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
                     + "the task. Streaming resumes from the replication slot, so no change is lost meanwhile");
         }
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
+        String ddlConflict = pgsync.ddlCaptureConflict();
+        if (ddlConflict != null) {
+            throw new ConnectException("Cannot start capturing: " + ddlConflict + "; then restart the task");
+        }
         throttle = pgsync.incrementalThrottle();
         recordLimit = RecordLimit.of(config.asMap());
         sequences = pgsync.sequenceSyncIntervalMs() > 0 ? new SequenceSync(config, pgsync) : null;
