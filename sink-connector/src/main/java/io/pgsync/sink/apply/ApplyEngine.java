@@ -14,39 +14,45 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.event.TransactionMarker;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 import io.pgsync.sink.offset.AppliedOffset;
+import io.pgsync.sink.offset.FencedException;
+import io.pgsync.sink.offset.PartitionClaim;
 
 /**
  * Applies change records to the destination with the guarantees of logical replication: whole source transactions,
  * in commit order, each exactly once. It coordinates the parts that own those guarantees and does no I/O itself: the
- * {@link PartitionLedger} (offsets, rewinds, duplicates by source position), the {@link TransactionBoundaries} (where
- * a commit may happen), the {@link OpenTransaction} (what a commit carries), the {@link RetryPolicy} and the
- * {@link ErrantRecords}, over a {@link Destination}.
+ * {@link PartitionLedger} (offsets, seeks, gaps, duplicates by source position), the {@link TransactionBoundaries}
+ * (where a commit may happen, and the barrier that makes one come), the {@link OpenTransaction} (what a commit
+ * carries, and when one is due), the {@link RetryPolicy} and the {@link ErrantRecords}, over a {@link Destination}.
  *
- * <p>Records are read in order into one open destination transaction, which is committed only where every assigned
- * partition is between two source transactions, together with the offset and source position of the last record of
- * each partition. On start the task seeks there. When a write fails transiently, the open transaction is rolled back,
- * the consumer is rewound to the last committed offsets, and the records are read again after a backoff.
+ * <p>A task claims its partitions in the destination when it opens them, and reads what they have applied; a record
+ * is applied only once that is known, and only if it is the one that comes next. Records go into one open destination
+ * transaction, committed where every partition is between two source transactions, together with the offset and
+ * source position of the last record of each partition, while the partitions are still this task's. When a write
+ * fails transiently, the open transaction is rolled back, the applied offsets are read again, and the consumer is sent
+ * back there after a backoff.
  */
 public final class ApplyEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApplyEngine.class);
 
+    /** What the engine needs to know besides its parts. */
+    record Settings(String connector, int batchMaxRecords, boolean skipGaps, String destinationName, String user) {
+    }
+
     private final Destination destination;
     private final ErrantRecords errant;
     private final RetryPolicy retry;
     private final PgSyncSinkMetrics metrics;
-    private final int batchMaxRecords;
-    private final String destinationName;
-    private final String user;
+    private final Settings settings;
     private final PartitionLedger ledger = new PartitionLedger();
     private final TransactionBoundaries boundaries = new TransactionBoundaries();
     private final OpenTransaction transaction = new OpenTransaction();
-    private boolean offsetsLoaded;
 
     /**
      * @param task the task's number, for {@code pgsync.status}
@@ -62,42 +68,38 @@ public final class ApplyEngine implements AutoCloseable {
             String writeThreadName) {
         this(new JdbcDestination(config, task, errant, metrics, writeThreadName), errant,
                 new RetryPolicy(config.retryConnectionTimeout(), config.retryOtherTimeout(), config.retryBackoffMax()),
-                metrics, config.batchMaxRecords(), config.connectionUrlForDisplay(), config.connectionUser());
+                metrics, new Settings(config.connectorName(), config.batchMaxRecords(),
+                        config.gapPolicy() == PgSyncSinkConfig.GapPolicy.SKIP, config.connectionUrlForDisplay(),
+                        config.connectionUser()));
     }
 
     /** An engine over any destination; visible for testing. */
     ApplyEngine(Destination destination, ErrantRecords errant, RetryPolicy retry, PgSyncSinkMetrics metrics,
-            int batchMaxRecords, String destinationName, String user) {
+            Settings settings) {
         this.destination = destination;
         this.errant = errant;
         this.retry = retry;
         this.metrics = metrics;
-        this.batchMaxRecords = batchMaxRecords;
-        this.destinationName = destinationName;
-        this.user = user;
+        this.settings = settings;
     }
 
     /**
-     * Takes on partitions: their applied offsets are read from the destination and the consumer seeks there. When the
-     * destination cannot be read yet, the first delivery retries; when it refuses the login (a password changed under
-     * the task), the task fails now, not at the next change.
+     * Takes on partitions: claims them in the destination (which fences any task that still holds them), reads what
+     * they have applied, and asks for the seeks there, without touching the open transaction of the partitions the
+     * task keeps. When the destination cannot be reached yet, the first delivery claims them; when it refuses the
+     * login (a password changed under the task), the task fails now, not at the next change.
      */
     public void open(Collection<TopicPartition> assigned) {
         ledger.open(assigned);
         boundaries.add(assigned);
-        offsetsLoaded = false;
         try {
-            loadOffsets(assigned);
+            claim(assigned);
         } catch (SQLException e) {
             if (Failures.classify(e) == Failures.Kind.DESTINATION) {
-                abort();
-                destination.disconnect();
                 throw new ConnectException(failureMessage(e), e);
             }
-            log.warn("Cannot read applied offsets from the destination yet ({}); the first batch will retry",
+            log.warn("Cannot claim partition(s) {} in the destination yet ({}); the first delivery retries", assigned,
                     Failures.message(e));
-            abort();
-            destination.disconnect();
         }
     }
 
@@ -119,12 +121,32 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     /**
-     * Returns and forgets the offsets the consumer must seek to before the next delivery: after {@link #open}, and
-     * after a failed write was rolled back. Records of the partitions already read past those offsets must not be
-     * applied; Connect re-delivers them after the seek.
+     * Returns and forgets the seeks the consumer must make before its next deliveries, which the caller says take
+     * effect from the delivery numbered {@code effectiveFrom} (deliveries are numbered by {@link Delivery#number}).
+     * Records delivered before a seek took effect are not applied: the engine waits for the ones it needs.
      */
-    public Map<TopicPartition, Long> takeRewinds() {
-        return ledger.takeRewinds();
+    public Map<TopicPartition, Long> takeSeeks(long effectiveFrom) {
+        return ledger.takeSeeks(effectiveFrom);
+    }
+
+    /** Whether every partition of the task is claimed; visible for testing. */
+    boolean claimedAll() {
+        return ledger.unclaimed().isEmpty();
+    }
+
+    /** Notes that every seek taken so far takes effect from the delivery numbered {@code number} at the latest. */
+    public void seeksMade(long number) {
+        ledger.seeksMade(number);
+    }
+
+    /** Returns and forgets the partitions the consumer must pause: held at a barrier. */
+    public List<TopicPartition> takePauses() {
+        return ledger.takePauses();
+    }
+
+    /** Returns and forgets the partitions the consumer must resume. */
+    public List<TopicPartition> takeResumes() {
+        return ledger.takeResumes();
     }
 
     /**
@@ -137,38 +159,47 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     /**
-     * Applies the records in order; commits at the last source transaction boundary of the delivery, and earlier at a
-     * boundary once {@code apply.batch.max.records} changes are uncommitted.
+     * Applies the records in order; commits at the last source transaction boundary of the delivery, and at the first
+     * boundary once a commit is due.
      *
-     * @throws ConnectException when the destination rejects a change for good (and errors are not tolerated), or
-     *     stays unreachable beyond the retry timeout; the message names the table, key, record and SQL error
+     * @throws ConnectException when the destination rejects a change for good (and errors are not tolerated), stays
+     *     unreachable beyond the retry timeout, or another task took the partitions over, and when the changelog
+     *     lacks records the destination needs; the message names the table, key, record and SQL error, or the range
      */
     void apply(Delivery delivery) {
+        ledger.startDelivery(delivery.number);
         try {
+            openUnknown(delivery);
+            load();
             destination.connect();
-            if (!offsetsLoaded) {
-                resumeLate(delivery.records);
-                return;
-            }
-            int lastBoundary = boundaries.lastBoundary(delivery, r -> !ledger.isRead(partition(r), r.kafkaOffset()));
+            int lastBoundary = boundaries.lastBoundary(delivery,
+                    r -> r.kafkaOffset() > ledger.readOffset(partition(r)));
             for (int i = 0; i < delivery.records.size(); i++) {
                 SinkRecord record = delivery.records.get(i);
                 TopicPartition tp = partition(record);
-                ledger.delivered(tp, record.kafkaOffset());
-                if (ledger.isRead(tp, record.kafkaOffset())) {
+                PartitionLedger.Admission admission = ledger.admit(tp, record.kafkaOffset());
+                if (admission == PartitionLedger.Admission.GAP) {
+                    admission = gap(tp);
+                }
+                if (admission != PartitionLedger.Admission.APPLY) {
                     continue;
                 }
                 accept(record, tp, delivery.entries[i]);
                 ledger.read(tp, record.kafkaOffset());
-                if ((i + 1 == lastBoundary || transaction.changes() >= batchMaxRecords || transaction.holdsDdl())
-                        && boundaries.atBoundary()) {
+                if (boundaries.atBoundary() && (i + 1 == lastBoundary || boundaries.barrier()
+                        || transaction.due(settings.batchMaxRecords(), System.nanoTime()))) {
                     commit();
+                } else if (boundaries.reachedBarrier(tp)) {
+                    ledger.hold(tp);
                 }
             }
             if (boundaries.atBoundary()) {
                 commit();
             } else {
                 destination.flush();
+                if (!boundaries.barrier() && transaction.due(settings.batchMaxRecords(), System.nanoTime())) {
+                    boundaries.raiseBarrier().forEach(ledger::hold);
+                }
             }
         } catch (SQLException e) {
             retryOrFail(e);
@@ -180,10 +211,12 @@ public final class ApplyEngine implements AutoCloseable {
 
     /**
      * Waits for the queued writes when no records came, so a write that failed is retried, or fails the task, now
-     * rather than with the next delivery.
+     * rather than with the next delivery; and reads the applied offsets of partitions rolled back, so that the
+     * consumer is sent back to where they say even when no more records come.
      */
     void idle() {
         try {
+            load();
             destination.drain();
         } catch (SQLException e) {
             retryOrFail(e);
@@ -192,6 +225,72 @@ public final class ApplyEngine implements AutoCloseable {
             destination.recordError(e.getMessage());
             throw e;
         }
+    }
+
+    /** Opens partitions that records come from without Connect having opened them. */
+    private void openUnknown(Delivery delivery) {
+        for (SinkRecord record : delivery.records) {
+            TopicPartition tp = partition(record);
+            if (!ledger.isOpen(tp)) {
+                ledger.open(List.of(tp));
+                boundaries.add(List.of(tp));
+            }
+        }
+    }
+
+    /**
+     * Claims the partitions not claimed yet, and reads again what the others have applied after a rollback: the
+     * destination's offsets are authoritative (after a crash with synchronous_commit=off or a failover to a standby
+     * that lagged, it may have lost commits it acknowledged).
+     *
+     * @throws FencedException when another task claimed a partition since this one did
+     */
+    private void load() throws SQLException {
+        List<TopicPartition> unclaimed = ledger.unclaimed();
+        if (!unclaimed.isEmpty()) {
+            claim(unclaimed);
+        }
+        List<TopicPartition> unloaded = ledger.unloaded();
+        if (unloaded.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, PartitionClaim> now = destination.read(unloaded);
+        List<TopicPartition> lost = unloaded.stream()
+                .filter(tp -> now.get(tp) == null || now.get(tp).epoch() != ledger.epoch(tp)).toList();
+        if (!lost.isEmpty()) {
+            throw new FencedException(settings.connector(), lost);
+        }
+        unloaded.forEach(tp -> ledger.reloaded(tp, now.get(tp).applied()));
+    }
+
+    private void claim(Collection<TopicPartition> partitions) throws SQLException {
+        Map<TopicPartition, PartitionClaim> claims = destination.claim(partitions);
+        claims.forEach(ledger::claimed);
+        log.info("Claimed partition(s) {} in the destination; applied so far: {}", partitions, claims);
+    }
+
+    /** Fails on a gap in the changelog, or passes over it when the user chose so. */
+    private PartitionLedger.Admission gap(TopicPartition tp) {
+        PartitionLedger.Gap gap = ledger.gap(tp);
+        String range = gap.found() > gap.expected()
+                ? "offsets " + gap.expected() + ".." + (gap.found() - 1) + " of " + tp + " are no longer in the topic "
+                        + "(it now starts at " + gap.found() + "): the topic's retention deleted them before this "
+                        + "sink applied them"
+                : tp + " delivers offset " + gap.found() + " where the destination needs offset " + gap.expected()
+                        + ": the topic was deleted and created again, or its records were deleted";
+        if (settings.skipGaps()) {
+            log.warn("Passing over a gap in the changelog ({}={}): {}; the changes they held are not applied",
+                    PgSyncSinkConfig.GAP_POLICY, PgSyncSinkConfig.GapPolicy.SKIP.text(), range);
+            metrics.gapSkipped();
+            ledger.passOver(tp);
+            return PartitionLedger.Admission.APPLY;
+        }
+        throw new ConnectException("The destination cannot be brought up to date from the changelog: " + range
+                + ". Applied up to offset " + (gap.expected() - 1) + "; nothing after it was applied. Re-sync the "
+                + "destination (see the README, 'Re-sync after a gap in the changelog'), and keep the changelog "
+                + "longer than the sink may be stopped or behind (the topic's retention.ms). If the missing offsets "
+                + "held no changes (an exactly-once source read with isolation.level=read_committed), set "
+                + PgSyncSinkConfig.GAP_POLICY + "=" + PgSyncSinkConfig.GapPolicy.SKIP.text());
     }
 
     private void accept(SinkRecord record, TopicPartition tp, ChangelogEntry entry) throws SQLException {
@@ -206,10 +305,12 @@ public final class ApplyEngine implements AutoCloseable {
                 return;
             }
             transaction.sourceTime(row.event().sourceTimeMs());
-            transaction.changed(1);
-            destination.row(row.event());
+            transaction.changed(destination.row(row.event()));
         } else if (entry instanceof ChangelogEntry.Chunk chunk) {
             transaction.phase(OpenTransaction.Phase.FULL);
+            if (chunk.chunk().reset()) {
+                ledger.forgetPosition(tp);
+            }
             transaction.changed(destination.chunk(record, chunk.chunk()));
         } else if (entry instanceof ChangelogEntry.Schema schema) {
             transaction.phase(OpenTransaction.Phase.SCHEMA);
@@ -229,7 +330,7 @@ public final class ApplyEngine implements AutoCloseable {
         }
     }
 
-    private boolean isDuplicate(TopicPartition tp, io.pgsync.common.event.SourcePosition position) {
+    private boolean isDuplicate(TopicPartition tp, SourcePosition position) {
         if (ledger.isDuplicate(tp, position)) {
             metrics.duplicateSkipped();
             return true;
@@ -239,31 +340,35 @@ public final class ApplyEngine implements AutoCloseable {
 
     /**
      * Queues the commit of the open transaction, with the offsets and source positions read so far; once it has
-     * succeeded, they become the ones a rollback rewinds to.
+     * succeeded, they become the ones a rollback rewinds to. Partitions held at a barrier go on.
      */
     private void commit() throws SQLException {
         destination.flush();
         Map<TopicPartition, PartitionLedger.Mark> advanced = ledger.advance();
+        boundaries.lowerBarrier();
+        ledger.releaseHolds();
         if (advanced.isEmpty() && transaction.changes() == 0) {
             return;
         }
         Map<TopicPartition, AppliedOffset> applied = new HashMap<>();
         advanced.forEach((tp, mark) -> applied.put(tp, mark.applied()));
-        destination.commit(applied, transaction.commit(), () -> {
+        destination.commit(applied, ledger.epochs(advanced.keySet()), transaction.commit(), () -> {
             ledger.committed(advanced);
             retry.succeeded();
         });
     }
 
     /**
-     * Handles a failed write: rolls back, rewinds every partition to its committed offset, and either returns after a
-     * backoff (Connect then re-delivers from there) or, past the retry timeout or for a permanent error, fails.
+     * Handles a failed write: rolls back, has every partition's applied offset read again, and either returns after
+     * a backoff (Connect then re-delivers from there) or, past the retry timeout, for a permanent error, or when
+     * another task took the partitions over, fails.
      */
     private void retryOrFail(SQLException e) {
         abort();
-        // The destination's offsets are authoritative: after a crash (with synchronous_commit=off) or a failover to
-        // a standby that lagged, it may have lost transactions it acknowledged. Read them again before applying.
-        offsetsLoaded = false;
+        if (e instanceof FencedException) {
+            destination.disconnect();
+            throw new ConnectException(e.getMessage(), e);
+        }
         String message = failureMessage(e);
         destination.recordError(message);
         RetryPolicy.Decision decision = retry.failed(e, System.currentTimeMillis());
@@ -283,45 +388,20 @@ public final class ApplyEngine implements AutoCloseable {
     /** Says that a write failed, where, why, and (for the errors a user must fix) what to do. */
     private String failureMessage(SQLException e) {
         String fix = e instanceof WriteErrors.Explained ? null : Failures.fix(e.getSQLState(), "the synced tables",
-                Identifiers.quote(String.valueOf(user)));
-        return "Cannot write to the destination " + destinationName + ": " + Failures.message(e)
+                Identifiers.quote(String.valueOf(settings.user())));
+        return "Cannot write to the destination " + settings.destinationName() + ": " + Failures.message(e)
                 + (fix == null ? "" : "; " + fix);
     }
 
     /**
-     * Rolls back the open transaction (after the queued writes) and rewinds every partition to just after its last
-     * committed record.
+     * Rolls back the open transaction (after the queued writes); every partition is to be read again from its
+     * applied offset.
      */
     private void abort() {
         destination.rollBack();
         transaction.clear();
         ledger.rollBack();
         boundaries.clear();
-    }
-
-    private void loadOffsets(Collection<TopicPartition> assigned) throws SQLException {
-        Map<TopicPartition, AppliedOffset> applied = destination.readOffsets();
-        ledger.load(assigned, applied);
-        assigned.stream().filter(applied::containsKey).forEach(boundaries::between);
-        offsetsLoaded = true;
-        log.info("Resuming partition(s) {} from the offsets applied in the destination: {}", assigned, applied);
-    }
-
-    /**
-     * Loads the applied offsets when {@link #open} could not, then sends every partition of the batch back to the
-     * right place (its applied offset, or the batch's first record) without applying anything: Connect re-delivers.
-     */
-    private void resumeLate(List<SinkRecord> records) throws SQLException {
-        Map<TopicPartition, Long> firstOffsets = new HashMap<>();
-        for (SinkRecord record : records) {
-            firstOffsets.merge(partition(record), record.kafkaOffset(), Math::min);
-        }
-        Map<TopicPartition, AppliedOffset> applied = destination.readOffsets();
-        ledger.loadLate(applied, firstOffsets);
-        boundaries.clear();
-        offsetsLoaded = true;
-        log.info("Resuming partition(s) {} from the offsets applied in the destination: {}", ledger.partitions(),
-                applied);
     }
 
     private static TopicPartition partition(SinkRecord record) {

@@ -73,7 +73,7 @@ final class ChangeReader {
         ChangeEvent.Op op = ChangeEvent.Op.of(change.op(), record);
         if (op == ChangeEvent.Op.TRUNCATE) {
             return new ChangeEvent(op, change.table(), null, Map.of(), List.of(), Map.of(), () -> null,
-                    change.position(), change.sourceTimeMs(), record);
+                    change.position(), change.sourceTimeMs(), record, null);
         }
         List<String> image = op.writesRow() ? change.after() : change.before();
         if (image == null) {
@@ -87,7 +87,15 @@ final class ChangeReader {
         RowShape shape = new ListedShape(change.table(), names, change.types(), change.key());
         return new ChangeEvent(op, change.table(), shape, row, columns, Map.of(),
                 () -> before == null ? null : toMap(names, before, List.of(), record), change.position(),
-                change.sourceTimeMs(), record);
+                change.sourceTimeMs(), record, movedTo(change, op, record));
+    }
+
+    /** The new key of the DELETE half of a primary-key change, by key column; null for any other change. */
+    private static Map<String, String> movedTo(RowChange change, ChangeEvent.Op op, SinkRecord record) {
+        if (change.movedTo() == null || op != ChangeEvent.Op.DELETE) {
+            return null;
+        }
+        return toMap(change.key(), change.movedTo(), List.of(), record);
     }
 
     private static Map<String, String> toMap(List<String> columns, List<String> values, List<String> unchanged,
@@ -165,7 +173,7 @@ final class ChangeReader {
         long sourceTimeMs = tsMs instanceof Number n ? n.longValue() : -1;
         if (op == ChangeEvent.Op.TRUNCATE) {
             return Optional.of(new ChangeEvent(op, table.get(), null, Map.of(), List.of(), Map.of(), () -> null,
-                    position, sourceTimeMs, record));
+                    position, sourceTimeMs, record, null));
         }
         Struct row = op.writesRow() ? value.getStruct(DebeziumEnvelope.FIELD_AFTER)
                 : value.getStruct(DebeziumEnvelope.FIELD_BEFORE);
@@ -181,7 +189,7 @@ final class ChangeReader {
         List<String> columns = values.size() == shape.columns().size() ? shape.columns()
                 : List.copyOf(values.keySet());
         return Optional.of(new ChangeEvent(op, table.get(), shape, values, columns, keyValues,
-                () -> before == null ? null : image(before, null), position, sourceTimeMs, record));
+                () -> before == null ? null : image(before, null), position, sourceTimeMs, record, null));
     }
 
     private EnvelopeShape shape(Schema row, Schema key) {

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.event.RowChunk;
+import io.pgsync.common.event.SourcePosition;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.schema.DestinationCatalog;
 import io.pgsync.sink.schema.DestinationTable;
@@ -35,6 +36,9 @@ final class ChangeWriter {
     private final ErrantRecords errant;
     private final int batchMaxRecords;
     private List<Change> buffer = new ArrayList<>();
+    /** The tables of the source TRUNCATE being read, truncated together in one statement; empty when none. */
+    private final List<DestinationTable> truncates = new ArrayList<>();
+    private SourcePosition truncatePosition;
     private StatementCache statements;
     private SetWriter setWriter;
     private OrderedWriter orderedWriter;
@@ -51,22 +55,20 @@ final class ChangeWriter {
     }
 
     /**
-     * Buffers a row change (a TRUNCATE is queued at once, after the buffered changes); writes the buffer when it
-     * holds {@code apply.batch.max.records} changes.
+     * Buffers a row change; writes the buffer when it holds {@code apply.batch.max.records} changes. A TRUNCATE
+     * waits for the other tables the same source statement truncated (they come next, at the same source position),
+     * and all of them are truncated in one statement, after the changes before them.
      */
     void row(ChangeEvent event) throws SQLException {
         if (event.op() == ChangeEvent.Op.TRUNCATE) {
-            flush();
-            String truncate = SqlBuilder.truncate(resolve(event.table(), null)).sql();
-            Connection conn = session.connection();
-            writes.submit(() -> {
-                try (var statement = conn.createStatement()) {
-                    statement.execute(truncate);
-                }
-                return null;
-            });
+            if (truncates.isEmpty() || !sameStatement(truncatePosition, event.position())) {
+                flush();
+                truncatePosition = event.position();
+            }
+            truncates.add(resolve(event.table(), null));
             return;
         }
+        truncate();
         Change change;
         try {
             change = Change.of(event, resolve(event.table(), event.shape()));
@@ -87,7 +89,7 @@ final class ChangeWriter {
      * @return whether it was queued (false when the record went to the errant-record reporter)
      */
     boolean chunk(SinkRecord record, RowChunk chunk) throws SQLException {
-        flush();
+        flushAll();
         DestinationTable table;
         try {
             table = resolve(chunk.table(), ChangeReader.shapeOf(chunk));
@@ -116,8 +118,18 @@ final class ChangeWriter {
     }
 
     /**
+     * Queues everything read so far: a TRUNCATE waiting for more tables of its statement (none can come any more:
+     * something else follows, or a commit), then the buffered changes.
+     */
+    void flushAll() throws SQLException {
+        truncate();
+        flush();
+    }
+
+    /**
      * Queues the buffered changes for writing into the open transaction: set-wise, else in event order, else one by
-     * one.
+     * one. A TRUNCATE that waits for more tables keeps waiting: a delivery may end between the tables of one
+     * statement.
      */
     void flush() throws SQLException {
         if (buffer.isEmpty()) {
@@ -154,6 +166,31 @@ final class ChangeWriter {
     /** Forgets the buffered changes: the open transaction is rolled back. */
     void clear() {
         buffer.clear();
+        truncates.clear();
+    }
+
+    /** Queues the TRUNCATE of the tables read so far, if any. */
+    private void truncate() throws SQLException {
+        if (truncates.isEmpty()) {
+            return;
+        }
+        String truncate = SqlBuilder.truncate(List.copyOf(truncates)).sql();
+        truncates.clear();
+        Connection conn = session.connection();
+        writes.submit(() -> {
+            try (var statement = conn.createStatement()) {
+                statement.execute(truncate);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Whether two TRUNCATE events come from one source statement: Debezium gives every table of a TRUNCATE the
+     * position of its one WAL record.
+     */
+    private static boolean sameStatement(SourcePosition a, SourcePosition b) {
+        return a != null && b != null && a.commitLsn() == b.commitLsn() && a.lsn() == b.lsn();
     }
 
     private void writeInOrder(Connection conn, OrderedWriter ordered, List<Change> changes) throws SQLException {

@@ -37,10 +37,15 @@ final class Committer {
         this.lagAlertThresholdMs = lagAlertThresholdMs;
     }
 
-    /** Writes the offsets and counts, commits, and records the commit. */
-    void commit(Connection conn, Map<TopicPartition, AppliedOffset> applied, OpenTransaction.Stats stats)
-            throws SQLException {
-        offsets.write(conn, applied);
+    /**
+     * Writes the offsets (while the partitions' epochs are still the given ones) and counts, commits, and records
+     * the commit.
+     *
+     * @throws io.pgsync.sink.offset.FencedException when another task claimed a partition since
+     */
+    void commit(Connection conn, Map<TopicPartition, AppliedOffset> applied, Map<TopicPartition, Long> epochs,
+            OpenTransaction.Stats stats) throws SQLException {
+        offsets.write(conn, applied, epochs);
         long lagMs = stats.sourceTimeMs() < 0 ? -1 : System.currentTimeMillis() - stats.sourceTimeMs();
         status.committed(conn, stats.phase().text(), lagMs, stats.changes(), stats.transactions());
         conn.commit();

@@ -13,16 +13,19 @@ import org.apache.kafka.connect.sink.SinkRecord;
  */
 final class Delivery {
 
+    /** The delivery's number: the count of {@code put} calls of the task so far, this one included. */
+    final long number;
     final List<SinkRecord> records;
     final ChangelogEntry[] entries;
 
-    private Delivery(List<SinkRecord> records) {
+    private Delivery(long number, List<SinkRecord> records) {
+        this.number = number;
         this.records = records;
         this.entries = new ChangelogEntry[records.size()];
     }
 
-    static Delivery read(Collection<SinkRecord> records, ChangelogDecoder decoder) {
-        Delivery delivery = new Delivery(new ArrayList<>(records));
+    static Delivery read(long number, Collection<SinkRecord> records, ChangelogDecoder decoder) {
+        Delivery delivery = new Delivery(number, new ArrayList<>(records));
         for (int i = 0; i < delivery.records.size(); i++) {
             delivery.entries[i] = decoder.decode(delivery.records.get(i));
         }

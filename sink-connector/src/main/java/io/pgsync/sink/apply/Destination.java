@@ -1,6 +1,7 @@
 package io.pgsync.sink.apply;
 
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
@@ -11,6 +12,7 @@ import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
 import io.pgsync.sink.offset.AppliedOffset;
+import io.pgsync.sink.offset.PartitionClaim;
 
 /**
  * The destination database as the {@link ApplyEngine} uses it: one session whose open transaction takes the writes,
@@ -24,9 +26,16 @@ interface Destination extends AutoCloseable {
     void connect() throws SQLException;
 
     /**
-     * Reads the applied offsets of this connector, once every queued write has run.
+     * Claims partitions for this task, in a transaction of its own that does not touch the open one: raises their
+     * epochs, which fails the commits of any task that still holds them, and returns what was applied.
      */
-    Map<TopicPartition, AppliedOffset> readOffsets() throws SQLException;
+    Map<TopicPartition, PartitionClaim> claim(Collection<TopicPartition> partitions) throws SQLException;
+
+    /**
+     * Reads what was applied to the partitions, and their epochs, without claiming them; partitions without a row
+     * are left out.
+     */
+    Map<TopicPartition, PartitionClaim> read(Collection<TopicPartition> partitions) throws SQLException;
 
     /** Writes a row change into the open transaction; returns how many changes it counts (0 for none). */
     int row(ChangeEvent event) throws SQLException;
@@ -47,11 +56,13 @@ interface Destination extends AutoCloseable {
     void flush() throws SQLException;
 
     /**
-     * Commits the open transaction with the applied offsets, which are written in it; runs {@code onCommitted} on
-     * the engine's thread once the commit has succeeded (at this call or a later one).
+     * Commits the open transaction with the applied offsets, which are written in it while each partition's epoch is
+     * still the given one; runs {@code onCommitted} on the engine's thread once the commit has succeeded (at this
+     * call or a later one). A partition claimed by another task since fails the commit with a
+     * {@link io.pgsync.sink.offset.FencedException}.
      */
-    void commit(Map<TopicPartition, AppliedOffset> offsets, OpenTransaction.Stats stats, Runnable onCommitted)
-            throws SQLException;
+    void commit(Map<TopicPartition, AppliedOffset> offsets, Map<TopicPartition, Long> epochs,
+            OpenTransaction.Stats stats, Runnable onCommitted) throws SQLException;
 
     /** Waits until every queued write has run. */
     void drain() throws SQLException;

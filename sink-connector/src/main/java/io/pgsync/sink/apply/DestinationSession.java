@@ -13,13 +13,15 @@ import io.pgsync.sink.offset.OffsetStore;
 import io.pgsync.sink.offset.StatusStore;
 
 /**
- * The one place where the sink opens its destination connection: it logs in, makes the session write as a replica,
- * turns autocommit off and creates pgsync's own tables; the writers that share the connection are made with it.
- * Everything a destination session needs before its first write belongs here.
+ * The one place where the sink opens its destination connections: it logs in, makes the session write as a replica,
+ * turns autocommit off and creates pgsync's own tables. Everything a destination session needs before its first
+ * statement belongs in {@link #open()}. It keeps the one connection the writes go through, and opens short-lived ones
+ * for claims, which must commit on their own ({@link #claim}).
  */
 final class DestinationSession implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DestinationSession.class);
+    private static final String CLAIM_LOCK_TIMEOUT = "10s";
 
     private final String url;
     private final Properties properties;
@@ -38,21 +40,50 @@ final class DestinationSession implements AutoCloseable {
     /** Returns the session's connection, opening it first when there is none; the caller owns its transaction. */
     Connection connection() throws SQLException {
         if (connection == null) {
-            Connection conn = DriverManager.getConnection(url, properties);
-            try {
-                setReplicaRole(conn);
-                conn.setAutoCommit(false);
-                offsets.ensureTable(conn);
-                status.ensureTable(conn);
-                conn.commit();
-            } catch (SQLException e) {
-                conn.close();
-                throw e;
-            }
+            Connection conn = open();
             statements = new StatementCache(conn);
             connection = conn;
         }
         return connection;
+    }
+
+    /**
+     * Runs work in a transaction of its own on a connection of its own, committed durably
+     * ({@code synchronous_commit = on}) before it returns, and waiting at most {@value #CLAIM_LOCK_TIMEOUT} for a
+     * lock: a claim must not touch the open transaction of the writes, and must not wait for ever for a task that was
+     * cut off in the middle of its commit.
+     */
+    <T> T claim(Work<T> work) throws SQLException {
+        try (Connection conn = open()) {
+            try (var statement = conn.createStatement()) {
+                statement.execute("SET LOCAL synchronous_commit = on");
+                statement.execute("SET LOCAL lock_timeout = '" + CLAIM_LOCK_TIMEOUT + "'");
+            }
+            T result = work.run(conn);
+            conn.commit();
+            return result;
+        }
+    }
+
+    /** Work on a connection. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private Connection open() throws SQLException {
+        Connection conn = DriverManager.getConnection(url, properties);
+        try {
+            setReplicaRole(conn);
+            conn.setAutoCommit(false);
+            offsets.ensureTable(conn);
+            status.ensureTable(conn);
+            conn.commit();
+        } catch (SQLException e) {
+            conn.close();
+            throw e;
+        }
+        return conn;
     }
 
     /** Whether a connection is open. */

@@ -2,6 +2,7 @@ package io.pgsync.sink.apply;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
@@ -17,6 +18,7 @@ import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 import io.pgsync.sink.offset.AppliedOffset;
 import io.pgsync.sink.offset.OffsetStore;
+import io.pgsync.sink.offset.PartitionClaim;
 import io.pgsync.sink.offset.StatusStore;
 import io.pgsync.sink.schema.DestinationCatalog;
 
@@ -64,13 +66,13 @@ final class JdbcDestination implements Destination {
     }
 
     @Override
-    public Map<TopicPartition, AppliedOffset> readOffsets() throws SQLException {
-        writes.drain();
-        connect();
-        Connection conn = session.connection();
-        Map<TopicPartition, AppliedOffset> applied = offsets.read(conn);
-        conn.commit();
-        return applied;
+    public Map<TopicPartition, PartitionClaim> claim(Collection<TopicPartition> partitions) throws SQLException {
+        return session.claim(conn -> offsets.claim(conn, partitions));
+    }
+
+    @Override
+    public Map<TopicPartition, PartitionClaim> read(Collection<TopicPartition> partitions) throws SQLException {
+        return session.claim(conn -> offsets.read(conn, partitions));
     }
 
     @Override
@@ -89,14 +91,14 @@ final class JdbcDestination implements Destination {
     @Override
     public int schemaObject(SinkRecord record, SchemaObject object) throws SQLException {
         connect();
-        changes.flush();
+        changes.flushAll();
         return schema.create(record, object) ? 1 : 0;
     }
 
     @Override
     public int ddl(SinkRecord record, DdlEvent event) throws SQLException {
         connect();
-        changes.flush();
+        changes.flushAll();
         return schema.alter(record, event) ? 1 : 0;
     }
 
@@ -113,13 +115,13 @@ final class JdbcDestination implements Destination {
     }
 
     @Override
-    public void commit(Map<TopicPartition, AppliedOffset> applied, OpenTransaction.Stats stats,
-            Runnable onCommitted) throws SQLException {
+    public void commit(Map<TopicPartition, AppliedOffset> applied, Map<TopicPartition, Long> epochs,
+            OpenTransaction.Stats stats, Runnable onCommitted) throws SQLException {
         connect();
-        changes.flush();
+        changes.flushAll();
         Connection conn = session.connection();
         writes.submit(() -> {
-            committer.commit(conn, applied, stats);
+            committer.commit(conn, applied, epochs, stats);
             return onCommitted;
         });
     }

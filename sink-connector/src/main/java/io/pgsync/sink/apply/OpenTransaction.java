@@ -2,9 +2,13 @@ package io.pgsync.sink.apply;
 
 /**
  * What the open destination transaction holds so far: its changes and source transactions, whether it holds DDL, its
- * phase and the latest source commit time, for the commit, {@code pgsync.status} and the metrics. It does no I/O.
+ * phase and the latest source commit time, for the commit, {@code pgsync.status} and the metrics; and whether a
+ * commit is due. It does no I/O.
  */
 final class OpenTransaction {
+
+    /** How long a transaction stays open before a commit is due even when it is small. */
+    static final long MAX_OPEN_NANOS = 1_000_000_000L;
 
     /** What a commit reports: the open transaction's counts and times. */
     record Stats(int changes, int transactions, long startNanos, long sourceTimeMs, Phase phase) {
@@ -69,6 +73,14 @@ final class OpenTransaction {
 
     int changes() {
         return changes;
+    }
+
+    /**
+     * Whether a commit is due at the next boundary: the transaction holds {@code batchMaxRecords} changes, or DDL
+     * (whose locks must go), or has been open for {@link #MAX_OPEN_NANOS}.
+     */
+    boolean due(int batchMaxRecords, long nowNanos) {
+        return changes >= batchMaxRecords || ddl || changes > 0 && nowNanos - startNanos >= MAX_OPEN_NANOS;
     }
 
     /** The counts a commit reports; the transaction is then empty again. */

@@ -1,9 +1,12 @@
 package io.pgsync.sink.apply;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -12,20 +15,39 @@ import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.event.SourcePosition;
 import io.pgsync.sink.offset.AppliedOffset;
+import io.pgsync.sink.offset.PartitionClaim;
 
 /**
- * Knows, per topic partition, what the engine has read, what a queued commit covers and what the destination has
- * committed: the offsets to seek to after a rollback, the duplicate test by source position, and the offsets that
+ * Knows, per topic partition, what the destination has committed, what the engine has read into the open transaction
+ * and where the consumer must be: it decides for every delivered record whether to apply it, skip it or wait for a
+ * seek, asks for the seeks (and pauses), tests changes for duplicates by source position, and publishes the offsets
  * Connect may commit. It does no I/O; the engine's thread owns it, except {@link #published}.
+ *
+ * <p>The destination's offsets are authoritative. A partition is applied only once they are known: read when it is
+ * claimed, and again after any rollback. Then the consumer is sent to the record after the last one applied (the
+ * first record of the topic when none was), and the first record it delivers after the seek must be that one. Seeks
+ * take effect a few deliveries later ({@link #takeSeeks} says from which one), so deliveries numbered before that
+ * are set aside unless they happen to start at the right record. Example: applied up to 41, so the engine asks for a
+ * seek to 42, effective from delivery 8. Delivery 7 (offsets 50..55) is set aside; delivery 8 starts at 42 and is
+ * applied. Had retention deleted 42..99, delivery 8 would start at 100: the seek is asked for again, and when the
+ * delivery after it starts at 100 too, that is a gap, reported by {@link Admission#GAP} (a single missing offset, 42
+ * alone, is taken for the transaction marker of an exactly-once source and passed over).
  */
 final class PartitionLedger {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionLedger.class);
 
-    private final Map<TopicPartition, State> partitions = new HashMap<>();
-    private final Map<TopicPartition, Long> rewinds = new HashMap<>();
-    /** What {@link #published} returns; written on the engine's thread only. */
-    private volatile Map<TopicPartition, OffsetAndMetadata> published = Map.of();
+    /** What to do with a delivered record. */
+    enum Admission {
+        /** Apply it: it is the next record of its partition. */
+        APPLY,
+        /** It was read before (a re-delivery): pass over it. */
+        SKIP,
+        /** Not now: a seek has been asked for, and the consumer re-delivers it (or the right record) later. */
+        WAIT,
+        /** The record the partition needs next is not in the topic any more: see {@link #gap}. */
+        GAP
+    }
 
     /** The last record a commit covers in one partition: its offset and source position. */
     record Mark(long offset, SourcePosition position) {
@@ -35,6 +57,21 @@ final class PartitionLedger {
         }
     }
 
+    /** Offsets a partition needed and did not get: {@code expected} up to (not including) {@code found}. */
+    record Gap(TopicPartition partition, long expected, long found) {
+    }
+
+    private final Map<TopicPartition, State> partitions = new HashMap<>();
+    private final Map<TopicPartition, Long> seeks = new HashMap<>();
+    private final Set<TopicPartition> pauses = new HashSet<>();
+    private final Set<TopicPartition> resumes = new HashSet<>();
+    /** Partitions set aside in the current delivery: their later records wait too. */
+    private final Set<TopicPartition> waiting = new HashSet<>();
+    /** The number of the current delivery. */
+    private long delivery;
+    /** What {@link #published} returns; written on the engine's thread only. */
+    private volatile Map<TopicPartition, OffsetAndMetadata> published = Map.of();
+
     /** Takes on partitions, nothing known of them yet. */
     void open(Collection<TopicPartition> assigned) {
         assigned.forEach(tp -> partitions.put(tp, new State()));
@@ -42,31 +79,158 @@ final class PartitionLedger {
 
     /** Gives up partitions. */
     void close(Collection<TopicPartition> revoked) {
-        revoked.forEach(partitions::remove);
+        revoked.forEach(tp -> {
+            partitions.remove(tp);
+            seeks.remove(tp);
+            pauses.remove(tp);
+            resumes.remove(tp);
+        });
         publish();
     }
 
-    Collection<TopicPartition> partitions() {
-        return List.copyOf(partitions.keySet());
+    boolean isOpen(TopicPartition tp) {
+        return partitions.containsKey(tp);
     }
 
-    /** Notes a record delivered from the partition: the first one since it was opened is where a rewind goes. */
-    void delivered(TopicPartition tp, long offset) {
-        State state = state(tp);
-        if (state.firstOffset < 0) {
-            state.firstOffset = offset;
+    /** The partitions not claimed yet. */
+    List<TopicPartition> unclaimed() {
+        return partitions.entrySet().stream().filter(e -> e.getValue().epoch < 0).map(Map.Entry::getKey).toList();
+    }
+
+    /** The claimed partitions whose applied offsets must be read (again) before anything of them is applied. */
+    List<TopicPartition> unloaded() {
+        return partitions.entrySet().stream().filter(e -> e.getValue().epoch >= 0 && !e.getValue().loaded)
+                .map(Map.Entry::getKey).toList();
+    }
+
+    /** The epoch of the partition's claim, or -1 when it is not claimed. */
+    long epoch(TopicPartition tp) {
+        State state = partitions.get(tp);
+        return state == null ? -1 : state.epoch;
+    }
+
+    /** Takes a claim this task made: the epoch to commit under, and what was applied. */
+    void claimed(TopicPartition tp, PartitionClaim claim) {
+        State state = partitions.get(tp);
+        if (state != null) {
+            state.epoch = claim.epoch();
+            load(tp, state, claim.applied());
         }
     }
 
-    /** Whether the record was read before (a re-delivery after a rewind that did not reach back that far). */
-    boolean isRead(TopicPartition tp, long offset) {
+    /**
+     * Takes what the destination holds for a claimed partition, read again after a rollback; the caller has checked
+     * that the epoch is still this task's.
+     */
+    void reloaded(TopicPartition tp, AppliedOffset applied) {
         State state = partitions.get(tp);
-        return state != null && offset <= state.offset;
+        if (state != null) {
+            load(tp, state, applied);
+        }
+    }
+
+    private void load(TopicPartition tp, State state, AppliedOffset applied) {
+        long before = state.committedOffset;
+        if (before >= 0 && (applied == null || applied.offset() < before)) {
+            log.warn("The destination lost transactions it had committed for {} (applied up to offset {}, now {}), as "
+                    + "after a crash with synchronous_commit=off or a failover to a standby that lagged; applying them "
+                    + "again", tp, before, applied == null ? "none" : applied.offset());
+        }
+        state.loaded = true;
+        state.committedOffset = applied == null ? -1 : applied.offset();
+        state.committedPosition = applied == null || applied.lsn() == null ? null
+                : new SourcePosition(applied.commitLsn() == null ? -1 : applied.commitLsn(), applied.lsn(),
+                        applied.order() == null ? 0 : applied.order());
+        state.rewind();
+        expect(tp, state, state.committedOffset + 1);
+        publish();
+    }
+
+    /**
+     * Starts a delivery: no partition is set aside yet.
+     *
+     * @param number the delivery's number, counted as {@link #takeSeeks} counts
+     */
+    void startDelivery(long number) {
+        waiting.clear();
+        delivery = number;
+    }
+
+    /**
+     * Decides about a delivered record of the current delivery; asks for the seeks it needs. Records must be given
+     * in delivery order.
+     */
+    Admission admit(TopicPartition tp, long offset) {
+        State state = partitions.get(tp);
+        if (state == null || waiting.contains(tp)) {
+            return Admission.WAIT;
+        }
+        if (delivery >= state.seekFrom) {
+            // the seek asked for last has taken effect: the same one again would be a new one
+            state.pendingSeek = -1;
+        }
+        if (!state.loaded) {
+            return Admission.WAIT;
+        }
+        if (state.heldFrom >= 0) {
+            waiting.add(tp);
+            requestSeek(tp, state, state.heldFrom);
+            return Admission.WAIT;
+        }
+        if (state.expected < 0 && offset > state.readOffset + 2) {
+            // the consumer jumped further than a transaction marker: make sure nothing is missing in between
+            expect(tp, state, state.readOffset + 1);
+        }
+        if (state.expected >= 0) {
+            if (offset == state.expected || offset == state.expected + 1 && offset == state.mismatch) {
+                if (offset != state.expected) {
+                    log.info("Offset {} of {} is not in the topic (the transaction marker of an exactly-once "
+                            + "source); reading on from {}", state.expected, tp, offset);
+                }
+                state.expected = -1;
+                state.mismatch = -1;
+                state.pendingSeek = -1;
+                return Admission.APPLY;
+            }
+            if (delivery < state.seekFrom) {
+                waiting.add(tp);
+                return Admission.WAIT;
+            }
+            if (offset == state.mismatch) {
+                return Admission.GAP;
+            }
+            state.mismatch = offset;
+            waiting.add(tp);
+            state.pendingSeek = -1;
+            requestSeek(tp, state, state.expected);
+            return Admission.WAIT;
+        }
+        return offset <= state.readOffset ? Admission.SKIP : Admission.APPLY;
+    }
+
+    /** The gap that {@link #admit} reported for the partition. */
+    Gap gap(TopicPartition tp) {
+        State state = partitions.get(tp);
+        return new Gap(tp, state.expected, state.mismatch);
+    }
+
+    /** Passes over a gap, by the user's policy: the partition is read on from the first record the topic has. */
+    void passOver(TopicPartition tp) {
+        State state = partitions.get(tp);
+        state.expected = -1;
+        state.mismatch = -1;
+        state.pendingSeek = -1;
     }
 
     /** Notes the record as read: it is in the open transaction. */
     void read(TopicPartition tp, long offset) {
-        state(tp).offset = offset;
+        partitions.get(tp).readOffset = offset;
+    }
+
+    /** The last offset read of the partition, -1 when none; for predictions that must not change anything. */
+    long readOffset(TopicPartition tp) {
+        State state = partitions.get(tp);
+        return state == null ? Long.MAX_VALUE : state.readOffset;
     }
 
     /**
@@ -77,12 +241,47 @@ final class PartitionLedger {
         if (position == null) {
             return false;
         }
-        State state = state(tp);
+        State state = partitions.get(tp);
         if (state.position != null && !position.isAfter(state.position)) {
             return true;
         }
         state.position = position;
         return false;
+    }
+
+    /**
+     * Forgets the partition's source position: the full sync ran again, so every change after it is new, whatever
+     * position a source whose offsets were lost gives it.
+     */
+    void forgetPosition(TopicPartition tp) {
+        partitions.get(tp).position = null;
+    }
+
+    /**
+     * Holds a partition back at a source transaction boundary until the others reach one too: its further records
+     * wait, and the consumer pauses it.
+     */
+    void hold(TopicPartition tp) {
+        State state = partitions.get(tp);
+        if (state != null && state.heldFrom < 0) {
+            state.heldFrom = state.readOffset + 1;
+            waiting.add(tp);
+            requestSeek(tp, state, state.heldFrom);
+            pauses.add(tp);
+            resumes.remove(tp);
+        }
+    }
+
+    /** Lets the held partitions go on, from where they were held. */
+    void releaseHolds() {
+        partitions.forEach((tp, state) -> {
+            if (state.heldFrom >= 0) {
+                expect(tp, state, state.heldFrom);
+                state.heldFrom = -1;
+                resumes.add(tp);
+                pauses.remove(tp);
+            }
+        });
     }
 
     /**
@@ -92,12 +291,19 @@ final class PartitionLedger {
     Map<TopicPartition, Mark> advance() {
         Map<TopicPartition, Mark> advanced = new HashMap<>();
         partitions.forEach((tp, state) -> {
-            if (state.offset > state.submittedOffset) {
-                advanced.put(tp, new Mark(state.offset, state.position));
-                state.submittedOffset = state.offset;
+            if (state.readOffset > state.submittedOffset) {
+                advanced.put(tp, new Mark(state.readOffset, state.position));
+                state.submittedOffset = state.readOffset;
             }
         });
         return advanced;
+    }
+
+    /** The epochs of the given partitions' claims. */
+    Map<TopicPartition, Long> epochs(Collection<TopicPartition> tps) {
+        Map<TopicPartition, Long> epochs = new HashMap<>();
+        tps.forEach(tp -> epochs.put(tp, epoch(tp)));
+        return epochs;
     }
 
     /** Records a commit the destination has made: a later rollback rewinds to these offsets, not before them. */
@@ -112,64 +318,57 @@ final class PartitionLedger {
         publish();
     }
 
-    /** Forgets what was read after the last commit and asks for a seek of every partition to just after it. */
+    /**
+     * Forgets what was read after the last commit: the applied offsets are to be read again before anything is
+     * applied (the destination may have lost commits it acknowledged, or made one whose answer was lost), and the
+     * seek goes where they say. No seek is asked for before that: one to an offset known before the read could take
+     * effect after the right one and look like a gap.
+     */
     void rollBack() {
         partitions.forEach((tp, state) -> {
-            long next = state.rewind();
-            if (next >= 0) {
-                rewinds.put(tp, next);
+            state.rewind();
+            state.loaded = false;
+            state.expected = -1;
+            state.mismatch = -1;
+            if (state.heldFrom >= 0) {
+                state.heldFrom = -1;
+                resumes.add(tp);
+                pauses.remove(tp);
             }
         });
     }
 
     /**
-     * Takes the offsets the destination has applied for the given partitions: the engine reads on from there, after
-     * a seek.
+     * Returns and forgets the seeks asked for since the last call: the consumer makes them before the delivery
+     * numbered {@code effectiveFrom}.
      */
-    void load(Collection<TopicPartition> assigned, Map<TopicPartition, AppliedOffset> applied) {
-        for (TopicPartition tp : assigned) {
-            AppliedOffset offset = applied.get(tp);
-            State state = partitions.get(tp);
-            if (offset != null && state != null) {
-                state.load(offset);
-                rewinds.put(tp, offset.offset() + 1);
-            }
-        }
-        publish();
+    Map<TopicPartition, Long> takeSeeks(long effectiveFrom) {
+        Map<TopicPartition, Long> taken = Map.copyOf(seeks);
+        seeks.clear();
+        taken.keySet().forEach(tp -> partitions.get(tp).seekFrom = effectiveFrom);
+        return taken;
     }
 
-    /**
-     * Takes the applied offsets read late (the destination could not be read when the partitions were opened), and
-     * sends every partition back to the right place: its applied offset, or the first record delivered.
-     *
-     * @param firstOffsets per partition, the first offset of the delivery that could not be applied yet
-     */
-    void loadLate(Map<TopicPartition, AppliedOffset> applied, Map<TopicPartition, Long> firstOffsets) {
-        Map<TopicPartition, Long> committedBefore = new HashMap<>();
-        partitions.forEach((tp, state) -> committedBefore.put(tp, state.committedOffset));
-        load(List.copyOf(partitions.keySet()), applied);
-        partitions.forEach((tp, state) -> {
-            long before = committedBefore.get(tp);
-            AppliedOffset now = applied.get(tp);
-            if (before >= 0 && (now == null || now.offset() < before)) {
-                log.warn("The destination lost transactions it had committed for {} (applied up to offset {}, now {}), "
-                        + "as after a crash with synchronous_commit=off or a failover to a standby that lagged; "
-                        + "applying them again", tp, before, now == null ? "none" : now.offset());
-            }
-            if (now == null) {
-                long first = state.forget();
-                Long batchFirst = firstOffsets.get(tp);
-                if (first >= 0 || batchFirst != null) {
-                    rewinds.put(tp, first >= 0 ? first : batchFirst);
-                }
+    /** Notes that every seek taken so far takes effect before the delivery numbered {@code number} at the latest. */
+    void seeksMade(long number) {
+        partitions.values().forEach(state -> {
+            if (state.seekFrom != Long.MAX_VALUE && state.seekFrom > number) {
+                state.seekFrom = number;
             }
         });
     }
 
-    /** Returns and forgets the seeks asked for since the last call. */
-    Map<TopicPartition, Long> takeRewinds() {
-        Map<TopicPartition, Long> taken = Map.copyOf(rewinds);
-        rewinds.clear();
+    /** Returns and forgets the partitions to pause since the last call. */
+    List<TopicPartition> takePauses() {
+        List<TopicPartition> taken = new ArrayList<>(pauses);
+        pauses.clear();
+        return taken;
+    }
+
+    /** Returns and forgets the partitions to resume since the last call. */
+    List<TopicPartition> takeResumes() {
+        List<TopicPartition> taken = new ArrayList<>(resumes);
+        resumes.clear();
         return taken;
     }
 
@@ -179,6 +378,21 @@ final class PartitionLedger {
      */
     Map<TopicPartition, OffsetAndMetadata> published() {
         return published;
+    }
+
+    private void expect(TopicPartition tp, State state, long offset) {
+        state.expected = offset;
+        state.mismatch = -1;
+        requestSeek(tp, state, offset);
+    }
+
+    /** Asks for a seek, unless the same one is already on its way. */
+    private void requestSeek(TopicPartition tp, State state, long offset) {
+        if (state.pendingSeek != offset) {
+            state.pendingSeek = offset;
+            state.seekFrom = Long.MAX_VALUE;
+            seeks.put(tp, offset);
+        }
     }
 
     private void publish() {
@@ -191,41 +405,36 @@ final class PartitionLedger {
         published = Map.copyOf(result);
     }
 
-    private State state(TopicPartition tp) {
-        return partitions.computeIfAbsent(tp, p -> new State());
-    }
-
-    /** What the ledger knows of one partition: read so far, covered by a queued commit, committed. */
+    /** What the ledger knows of one partition. */
     private static final class State {
-        long offset = -1;
-        SourcePosition position;
-        long submittedOffset = -1;
+        /** The epoch of this task's claim, -1 before it is claimed. */
+        long epoch = -1;
+        /** Whether the applied offsets were read since the partition was opened or last rolled back. */
+        boolean loaded;
+        /** The last committed record, -1 when none. */
         long committedOffset = -1;
         SourcePosition committedPosition;
-        long firstOffset = -1;
+        /** The last record read into the open transaction. */
+        long readOffset = -1;
+        SourcePosition position;
+        /** The last record a queued commit covers. */
+        long submittedOffset = -1;
+        /** The offset the next record must have after a seek, -1 when any next record will do. */
+        long expected = -1;
+        /** The first offset delivered instead of {@link #expected} after the last seek, -1 when none. */
+        long mismatch = -1;
+        /** The seek asked for and not yet seen to take effect, -1 when none. */
+        long pendingSeek = -1;
+        /** The first delivery that the last seek asked for takes effect in; {@code MAX_VALUE} until it is taken. */
+        long seekFrom;
+        /** Where a held partition goes on from, -1 when it is not held. */
+        long heldFrom = -1;
 
-        void load(AppliedOffset applied) {
-            committedOffset = applied.offset();
-            submittedOffset = applied.offset();
-            offset = applied.offset();
-            committedPosition = applied.lsn() == null ? null
-                    : new SourcePosition(applied.commitLsn() == null ? -1 : applied.commitLsn(), applied.lsn(),
-                            applied.order() == null ? 0 : applied.order());
-            position = committedPosition;
-        }
-
-        long forget() {
-            committedOffset = -1;
-            committedPosition = null;
-            rewind();
-            return firstOffset;
-        }
-
-        long rewind() {
-            position = committedPosition;
-            offset = committedOffset;
+        /** Forgets what was read after the last commit. */
+        void rewind() {
+            readOffset = committedOffset;
             submittedOffset = committedOffset;
-            return committedOffset >= 0 ? committedOffset + 1 : firstOffset;
+            position = committedPosition;
         }
     }
 }

@@ -37,6 +37,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
     private final Sensor errant;
     private final Sensor duplicates;
     private final Sensor ddl;
+    private final Sensor gaps;
     private volatile boolean lagAlert;
 
     public PgSyncSinkMetrics(String connector, int task) {
@@ -63,6 +64,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         duplicates = sensor("duplicates-skipped", "changes skipped because their source position was already applied",
                 false);
         ddl = sensor("ddl-applied", "schema objects created or changed at the destination", false);
+        gaps = sensor("gaps-skipped", "gaps in the changelog passed over by apply.gap.policy=skip", false);
         metrics.addMetric(name("lag-alert", "1 while the end-to-end lag is over lag.alert.threshold.ms, else 0"),
                 (Measurable) (config, now) -> lagAlert ? 1 : 0);
     }
@@ -110,6 +112,10 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
 
     public void ddlApplied() {
         ddl.record();
+    }
+
+    public void gapSkipped() {
+        gaps.record();
     }
 
     @Override

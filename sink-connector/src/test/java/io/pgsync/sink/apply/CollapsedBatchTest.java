@@ -83,6 +83,29 @@ class CollapsedBatchTest {
     }
 
     @Test
+    void aTableWithAKeyChangeKeepsEveryChangeInOrder() {
+        RowChange moved = new RowChange("d", DOCS.table(), List.of("id", "big", "n"),
+                List.of("integer not null", "text", "integer"), List.of("id"), null, Arrays.asList("1", null, null),
+                List.of(), null, -1, List.of("2"));
+        SinkRecord record = new SinkRecord("t", 0, null, null, RowChange.SCHEMA, moved.toStruct(), 0);
+        Change move = Change.of(READER.read(RowChange.of(RowChange.SCHEMA, record.value()).orElseThrow(), record),
+                DOCS);
+        assertThat(move.isMove()).isTrue();
+        assertThat(move.event().movedTo()).containsEntry("id", "2");
+        CollapsedBatch.TableChanges docs = CollapsedBatch.of(List.of(
+                change(DOCS, ChangeEvent.Op.UPDATE, 1, "a", 1),
+                change(DOCS, ChangeEvent.Op.UPDATE, 1, "b", 2),
+                move,
+                change(DOCS, ChangeEvent.Op.CREATE, 2, PLACEHOLDER, 3),
+                change(DOCS, ChangeEvent.Op.UPDATE, 2, PLACEHOLDER, 4))).tables().iterator().next();
+        assertThat(docs.inOrder()).hasSize(5).extracting(c -> c.event().op()).containsExactly(ChangeEvent.Op.UPDATE,
+                ChangeEvent.Op.UPDATE, ChangeEvent.Op.DELETE, ChangeEvent.Op.CREATE, ChangeEvent.Op.UPDATE);
+        assertThat(docs.deletes()).isEmpty();
+        assertThat(docs.upsertsByColumns()).isEmpty();
+        assertThat(change(DOCS, ChangeEvent.Op.DELETE, 1, "a", 1).isMove()).as("a plain delete").isFalse();
+    }
+
+    @Test
     void keylessTablesKeepEveryChangeInOrder() {
         CollapsedBatch batch = CollapsedBatch.of(List.of(
                 change(LOG, ChangeEvent.Op.CREATE, 1, "a", 1),

@@ -12,7 +12,8 @@ import org.apache.kafka.common.TopicPartition;
 import io.pgsync.sink.offset.AppliedOffset;
 
 /**
- * The destination database of the model: the tables {@code kv} and {@code log}, {@code pgsync.applied_offsets}, and
+ * The destination database of the model: the tables {@code kv} and {@code log}, {@code pgsync.applied_offsets} (offsets
+ * and claim epochs), and
  * sessions with an open transaction each. It can be down (every call fails as a lost connection does) and checks,
  * at every commit, what any reader of the destination may see: every source transaction whole or not at all, none
  * twice, none missing before the last one applied.
@@ -23,6 +24,8 @@ final class ModelDatabase {
     final Map<Integer, String> kv = new TreeMap<>();
     final List<String> log = new ArrayList<>();
     final Map<TopicPartition, AppliedOffset> offsets = new HashMap<>();
+    /** Per partition, the epoch of the last claim. */
+    final Map<TopicPartition, Long> epochs = new HashMap<>();
     final List<String> violations = new ArrayList<>();
     boolean down;
     int commits;

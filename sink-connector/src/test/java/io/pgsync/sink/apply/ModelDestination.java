@@ -2,6 +2,7 @@ package io.pgsync.sink.apply;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,8 @@ import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
 import io.pgsync.sink.offset.AppliedOffset;
+import io.pgsync.sink.offset.FencedException;
+import io.pgsync.sink.offset.PartitionClaim;
 
 /**
  * One task's session with the {@link ModelDatabase}, as the engine sees a destination: writes go into an open
@@ -57,12 +60,35 @@ final class ModelDestination implements Destination {
     }
 
     @Override
-    public Map<TopicPartition, AppliedOffset> readOffsets() throws SQLException {
-        call();
-        Map<TopicPartition, AppliedOffset> applied = new HashMap<>(db.offsets);
-        db.commit(open, Map.of(), name + " reading offsets");
-        open = new ArrayList<>();
-        return applied;
+    public Map<TopicPartition, PartitionClaim> claim(Collection<TopicPartition> partitions) throws SQLException {
+        db.reachable();
+        maybeFail();
+        Map<TopicPartition, PartitionClaim> claims = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            long epoch = db.epochs.merge(tp, 1L, Long::sum);
+            claims.put(tp, new PartitionClaim(db.offsets.get(tp), epoch));
+        }
+        return claims;
+    }
+
+    @Override
+    public Map<TopicPartition, PartitionClaim> read(Collection<TopicPartition> partitions) throws SQLException {
+        db.reachable();
+        maybeFail();
+        Map<TopicPartition, PartitionClaim> claims = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            if (db.epochs.containsKey(tp)) {
+                claims.put(tp, new PartitionClaim(db.offsets.get(tp), db.epochs.get(tp)));
+            }
+        }
+        return claims;
+    }
+
+    /** A claim or read runs on a connection of its own: a fault there breaks nothing else. */
+    private void maybeFail() throws SQLException {
+        if (random.nextDouble() < faultRate) {
+            throw new SQLException("An I/O error occurred while sending to the backend", "08006");
+        }
     }
 
     @Override
@@ -122,9 +148,15 @@ final class ModelDestination implements Destination {
     }
 
     @Override
-    public void commit(Map<TopicPartition, AppliedOffset> offsets, OpenTransaction.Stats stats,
-            Runnable onCommitted) throws SQLException {
+    public void commit(Map<TopicPartition, AppliedOffset> offsets, Map<TopicPartition, Long> epochs,
+            OpenTransaction.Stats stats, Runnable onCommitted) throws SQLException {
         call();
+        List<TopicPartition> fenced = offsets.keySet().stream()
+                .filter(tp -> !epochs.get(tp).equals(db.epochs.get(tp))).toList();
+        if (!fenced.isEmpty()) {
+            open = new ArrayList<>();
+            throw new FencedException("model", fenced);
+        }
         boolean answerLost = random.nextDouble() < faultRate;
         db.commit(open, offsets, name);
         open = new ArrayList<>();

@@ -25,9 +25,10 @@ import io.pgsync.sink.metrics.PgSyncSinkMetrics;
 
 /**
  * One sink task instance of the model, driven the way Kafka Connect 4.3's {@code WorkerSinkTask} drives a task: its
- * consumer's positions, the seeks the task asks for (applied at the start of the next poll, or at once after
- * {@code open}, as the rebalance callback does), pauses, the consumer group's committed offsets (what
- * {@code preCommit} returned), and rebalances, eager or cooperative. The engine runs on the calling thread.
+ * consumer's positions, the seeks the task asks for (applied at the start of the next poll; at once after
+ * {@code open}, as the rebalance callback does; and those asked for in {@code close}, which runs inside a poll, only
+ * after that poll's delivery), pauses, the consumer group's committed offsets (what {@code preCommit} returned), and
+ * rebalances, eager or cooperative. The engine runs on the calling thread.
  */
 final class ModelWorker implements SinkTaskContext {
 
@@ -41,6 +42,9 @@ final class ModelWorker implements SinkTaskContext {
     final Set<TopicPartition> assignment = new LinkedHashSet<>();
     private final Map<TopicPartition, Long> positions = new HashMap<>();
     private final Map<TopicPartition, Long> seeks = new HashMap<>();
+    /** Seeks asked for in {@code close}: the delivery of the poll that revoked the partitions comes before them. */
+    private final Map<TopicPartition, Long> afterNextPoll = new HashMap<>();
+    private final ApplyEngine engine;
     private final Set<TopicPartition> paused = new HashSet<>();
     /** Why the task failed, or null while it runs. */
     String failure;
@@ -52,9 +56,9 @@ final class ModelWorker implements SinkTaskContext {
         this.maxPoll = maxPoll;
         this.destination = new ModelDestination(db, name);
         this.metrics = new PgSyncSinkMetrics("model-" + name, 0);
-        ApplyEngine engine = new ApplyEngine(destination, new ErrantRecords(false, null, metrics),
-                new RetryPolicy(Duration.ofDays(1), Duration.ofHours(1), Duration.ofMillis(1)), metrics, 4,
-                "model", "sink");
+        this.engine = new ApplyEngine(destination, new ErrantRecords(false, null, metrics),
+                new RetryPolicy(Duration.ofDays(1), Duration.ofHours(1), Duration.ofMillis(1)), metrics,
+                new ApplyEngine.Settings("model", 4, false, "model", "sink"));
         this.thread = new ApplyThread(engine, new ChangelogDecoder("__debezium_unavailable_value", NameMapping.NONE),
                 this, new DirectExecutor());
     }
@@ -70,6 +74,8 @@ final class ModelWorker implements SinkTaskContext {
             assignment.add(tp);
         }
         run(() -> thread.open(List.copyOf(added)));
+        seeks.putAll(afterNextPoll);
+        afterNextPoll.clear();
         rewind();
     }
 
@@ -77,7 +83,14 @@ final class ModelWorker implements SinkTaskContext {
     void revoke(Collection<TopicPartition> revoked) {
         commitOffsets();
         run(() -> thread.close(List.copyOf(revoked)));
+        afterNextPoll.putAll(seeks);
+        seeks.clear();
         forget(revoked);
+    }
+
+    /** Whether the task has claimed every partition it was given. */
+    boolean claimedAll() {
+        return engine.claimedAll();
     }
 
     /** The task's partitions were lost (it was cut off from the group): {@code close} without a commit. */
@@ -92,6 +105,7 @@ final class ModelWorker implements SinkTaskContext {
         partitions.forEach(tp -> {
             positions.remove(tp);
             seeks.remove(tp);
+            afterNextPoll.remove(tp);
             paused.remove(tp);
         });
     }
@@ -116,6 +130,8 @@ final class ModelWorker implements SinkTaskContext {
             positions.put(tp, (long) Math.max(position, end));
         }
         run(() -> thread.put(records));
+        seeks.putAll(afterNextPoll);
+        afterNextPoll.clear();
     }
 
     /** Commits the group offsets the task offers, as Connect does every {@code offset.flush.interval.ms}. */
@@ -135,7 +151,8 @@ final class ModelWorker implements SinkTaskContext {
     /** Whether the consumer has read every record there is. */
     boolean caughtUp() {
         for (TopicPartition tp : assignment) {
-            if (seeks.containsKey(tp) || paused.contains(tp) || positions.get(tp) < source.records(tp.partition()).size()) {
+            if (seeks.containsKey(tp) || afterNextPoll.containsKey(tp) || paused.contains(tp)
+                    || positions.get(tp) < source.records(tp.partition()).size()) {
                 return false;
             }
         }
