@@ -173,10 +173,10 @@ public final class ApplyEngine implements AutoCloseable {
             load();
             destination.connect();
             int lastBoundary = boundaries.lastBoundary(delivery,
-                    r -> r.kafkaOffset() > ledger.readOffset(partition(r)));
+                    i -> delivery.records.get(i).kafkaOffset() > ledger.readOffset(delivery.partitions[i]));
             for (int i = 0; i < delivery.records.size(); i++) {
                 SinkRecord record = delivery.records.get(i);
-                TopicPartition tp = partition(record);
+                TopicPartition tp = delivery.partitions[i];
                 PartitionLedger.Admission admission = ledger.admit(tp, record.kafkaOffset());
                 if (admission == PartitionLedger.Admission.GAP) {
                     admission = gap(tp);
@@ -229,12 +229,13 @@ public final class ApplyEngine implements AutoCloseable {
 
     /** Opens partitions that records come from without Connect having opened them. */
     private void openUnknown(Delivery delivery) {
-        for (SinkRecord record : delivery.records) {
-            TopicPartition tp = partition(record);
-            if (!ledger.isOpen(tp)) {
+        TopicPartition last = null;
+        for (TopicPartition tp : delivery.partitions) {
+            if (tp != last && !ledger.isOpen(tp)) {
                 ledger.open(List.of(tp));
                 boundaries.add(List.of(tp));
             }
+            last = tp;
         }
     }
 
@@ -402,10 +403,6 @@ public final class ApplyEngine implements AutoCloseable {
         transaction.clear();
         ledger.rollBack();
         boundaries.clear();
-    }
-
-    private static TopicPartition partition(SinkRecord record) {
-        return new TopicPartition(record.topic(), record.kafkaPartition());
     }
 
     @Override

@@ -127,19 +127,23 @@ public final class ApplyThread implements AutoCloseable {
      * @param effectiveFrom the number of the first delivery the seeks take effect in
      */
     private void passRequests(long effectiveFrom) {
-        Map<TopicPartition, Long> seeks = call(() -> engine.takeSeeks(effectiveFrom));
-        if (!seeks.isEmpty()) {
-            log.debug("Seeking {}", seeks);
-            context.offset(seeks);
+        Requests requests = call(() -> new Requests(engine.takeSeeks(effectiveFrom), engine.takePauses(),
+                engine.takeResumes()));
+        if (!requests.seeks().isEmpty()) {
+            log.debug("Seeking {}", requests.seeks());
+            context.offset(requests.seeks());
         }
-        List<TopicPartition> pauses = call(engine::takePauses);
-        if (!pauses.isEmpty()) {
-            context.pause(pauses.toArray(TopicPartition[]::new));
+        if (!requests.pauses().isEmpty()) {
+            context.pause(requests.pauses().toArray(TopicPartition[]::new));
         }
-        List<TopicPartition> resumes = call(engine::takeResumes);
-        if (!resumes.isEmpty()) {
-            context.resume(resumes.toArray(TopicPartition[]::new));
+        if (!requests.resumes().isEmpty()) {
+            context.resume(requests.resumes().toArray(TopicPartition[]::new));
         }
+    }
+
+    /** What the engine asks of the consumer. */
+    private record Requests(Map<TopicPartition, Long> seeks, List<TopicPartition> pauses,
+            List<TopicPartition> resumes) {
     }
 
     private void awaitInFlight() {

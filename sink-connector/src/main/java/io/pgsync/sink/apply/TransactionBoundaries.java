@@ -6,10 +6,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
+import java.util.function.IntPredicate;
 
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.connect.sink.SinkRecord;
 
 import io.pgsync.common.event.TransactionMarker;
 
@@ -91,9 +90,9 @@ final class TransactionBoundaries {
      * boundary. Example: the delivery {@code c9 END(t1) BEGIN(t2) c1 c2} returns 2, so t1 is committed right after its
      * END marker and t2 with a later delivery.
      *
-     * @param unread which records the engine will read (not those it has read before)
+     * @param unread which records, by index, the engine will read (not those it has read before)
      */
-    int lastBoundary(Delivery delivery, Predicate<SinkRecord> unread) {
+    int lastBoundary(Delivery delivery, IntPredicate unread) {
         Map<TopicPartition, Boolean> state = new HashMap<>(inside);
         int open = 0;
         for (boolean in : state.values()) {
@@ -101,9 +100,8 @@ final class TransactionBoundaries {
         }
         int last = 0;
         for (int i = 0; i < delivery.records.size(); i++) {
-            SinkRecord record = delivery.records.get(i);
-            if (delivery.entries[i] instanceof ChangelogEntry.Marker marker && unread.test(record)) {
-                TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
+            if (delivery.entries[i] instanceof ChangelogEntry.Marker marker && unread.test(i)) {
+                TopicPartition tp = delivery.partitions[i];
                 boolean now = marker.status() == TransactionMarker.Status.BEGIN;
                 Boolean before = state.put(tp, now);
                 if (before == null || before != now) {

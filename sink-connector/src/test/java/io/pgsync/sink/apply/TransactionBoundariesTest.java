@@ -46,8 +46,8 @@ class TransactionBoundariesTest {
         // c9 END(t1) BEGIN(t2) c1 c2, read from inside t1
         boundaries.marker(P0, Status.BEGIN);
         Delivery delivery = delivery("c", "END", "BEGIN", "c", "c");
-        assertThat(boundaries.lastBoundary(delivery, r -> true)).isEqualTo(2);
-        assertThat(boundaries.lastBoundary(delivery, r -> r.kafkaOffset() > 1))
+        assertThat(boundaries.lastBoundary(delivery, i -> true)).isEqualTo(2);
+        assertThat(boundaries.lastBoundary(delivery, i -> i > 1))
                 .as("records read before do not count").isZero();
     }
 
