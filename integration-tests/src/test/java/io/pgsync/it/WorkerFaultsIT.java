@@ -82,6 +82,13 @@ class WorkerFaultsIT extends PipelineIT {
         String db = "zombie";
         createDatabases(db);
         createAccounts(db, 2000);
+        // keeps the sink busy, so that the worker is frozen in the middle of applying a delivery: each event takes a
+        // few milliseconds at the destination (the trigger fires for replicated rows too)
+        target.execute(db, "CREATE TABLE events (seq bigint NOT NULL, note text)",
+                "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS "
+                        + "$$ BEGIN PERFORM pg_sleep(0.003); RETURN NEW; END $$",
+                "CREATE TRIGGER slow BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION slow()",
+                "ALTER TABLE events ENABLE ALWAYS TRIGGER slow");
         try (ConnectWorkerProcess first = ConnectWorkerProcess.start("zombie", connect.bootstrapServers(),
                 Pipeline.pluginPath(), HEAP, FAST_GROUP);
                 ConnectWorkerProcess second = ConnectWorkerProcess.start("zombie", connect.bootstrapServers(),
@@ -107,6 +114,7 @@ class WorkerFaultsIT extends PipelineIT {
                 Thread.sleep(8000);
                 assertThat(load.commits()).isPositive();
             }
+            target.execute(db, "DROP TRIGGER slow ON events");
             awaitEqual(first, db, "accounts", "events");
             System.out.printf("WorkerFaultsIT: zombie fenced: %s%n", fenced(workers));
         }
