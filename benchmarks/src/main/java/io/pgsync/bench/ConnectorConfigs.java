@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.pgsync.launch.PipelineConfigs;
 import io.pgsync.testkit.pg.PostgresCluster;
 
 /**
@@ -13,8 +14,8 @@ import io.pgsync.testkit.pg.PostgresCluster;
  */
 final class ConnectorConfigs {
 
-    static final String PGSYNC_SOURCE = "io.pgsync.source.PgSyncSourceConnector";
-    static final String PGSYNC_SINK = "io.pgsync.sink.PgSyncSinkConnector";
+    static final String PGSYNC_SOURCE = PipelineConfigs.SOURCE_CLASS;
+    static final String PGSYNC_SINK = PipelineConfigs.SINK_CLASS;
     static final String DEBEZIUM_SOURCE = "io.debezium.connector.postgresql.PostgresConnector";
     static final String DEBEZIUM_JDBC_SINK = "io.debezium.connector.jdbc.JdbcSinkConnector";
 
@@ -46,14 +47,7 @@ final class ConnectorConfigs {
      * worker's JSON with schemas. With Avro, the worker's converters.
      */
     static Map<String, String> pgsyncConverters(ConverterKind converter) {
-        if (converter != ConverterKind.JSON) {
-            return Map.of();
-        }
-        return Map.of(
-                "key.converter", "org.apache.kafka.connect.json.JsonConverter",
-                "key.converter.schemas.enable", "false",
-                "value.converter", "org.apache.kafka.connect.json.JsonConverter",
-                "value.converter.schemas.enable", "false");
+        return converter == ConverterKind.JSON ? PipelineConfigs.withJson(Map.of(), false) : Map.of();
     }
 
     static String tableList(List<TableSpec> tables) {
@@ -63,19 +57,18 @@ final class ConnectorConfigs {
     /** pgsync's source with its own defaults, into the one-partition changelog {@code <database>.changelog}. */
     static Map<String, String> pgsyncSource(PostgresCluster source, String database, String slot,
             List<TableSpec> tables) {
-        Map<String, String> config = databaseSource(PGSYNC_SOURCE, source, database, slot, tables);
-        config.put("changelog.partitions", "1");
+        Map<String, String> config = PipelineConfigs.source(new PipelineConfigs.Login(source.host(), source.port(),
+                database, PostgresCluster.SUPERUSER, PostgresCluster.SUPERUSER_PASSWORD), database, tableList(tables),
+                1);
+        config.put("slot.name", slot);
+        config.put("publication.name", slot);
+        config.putAll(SOURCE_TUNING);
         return config;
     }
 
     static Map<String, String> pgsyncSink(PostgresCluster destination, String database) {
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put("connector.class", PGSYNC_SINK);
-        config.put("tasks.max", "1");
-        config.put("topics", database + ".changelog");
-        config.put("connection.url", destination.jdbcUrl(database) + "?ApplicationName=pgsync-sink");
-        config.put("connection.user", PostgresCluster.SUPERUSER);
-        config.put("connection.password", PostgresCluster.SUPERUSER_PASSWORD);
+        Map<String, String> config = PipelineConfigs.sink(destination.jdbcUrl(database) + "?ApplicationName=pgsync-sink",
+                PostgresCluster.SUPERUSER, PostgresCluster.SUPERUSER_PASSWORD, PipelineConfigs.changelog(database), 1);
         config.putAll(SINK_TUNING);
         return config;
     }

@@ -56,7 +56,7 @@ final class CleanupCommand implements Callable<Integer> {
             err.println("pgsync cleanup: " + e.getMessage());
             return 2;
         }
-        String name = connector == null ? "pgsync-" + url.database() + "-source" : connector;
+        String name = connector == null ? Connectors.sourceName(url.database()) : connector;
         String slot = PgSyncSourceConfig.replicationObjectName(name);
         out.println("On " + url + ": drop replication slot " + slot + " and publication " + slot
                 + ", and, when no other pgsync slot uses the database, the event triggers and the pgsync schema.");

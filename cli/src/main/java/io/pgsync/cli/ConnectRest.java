@@ -54,6 +54,23 @@ final class ConnectRest {
         return JSON.readTree(response.body());
     }
 
+    /** The connector's configuration as stored (config provider references unresolved), or null when it does not exist. */
+    Map<String, String> config(String name) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/connectors/"
+                + name + "/config")).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 404) {
+            return null;
+        }
+        if (response.statusCode() >= 300) {
+            throw new IOException("Kafka Connect answered HTTP " + response.statusCode() + " for the config of "
+                    + name + ": " + message(response.body()));
+        }
+        Map<String, String> config = new java.util.LinkedHashMap<>();
+        JSON.readTree(response.body()).properties().forEach(e -> config.put(e.getKey(), e.getValue().asText()));
+        return config;
+    }
+
     /** The names of the connectors. */
     JsonNode connectors() throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/connectors"))

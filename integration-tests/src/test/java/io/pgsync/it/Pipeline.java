@@ -1,20 +1,20 @@
 package io.pgsync.it;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.connect.runtime.rest.entities.ConfigInfo;
 import org.apache.kafka.connect.runtime.rest.entities.ConfigInfos;
 
+import io.pgsync.launch.PipelineConfigs;
 import io.pgsync.testkit.pg.PostgresCluster;
 
 /** Connector configurations as an operator would PUT them, for one source database and one destination. */
 final class Pipeline {
 
-    static final String SOURCE_CLASS = "io.pgsync.source.PgSyncSourceConnector";
-    static final String SINK_CLASS = "io.pgsync.sink.PgSyncSinkConnector";
+    static final String SOURCE_CLASS = PipelineConfigs.SOURCE_CLASS;
+    static final String SINK_CLASS = PipelineConfigs.SINK_CLASS;
 
     private Pipeline() {
     }
@@ -30,46 +30,22 @@ final class Pipeline {
     }
 
     static Map<String, String> source(PostgresCluster db, String database, String prefix, String tables, int partitions) {
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put("connector.class", SOURCE_CLASS);
-        config.put("tasks.max", "1");
-        config.put("database.hostname", db.host());
-        config.put("database.port", Integer.toString(db.port()));
-        config.put("database.user", PostgresCluster.SUPERUSER);
-        config.put("database.password", PostgresCluster.SUPERUSER_PASSWORD);
-        config.put("database.dbname", database);
-        config.put("topic.prefix", prefix);
-        config.put("table.include.list", tables);
-        config.put("changelog.partitions", Integer.toString(partitions));
-        config.put("topic.creation.default.partitions", Integer.toString(partitions));
-        config.put("topic.creation.default.replication.factor", "-1");
-        return config;
+        return PipelineConfigs.source(new PipelineConfigs.Login(db.host(), db.port(), database,
+                PostgresCluster.SUPERUSER, PostgresCluster.SUPERUSER_PASSWORD), prefix, tables, partitions);
     }
 
     static Map<String, String> sink(PostgresCluster db, String database, String topic, int tasks) {
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put("connector.class", SINK_CLASS);
-        config.put("tasks.max", Integer.toString(tasks));
-        config.put("topics", topic);
-        config.put("connection.url", db.jdbcUrl(database));
-        config.put("connection.user", PostgresCluster.SUPERUSER);
-        config.put("connection.password", PostgresCluster.SUPERUSER_PASSWORD);
-        return config;
+        return PipelineConfigs.sink(db.jdbcUrl(database), PostgresCluster.SUPERUSER,
+                PostgresCluster.SUPERUSER_PASSWORD, topic, tasks);
     }
 
     /** Returns a copy of the config with the JSON converters (schemas enabled) set. */
     static Map<String, String> withJson(Map<String, String> config) {
-        Map<String, String> result = new LinkedHashMap<>(config);
-        result.putAll(jsonConverters());
-        return result;
+        return PipelineConfigs.withJson(config, true);
     }
 
     static Map<String, String> jsonConverters() {
-        return Map.of(
-                "key.converter", "org.apache.kafka.connect.json.JsonConverter",
-                "key.converter.schemas.enable", "true",
-                "value.converter", "org.apache.kafka.connect.json.JsonConverter",
-                "value.converter.schemas.enable", "true");
+        return PipelineConfigs.withJson(Map.of(), true);
     }
 
     /** The errors that validation reported on one config key. */

@@ -30,6 +30,8 @@ import io.pgsync.source.capture.StreamStart;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.CopyFullSync;
 import io.pgsync.source.fullsync.SourceDatabase;
+import io.pgsync.source.metrics.ExpectedRows;
+import io.pgsync.source.metrics.PgSyncSourceMetrics;
 import io.pgsync.source.precheck.SourcePrecheck;
 import io.pgsync.source.selection.AddedTables;
 import io.pgsync.source.sequence.SequenceSync;
@@ -57,6 +59,9 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     /** The schema of tables that joined the selection, sent before Debezium's records; emptied once sent. */
     private volatile List<SourceRecord> addedTablesSchema = List.of();
     private volatile boolean stopping;
+    private volatile PgSyncSourceMetrics metrics;
+    /** The full sync's throttle waits, kept when the full sync is over. */
+    private volatile long fullSyncThrottledMs;
 
     /**
      * Starts Debezium's capture, after checking that the source takes the connection (else fails naming the key to
@@ -87,10 +92,19 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
         boolean fresh = context.offsetStorageReader().offset(Map.of("server", config.getString("topic.prefix")))
                 == null;
+        metrics = new PgSyncSourceMetrics(config.getString("name", config.getString("topic.prefix")), 0,
+                this::throttledMillis);
         boolean firstStart;
         if (PgSyncSourceConfig.FULL_SYNC_COPY.equals(pgsync.fullSyncMode())) {
             fullSync = CopyFullSync.start(config, pgsync, context.offsetStorageReader()).orElse(null);
             firstStart = fullSync != null;
+            if (fullSync != null) {
+                try (Connection connection = new SourceDatabase(config).connect()) {
+                    metrics.fullSyncStarted(ExpectedRows.read(connection, fullSync.tables()));
+                } catch (SQLException e) {
+                    log.warn("Cannot read the full sync's expected rows for its progress metrics: {}", e.getMessage());
+                }
+            }
         } else {
             firstStart = context.offsetStorageReader().offset(Map.of("server", config.getString("topic.prefix")))
                     == null;
@@ -138,6 +152,10 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             RecordLimit limit = recordLimit;
             records.forEach(limit::check);
         }
+        PgSyncSourceMetrics taskMetrics = metrics;
+        if (taskMetrics != null) {
+            taskMetrics.sent(records);
+        }
         return records;
     }
 
@@ -148,7 +166,12 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
                 return sync.poll();
             }
             sync.close();
+            fullSyncThrottledMs = sync.throttledMillis();
             fullSync = null;
+        }
+        PgSyncSourceMetrics taskMetrics = metrics;
+        if (taskMetrics != null) {
+            taskMetrics.streaming();
         }
         if (!addedTablesSchema.isEmpty()) {
             List<SourceRecord> schema = addedTablesSchema;
@@ -235,6 +258,14 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         }
     }
 
+    /** The time the full sync's and the incremental sync's throttles have made the task wait, in milliseconds. */
+    private long throttledMillis() {
+        CopyFullSync sync = fullSync;
+        Throttle incremental = throttle;
+        return (sync == null ? fullSyncThrottledMs : sync.throttledMillis())
+                + (incremental == null ? 0 : incremental.waitedMillis());
+    }
+
     @Override
     protected void doStop() {
         stopping = true;
@@ -249,5 +280,10 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             fullSync = null;
         }
         super.doStop();
+        PgSyncSourceMetrics taskMetrics = metrics;
+        if (taskMetrics != null) {
+            taskMetrics.close();
+            metrics = null;
+        }
     }
 }

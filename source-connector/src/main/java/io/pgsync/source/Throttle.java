@@ -22,6 +22,8 @@ public final class Throttle {
     private final double rowsPerSecond;
     private final double bytesPerSecond;
     private long nextFreeNanos = Long.MIN_VALUE;
+    /** Written only by the one thread that calls {@link #acquire}. */
+    private volatile long waitedNanos;
 
     /**
      * @param rowsPerSecond the row limit; 0 for none
@@ -52,12 +54,24 @@ public final class Throttle {
         long start = nextFreeNanos == Long.MIN_VALUE ? now : Math.max(nextFreeNanos, now - BURST_NANOS);
         nextFreeNanos = start + (long) (seconds * 1e9);
         long wait = nextFreeNanos - now;
-        while (wait >= MIN_SLEEP_NANOS && !stopped.getAsBoolean()) {
-            LockSupport.parkNanos(Math.min(wait, SLICE_NANOS));
-            if (Thread.interrupted()) {
-                throw new InterruptedException("Interrupted while throttled");
-            }
-            wait = nextFreeNanos - System.nanoTime();
+        if (wait < MIN_SLEEP_NANOS) {
+            return;
         }
+        try {
+            while (wait >= MIN_SLEEP_NANOS && !stopped.getAsBoolean()) {
+                LockSupport.parkNanos(Math.min(wait, SLICE_NANOS));
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("Interrupted while throttled");
+                }
+                wait = nextFreeNanos - System.nanoTime();
+            }
+        } finally {
+            waitedNanos += System.nanoTime() - now;
+        }
+    }
+
+    /** The time callers have waited in {@link #acquire} so far, in milliseconds. */
+    public long waitedMillis() {
+        return waitedNanos / 1_000_000;
     }
 }

@@ -51,6 +51,7 @@ final class Committer {
         conn.commit();
         long latencyMs = stats.startNanos() == 0 ? 0 : (System.nanoTime() - stats.startNanos()) / 1_000_000;
         metrics.committed(stats.changes(), stats.transactions(), latencyMs, lagMs);
+        metrics.phase(stats.phase().text());
         checkLag(lagMs);
     }
 

@@ -39,6 +39,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
     private final Sensor ddl;
     private final Sensor gaps;
     private volatile boolean lagAlert;
+    private volatile int phase;
 
     public PgSyncSinkMetrics(String connector, int task) {
         tags.put("connector", connector);
@@ -67,6 +68,8 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         gaps = sensor("gaps-skipped", "gaps in the changelog passed over by apply.gap.policy=skip", false);
         metrics.addMetric(name("lag-alert", "1 while the end-to-end lag is over lag.alert.threshold.ms, else 0"),
                 (Measurable) (config, now) -> lagAlert ? 1 : 0);
+        metrics.addMetric(name("phase", "What the task applied last: 0 nothing yet, 1 schema sync, 2 full sync, "
+                + "3 incremental sync"), (Measurable) (config, now) -> phase);
     }
 
     private Sensor sensor(String base, String what, boolean rate) {
@@ -92,6 +95,16 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         if (lagMs >= 0) {
             lag.record(lagMs, now);
         }
+    }
+
+    /** The phase of the last commit, as {@code pgsync.status} names it: schema, full or incremental. */
+    public void phase(String name) {
+        phase = switch (name == null ? "" : name) {
+            case "schema" -> 1;
+            case "full" -> 2;
+            case "incremental" -> 3;
+            default -> 0;
+        };
     }
 
     public void retried() {

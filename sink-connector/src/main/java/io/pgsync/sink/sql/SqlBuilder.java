@@ -19,6 +19,12 @@ public final class SqlBuilder {
     }
 
     /**
+     * Writes the source's value into an identity column, also one declared {@code GENERATED ALWAYS} (which refuses a
+     * value without it); a table without identity columns ignores it.
+     */
+    private static final String OVERRIDING = " OVERRIDING SYSTEM VALUE";
+
+    /**
      * {@code INSERT ... ON CONFLICT (key) DO UPDATE} of the given columns; a plain INSERT when the table has no
      * key, {@code DO NOTHING} when every column is part of the key.
      */
@@ -29,7 +35,8 @@ public final class SqlBuilder {
             names.add(Identifiers.quote(column));
             values.add(parameter(table, column));
         }
-        String sql = "INSERT INTO " + table.table().quoted() + names + values + onConflict(table, columns);
+        String sql = "INSERT INTO " + table.table().quoted() + names + OVERRIDING + values
+                + onConflict(table, columns);
         return new Statement(sql, columns);
     }
 
@@ -57,8 +64,8 @@ public final class SqlBuilder {
             names.add(Identifiers.quote(columns.get(i)));
             casts.add("CAST(u.c" + i + " AS " + table.typeOf(columns.get(i)) + ")");
         }
-        String sql = "INSERT INTO " + table.table().quoted() + names + casts + " FROM " + unnest(columns.size())
-                + onConflict(table, columns);
+        String sql = "INSERT INTO " + table.table().quoted() + names + OVERRIDING + casts + " FROM "
+                + unnest(columns.size()) + onConflict(table, columns);
         return new Statement(sql, columns);
     }
 
@@ -91,9 +98,9 @@ public final class SqlBuilder {
     /** Upserts every staged row: {@code INSERT ... SELECT ... FROM stage ON CONFLICT (key) DO UPDATE}. */
     public static Statement mergeStage(DestinationTable table, String stage, List<String> columns) {
         String names = columnList(columns);
-        return new Statement("INSERT INTO " + table.table().quoted() + names + " SELECT " + names.substring(2,
-                names.length() - 1) + " FROM pg_temp." + Identifiers.quote(stage) + onConflict(table, columns),
-                List.of());
+        return new Statement("INSERT INTO " + table.table().quoted() + names + OVERRIDING + " SELECT "
+                + names.substring(2, names.length() - 1) + " FROM pg_temp." + Identifiers.quote(stage)
+                + onConflict(table, columns), List.of());
     }
 
     private static String columnList(List<String> columns) {

@@ -41,14 +41,15 @@ class SqlBuilderTest {
     void upsertOfKeyOnlyRowsDoesNothingOnConflict() {
         DestinationTable keyOnly = table(new TableRef("public", "tags"), List.of("tag"), "tag", "text");
         assertThat(SqlBuilder.upsert(keyOnly, List.of("tag")).sql()).isEqualTo(
-                "INSERT INTO \"public\".\"tags\" (\"tag\") VALUES (CAST(? AS text)) ON CONFLICT (\"tag\") DO NOTHING");
+                "INSERT INTO \"public\".\"tags\" (\"tag\") OVERRIDING SYSTEM VALUE VALUES (CAST(? AS text)) "
+                        + "ON CONFLICT (\"tag\") DO NOTHING");
     }
 
     @Test
     void keylessTablesGetAPlainInsert() {
         DestinationTable log = table(new TableRef("public", "log"), List.of(), "line", "text");
         assertThat(SqlBuilder.upsert(log, List.of("line")).sql())
-                .isEqualTo("INSERT INTO \"public\".\"log\" (\"line\") VALUES (CAST(? AS text))");
+                .isEqualTo("INSERT INTO \"public\".\"log\" (\"line\") OVERRIDING SYSTEM VALUE VALUES (CAST(? AS text))");
         assertThatThrownBy(() -> SqlBuilder.deleteByKey(log)).hasMessageContaining("no primary key");
     }
 

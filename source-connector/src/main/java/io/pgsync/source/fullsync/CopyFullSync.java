@@ -168,6 +168,16 @@ public final class CopyFullSync implements AutoCloseable {
         }
     }
 
+    /** The tables this full sync copies, in order. */
+    public List<TableRef> tables() {
+        return List.copyOf(tables);
+    }
+
+    /** The time the full sync's throttle has made it wait so far, in milliseconds. */
+    public long throttledMillis() {
+        return throttle.waitedMillis();
+    }
+
     /** Whether the record is one of the full sync's, whose offsets are pgsync's and not Debezium's. */
     public static boolean isFullSyncRecord(SourceRecord record) {
         return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);

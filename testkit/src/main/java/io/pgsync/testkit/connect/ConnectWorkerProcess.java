@@ -36,14 +36,16 @@ public final class ConnectWorkerProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final String heap;
+    private final List<String> jvmOptions;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread shutdownHook;
     private volatile Process process;
 
-    private ConnectWorkerProcess(Path dir, int port, String heap) {
+    private ConnectWorkerProcess(Path dir, int port, String heap, List<String> jvmOptions) {
         this.dir = dir;
         this.port = port;
         this.heap = heap;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.shutdownHook = new Thread(() -> {
             Process p = process;
             if (p != null) {
@@ -62,6 +64,15 @@ public final class ConnectWorkerProcess implements AutoCloseable {
      */
     public static ConnectWorkerProcess start(String name, String bootstrapServers, Path pluginPath, String heap,
             Map<String, String> extra) {
+        return start(name, bootstrapServers, pluginPath, heap, extra, List.of());
+    }
+
+    /**
+     * Starts a worker as {@link #start(String, String, Path, String, Map)} does, with more JVM options (e.g. a
+     * {@code -javaagent:}).
+     */
+    public static ConnectWorkerProcess start(String name, String bootstrapServers, Path pluginPath, String heap,
+            Map<String, String> extra, List<String> jvmOptions) {
         Path dir;
         int port = Loopback.freePort();
         try {
@@ -103,7 +114,7 @@ public final class ConnectWorkerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare a Connect worker directory", e);
         }
-        ConnectWorkerProcess worker = new ConnectWorkerProcess(dir, port, heap);
+        ConnectWorkerProcess worker = new ConnectWorkerProcess(dir, port, heap, jvmOptions);
         worker.launch();
         return worker;
     }
@@ -115,8 +126,9 @@ public final class ConnectWorkerProcess implements AutoCloseable {
         }
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(Processes.javaBinary(), "-Xmx" + heap, "-XX:+UseSerialGC",
-                "-XX:+ExitOnOutOfMemoryError", "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
-                "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed",
+                "-XX:+ExitOnOutOfMemoryError", "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties")));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed",
                 dir.resolve("worker.properties").toString()));
         try {
             process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)

@@ -1,1 +1,1 @@
-INSERT INTO "Sales"."order ""lines""" ("order_id", "line", "select") SELECT "order_id", "line", "select" FROM pg_temp."pgsync_stage" ON CONFLICT ("order_id", "line") DO UPDATE SET "select" = EXCLUDED."select"
+INSERT INTO "Sales"."order ""lines""" ("order_id", "line", "select") OVERRIDING SYSTEM VALUE SELECT "order_id", "line", "select" FROM pg_temp."pgsync_stage" ON CONFLICT ("order_id", "line") DO UPDATE SET "select" = EXCLUDED."select"

@@ -1,1 +1,1 @@
-INSERT INTO "Sales"."order ""lines""" ("order_id", "line", "select") VALUES (CAST(? AS int8), CAST(? AS int2), CAST(? AS text[])) ON CONFLICT ("order_id", "line") DO UPDATE SET "select" = EXCLUDED."select"
+INSERT INTO "Sales"."order ""lines""" ("order_id", "line", "select") OVERRIDING SYSTEM VALUE VALUES (CAST(? AS int8), CAST(? AS int2), CAST(? AS text[])) ON CONFLICT ("order_id", "line") DO UPDATE SET "select" = EXCLUDED."select"

@@ -1,1 +1,1 @@
-INSERT INTO "public"."orders" ("id", "note", "amount") VALUES (CAST(? AS int4), CAST(? AS text), CAST(? AS numeric(12,2))) ON CONFLICT ("id") DO UPDATE SET "note" = EXCLUDED."note", "amount" = EXCLUDED."amount"
+INSERT INTO "public"."orders" ("id", "note", "amount") OVERRIDING SYSTEM VALUE VALUES (CAST(? AS int4), CAST(? AS text), CAST(? AS numeric(12,2))) ON CONFLICT ("id") DO UPDATE SET "note" = EXCLUDED."note", "amount" = EXCLUDED."amount"

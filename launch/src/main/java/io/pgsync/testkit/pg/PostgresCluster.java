@@ -26,7 +26,10 @@ import java.util.stream.Stream;
 import io.pgsync.testkit.Loopback;
 import io.pgsync.testkit.Processes;
 
-/** A throwaway PostgreSQL cluster in a temporary directory, started from the local server binaries. */
+/**
+ * A throwaway PostgreSQL cluster in a temporary directory, started from the installed server binaries or from
+ * PostgreSQL out of Maven Central ({@link ServerBinaries}).
+ */
 public final class PostgresCluster implements AutoCloseable {
 
     public static final String SUPERUSER = "postgres";
@@ -100,7 +103,11 @@ public final class PostgresCluster implements AutoCloseable {
     /** Creates a new cluster with initdb and starts it on a free loopback port. */
     public static PostgresCluster start(Options options) {
         boolean asRoot = isRoot();
-        Path bin = locateBinaries();
+        if (asRoot && !check(List.of("id", "-u", SUPERUSER))) {
+            throw new IllegalStateException("PostgreSQL refuses to run as root, and there is no user " + SUPERUSER
+                    + " to run it as: create one (useradd --system --user-group postgres) or run as another user");
+        }
+        Path bin = ServerBinaries.locate(asRoot);
         Path base;
         try {
             // Under /tmp: reachable by the postgres user, and short enough for the Unix socket path.
@@ -424,46 +431,17 @@ public final class PostgresCluster implements AutoCloseable {
         return command;
     }
 
-    private static Path locateBinaries() {
-        String configured = System.getProperty("pgsync.pg.bin", System.getenv("PG_BIN"));
-        if (configured != null && !configured.isBlank()) {
-            Path dir = Path.of(configured);
-            if (!Files.isExecutable(dir.resolve("initdb")) || !Files.isExecutable(dir.resolve("pg_ctl"))) {
-                throw new IllegalStateException("No initdb/pg_ctl in " + dir + " (from -Dpgsync.pg.bin or PG_BIN)");
-            }
-            return dir;
-        }
-        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
-            return versions.map(version -> version.resolve("bin"))
-                    .filter(dir -> Files.isExecutable(dir.resolve("initdb")))
-                    .filter(dir -> Files.isExecutable(dir.resolve("pg_ctl")))
-                    .max(Comparator.comparingDouble(dir -> versionNumber(dir.getParent().getFileName().toString())))
-                    .orElseThrow(PostgresCluster::noBinaries);
-        } catch (IOException e) {
-            throw noBinaries();
-        }
-    }
-
-    private static double versionNumber(String name) {
-        try {
-            return Double.parseDouble(name);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private static IllegalStateException noBinaries() {
-        return new IllegalStateException("No PostgreSQL server binaries (initdb, pg_ctl) in /usr/lib/postgresql/*/bin:"
-                + " install the postgresql package (apt-get install postgresql),"
-                + " or point -Dpgsync.pg.bin or PG_BIN at the directory that holds them");
-    }
-
     private static boolean isRoot() {
         CommandResult result = execute(Path.of(System.getProperty("java.io.tmpdir")), List.of("id", "-u"));
         if (result.exitCode() == 0) {
             return result.output().strip().equals("0");
         }
         return "root".equals(System.getProperty("user.name"));
+    }
+
+    /** Whether a command exits with 0. */
+    private static boolean check(List<String> command) {
+        return execute(Path.of(System.getProperty("java.io.tmpdir")), command).exitCode() == 0;
     }
 
     private static long millisSince(long nanos) {
