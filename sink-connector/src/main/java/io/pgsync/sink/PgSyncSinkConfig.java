@@ -2,6 +2,7 @@ package io.pgsync.sink;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -104,6 +105,27 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "choose 'ignore'); 'ignore' keeps the existing table and its rows, and the full and incremental sync "
             + "write into it (rows with the same key are overwritten). An existing table with the same structure "
             + "is used either way.";
+
+    public static final String GAP_POLICY = "apply.gap.policy";
+    private static final String GAP_POLICY_DOC = "What the task does when the changelog no longer holds the record "
+            + "it must apply next (the next offset after what the destination applied, or offset 0 for a partition "
+            + "the destination has applied nothing of): 'fail' (the default) fails the task, naming the missing "
+            + "offsets and the re-sync that brings the destination back; this is what the topic's retention does "
+            + "to a sink stopped or behind for longer than retention.ms. 'skip' logs a WARN, counts the gap in the "
+            + "gaps-skipped metric and applies from the first record the topic holds: only for missing offsets that "
+            + "held no changes, e.g. an exactly-once source's aborted transactions read with "
+            + "isolation.level=read_committed. A single missing offset (an exactly-once source's transaction "
+            + "marker) is never a gap.";
+
+    /** What the task does about a gap in the changelog ({@value #GAP_POLICY}). */
+    public enum GapPolicy {
+        FAIL, SKIP;
+
+        /** The name in the configuration. */
+        public String text() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     public static final String LAG_ALERT_THRESHOLD_MS = "lag.alert.threshold.ms";
     private static final String LAG_ALERT_THRESHOLD_MS_DOC = "End-to-end lag (destination commit time minus source "
@@ -208,6 +230,9 @@ public class PgSyncSinkConfig extends AbstractConfig {
                 .define(SCHEMA_CONFLICT, Type.STRING, SCHEMA_CONFLICT_PRECHECK,
                         ConfigDef.ValidString.in(SCHEMA_CONFLICT_PRECHECK, SCHEMA_CONFLICT_IGNORE), Importance.MEDIUM,
                         SCHEMA_CONFLICT_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Existing table conflict")
+                .define(GAP_POLICY, Type.STRING, GapPolicy.FAIL.text(),
+                        ConfigDef.ValidString.in(GapPolicy.FAIL.text(), GapPolicy.SKIP.text()), Importance.LOW,
+                        GAP_POLICY_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Changelog gap policy")
                 .define(LAG_ALERT_THRESHOLD_MS, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         LAG_ALERT_THRESHOLD_MS_DOC, GROUP_APPLY, ++apply, Width.SHORT, "Lag alert threshold (ms)")
                 .define(MAPPING_SCHEMAS, Type.LIST, "", mappingValidator(MAPPING_SCHEMAS), Importance.MEDIUM,
@@ -306,6 +331,10 @@ public class PgSyncSinkConfig extends AbstractConfig {
     /** Whether an existing destination table with another structure fails the schema sync. */
     public boolean schemaConflictFails() {
         return SCHEMA_CONFLICT_PRECHECK.equals(getString(SCHEMA_CONFLICT));
+    }
+
+    public GapPolicy gapPolicy() {
+        return GapPolicy.valueOf(getString(GAP_POLICY).toUpperCase(Locale.ROOT));
     }
 
     public long lagAlertThresholdMs() {

@@ -113,7 +113,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "prefix, which any role may emit, are dropped and counted (ddl-messages-rejected-total). Creating event "
             + "triggers needs a superuser (once: a capture a superuser installed is used by any user), and the "
             + "publication must carry pgsync.ddl_log. false runs without DDL capture: the sink then only adds "
-            + "columns and tables it finds in the rows. Default: true.";
+            + "columns and tables it finds in the rows. Needs changelog.partitions=1: with more partitions a DDL record "
+            + "would be ordered with one table's changes only (validation says so). Default: true.";
 
     public static final String SESSION_STATEMENT_TIMEOUT_MS = "session.statement.timeout.ms";
     private static final String SESSION_STATEMENT_TIMEOUT_MS_DOC = "The statement_timeout, in milliseconds, of "
@@ -317,6 +318,25 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         return new SessionSettings(Duration.ofMillis(getLong(SESSION_STATEMENT_TIMEOUT_MS)),
                 Duration.ofMillis(getLong(SESSION_LOCK_TIMEOUT_MS)), Duration.ofMillis(getLong(SESSION_SOCKET_TIMEOUT_MS)),
                 Duration.ofMillis(getLong(SESSION_KEEPALIVE_MS)));
+    }
+
+    /**
+     * Why DDL capture cannot run with this changelog, or null when it can: a DDL record sits in one partition, so with
+     * more than one it is ordered against that partition's changes only. {@code ALTER TABLE a RENAME TO b} could then
+     * meet late rows of {@code a} on another partition that create a stray {@code a}, and rows written before a
+     * {@code DROP TABLE a, b} could bring {@code b} back.
+     */
+    public String ddlCaptureConflict() {
+        if (!ddlCaptureEnabled() || changelogPartitions() == 1) {
+            return null;
+        }
+        return DDL_CAPTURE_ENABLED + "=true needs " + CHANGELOG_PARTITIONS + "=1, but it is " + changelogPartitions()
+                + ": a DDL record goes to one partition, so it is ordered against that partition's changes only, and "
+                + "the sink could apply rows of other tables written before it after it (an ALTER TABLE ... RENAME "
+                + "meeting late rows of the old name creates a stray table; rows written before a DROP TABLE bring "
+                + "the table back). Set " + CHANGELOG_PARTITIONS + "=1 to replicate DDL, or " + DDL_CAPTURE_ENABLED
+                + "=false to keep the partitions and apply schema changes at the destination yourself (the sink "
+                + "still adds the tables and columns it finds in the rows)";
     }
 
     public long sequenceSyncIntervalMs() {

@@ -72,6 +72,12 @@ public class PgSyncSourceConnector extends PostgresConnector {
         own.stream()
                 .filter(v -> v.name().equals(PgSyncSourceConfig.SCHEMA_SYNC_ENABLED) && v.errorMessages().isEmpty())
                 .forEach(v -> checkSchemaSync(props, v));
+        if (own.stream().allMatch(v -> v.errorMessages().isEmpty())) {
+            String conflict = new PgSyncSourceConfig(props).ddlCaptureConflict();
+            if (conflict != null) {
+                valueOf(values, PgSyncSourceConfig.DDL_CAPTURE_ENABLED).addErrorMessage(conflict);
+            }
+        }
         own.stream()
                 .filter(v -> v.name().equals(PgSyncSourceConfig.THROTTLE_INCREMENTAL_MB) && v.errorMessages().isEmpty()
                         && v.value() instanceof Double mb && mb > 0

@@ -10,10 +10,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.debezium.config.Configuration;
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.debezium.connector.postgresql.PostgresConnectorTask;
 import io.debezium.connector.postgresql.PostgresOffsetContext;
 import io.debezium.connector.postgresql.PostgresPartition;
@@ -24,6 +26,7 @@ import io.pgsync.common.event.RowChange;
 import io.pgsync.source.capture.ChangelogRouter;
 import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.capture.RowChangeEncoder;
+import io.pgsync.source.capture.StreamStart;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.CopyFullSync;
 import io.pgsync.source.fullsync.SourceDatabase;
@@ -51,6 +54,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile SequenceSync sequences;
     private volatile DdlCapture ddl;
     private volatile RecordLimit recordLimit;
+    /** Stamps the changes of a stream that started without Debezium offsets; null when it had offsets. */
+    private volatile StreamStart streamStart;
     /** The schema of tables that joined the selection, sent before Debezium's records; emptied once sent. */
     private volatile List<SourceRecord> addedTablesSchema = List.of();
     private volatile boolean stopping;
@@ -71,6 +76,10 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
                     + "the task. Streaming resumes from the replication slot, so no change is lost meanwhile");
         }
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
+        String ddlConflict = pgsync.ddlCaptureConflict();
+        if (ddlConflict != null) {
+            throw new ConnectException("Cannot start capturing: " + ddlConflict + "; then restart the task");
+        }
         throttle = pgsync.incrementalThrottle();
         recordLimit = RecordLimit.of(config.asMap());
         sequences = pgsync.sequenceSyncIntervalMs() > 0 ? new SequenceSync(config, pgsync) : null;
@@ -83,6 +92,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
                 pgsync.pgsyncFormat() ? new RowChangeEncoder(pgsync.unavailablePlaceholder()) : null);
+        boolean fresh = context.offsetStorageReader().offset(Map.of("server", config.getString("topic.prefix")))
+                == null;
         boolean firstStart;
         if (PgSyncSourceConfig.FULL_SYNC_COPY.equals(pgsync.fullSyncMode())) {
             fullSync = CopyFullSync.start(config, pgsync, context.offsetStorageReader()).orElse(null);
@@ -95,11 +106,32 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
                 }
             }
         } else {
-            firstStart = context.offsetStorageReader().offset(Map.of("server", config.getString("topic.prefix")))
-                    == null;
+            firstStart = fresh;
         }
         addedTablesSchema = new ArrayList<>(AddedTables.start(config, pgsync, firstStart));
-        return super.start(config);
+        ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
+        streamStart = fresh ? streamStart(config) : null;
+        return coordinator;
+    }
+
+    /**
+     * Reads where a stream without Debezium offsets starts, once the slot exists (created by the full sync or by
+     * Debezium's start) and before anything streamed from it was confirmed.
+     */
+    private static StreamStart streamStart(Configuration config) {
+        String slot = new PostgresConnectorConfig(config).slotName();
+        try (Connection connection = new SourceDatabase(config).connect()) {
+            Long lsn = StreamStart.of(connection, slot);
+            if (lsn == null) {
+                throw new ConnectException("Replication slot " + slot + " is missing after the start of the capture");
+            }
+            log.info("Streaming from replication slot {} starts at {} without Debezium offsets: changes before its "
+                    + "first commit are placed after {}", slot, LogSequenceNumber.valueOf(lsn), lsn);
+            return new StreamStart(lsn);
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot read where replication slot " + slot + " starts: " + e.getMessage()
+                    + "; then restart the task", e);
+        }
     }
 
     @Override
@@ -146,7 +178,11 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
             return schema;
         }
         DdlCapture capture = ddl;
+        StreamStart start = streamStart;
         List<SourceRecord> polled = super.doPoll();
+        if (start != null) {
+            polled = start.apply(polled);
+        }
         List<SourceRecord> records = router.route(withoutInternalTables(capture == null ? polled
                 : capture.convert(polled)));
         if (records != null && throttle.limits()) {

@@ -77,4 +77,14 @@ class PgSyncSourceConfigTest {
         assertThat(none).containsEntry("snapshot.mode", "no_data");
         assertThat(new PgSyncSourceConfig(none).fullSyncMode()).isEqualTo("none");
     }
+
+    @Test
+    void ddlCaptureNeedsOneChangelogPartition() {
+        assertThat(new PgSyncSourceConfig(Map.of()).ddlCaptureConflict()).isNull();
+        assertThat(new PgSyncSourceConfig(Map.of("changelog.partitions", "4", "ddl.capture.enabled", "false"))
+                .ddlCaptureConflict()).isNull();
+        assertThat(new PgSyncSourceConfig(Map.of("changelog.partitions", "4")).ddlCaptureConflict())
+                .contains("ddl.capture.enabled=true needs changelog.partitions=1, but it is 4")
+                .contains("RENAME").contains("ddl.capture.enabled=false");
+    }
 }

@@ -30,7 +30,8 @@ import org.apache.kafka.connect.errors.DataException;
  * @param position where the command sits in the source's commit order; null when unknown
  * @param sourceTimeMs when the source committed it, or -1
  */
-public record DdlEvent(String tag, String query, String commands, SourcePosition position, long sourceTimeMs) {
+public record DdlEvent(String tag, String query, String commands, SourcePosition position, long sourceTimeMs)
+        implements ChangelogEvent {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.Ddl";
 

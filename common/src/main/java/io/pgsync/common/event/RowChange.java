@@ -34,10 +34,13 @@ import io.pgsync.common.pg.TableRef;
  * @param unchanged the columns of {@code after} whose TOASTed value did not change and was not sent
  * @param position where the change sits in the source's commit order; null for snapshot reads
  * @param sourceTimeMs the source commit time, -1 when unknown
+ * @param movedTo for the {@code d} half of a primary-key change (Debezium sends it as a delete of the old key and a
+ *     create of the new one): the new key's values, in {@code key} order; else null. The sink then moves the row to
+ *     the new key instead of deleting it, so the create that follows keeps the TOASTed values it did not send.
  */
 public record RowChange(String op, TableRef table, List<String> columns, List<String> types, List<String> key,
         List<String> after, List<String> before, List<String> unchanged, SourcePosition position,
-        long sourceTimeMs) {
+        long sourceTimeMs, List<String> movedTo) implements ChangelogEvent {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.RowChange";
 
@@ -46,7 +49,7 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
     private static final Schema NAMES = SchemaBuilder.array(Schema.STRING_SCHEMA).build();
 
     /** The value schema of every row-change record. */
-    public static final Schema SCHEMA = SchemaBuilder.struct().name(SCHEMA_NAME).version(1)
+    public static final Schema SCHEMA = SchemaBuilder.struct().name(SCHEMA_NAME).version(2)
             .field("op", Schema.STRING_SCHEMA)
             .field("schema", Schema.STRING_SCHEMA)
             .field("table", Schema.STRING_SCHEMA)
@@ -60,7 +63,15 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
             .field("lsn", Schema.OPTIONAL_INT64_SCHEMA)
             .field("order", Schema.OPTIONAL_INT64_SCHEMA)
             .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+            .field("moved_to", OPTIONAL_TEXTS)
             .build();
+
+    /** A change that is not the delete half of a primary-key change. */
+    public RowChange(String op, TableRef table, List<String> columns, List<String> types, List<String> key,
+            List<String> after, List<String> before, List<String> unchanged, SourcePosition position,
+            long sourceTimeMs) {
+        this(op, table, columns, types, key, after, before, unchanged, position, sourceTimeMs, null);
+    }
 
     public Struct toStruct() {
         Struct struct = new Struct(SCHEMA)
@@ -78,7 +89,7 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
                     .put("lsn", position.lsn())
                     .put("order", position.order());
         }
-        return struct.put("ts_ms", sourceTimeMs < 0 ? null : sourceTimeMs);
+        return struct.put("ts_ms", sourceTimeMs < 0 ? null : sourceTimeMs).put("moved_to", movedTo);
     }
 
     /**
@@ -118,9 +129,18 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
                     unchanged == null ? List.of() : unchanged,
                     lsn == null ? null : new SourcePosition(commitLsn == null ? -1 : commitLsn, lsn,
                             order == null ? 0 : order),
-                    ts == null ? -1 : ts);
+                    ts == null ? -1 : ts, (List<String>) optional(fields, "moved_to"));
         } catch (DataException | ClassCastException | NullPointerException e) {
             throw new DataException("Malformed " + SCHEMA_NAME + " record: " + e.getMessage(), e);
+        }
+    }
+
+    /** A field that older records lack: null when the struct's schema has no such field. */
+    private static Object optional(Function<String, Object> fields, String name) {
+        try {
+            return fields.apply(name);
+        } catch (DataException e) {
+            return null;
         }
     }
 

@@ -33,7 +33,7 @@ import io.pgsync.common.pg.TableRef;
  *     a full sync starts again after one that did not finish, so rows deleted in between do not stay behind
  */
 public record RowChunk(TableRef table, List<String> columns, List<String> types, List<String> key, int rows,
-        String copy, boolean reset) {
+        String copy, boolean reset) implements ChangelogEvent {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.RowChunk";
 

@@ -34,7 +34,7 @@ import io.pgsync.common.pg.TableRef;
  * @param types for a table: per column its type, listed as {@link TypedColumns} says; else empty
  */
 public record SchemaObject(String kind, String identity, String phase, List<String> statements, TableRef table,
-        List<String> columns, List<String> types) {
+        List<String> columns, List<String> types) implements ChangelogEvent {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.SchemaObject";
     public static final String PRE_DATA = "pre";

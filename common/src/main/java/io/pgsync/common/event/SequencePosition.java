@@ -24,7 +24,7 @@ import io.pgsync.common.pg.TableRef;
  * @param lastValue the sequence's {@code last_value}
  * @param called its {@code is_called}: whether {@code lastValue} was handed out
  */
-public record SequencePosition(TableRef sequence, long lastValue, boolean called) {
+public record SequencePosition(TableRef sequence, long lastValue, boolean called) implements ChangelogEvent {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.Sequence";
 

@@ -20,25 +20,29 @@ import io.pgsync.sink.mapping.NameMapping;
 
 /**
  * Runs the {@link ApplyEngine} on a thread of its own, one delivery behind Connect: while the engine writes delivery
- * N to the destination, Connect fetches and converts delivery N+1 on the task thread, and {@link Delivery} reads
+ * N to the destination, Connect fetches and converts delivery N+1 on the task thread, and {@link Delivery} decodes
  * the changes out of it there, so record conversion and destination round trips overlap instead of adding up.
  *
  * <p>Every engine call runs on that one thread, in order; {@code put} waits for the previous delivery before it
  * hands over the next, so at most two deliveries wait here (the engine's {@link WriteQueue} holds the writes of a few
- * more). When the engine asks for a rewind (a failed write was rolled back, or offsets were loaded late), the delivery
- * that {@code put} holds was fetched before the seek: it is dropped, and Connect re-delivers from the rewound offsets.
- * A failure the engine gives up on fails the next {@code put} with the engine's message.
+ * more). After each engine call the seeks, pauses and resumes it asked for are passed to Connect, with the number of
+ * the first delivery they take effect in, as Kafka Connect's {@code WorkerSinkTask} makes them: seeks asked for in
+ * {@code put} or {@code close} at the start of the next poll, so that the delivery of the poll that called {@code close}
+ * still comes from before them; seeks asked for in {@code open} at once (its rebalance callback makes every seek made
+ * so far). A delivery fetched before a seek took effect still reaches the engine, which applies only the records it
+ * needs next. A failure the engine gives up on fails the next {@code put} with the engine's message.
  */
 public final class ApplyThread implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApplyThread.class);
 
     private final ApplyEngine engine;
-    private final ChangeReader reader;
-    private final NameMapping mapping;
+    private final ChangelogDecoder decoder;
     private final SinkTaskContext context;
     private final ExecutorService executor;
     private Future<?> inFlight;
+    /** The {@code put} calls so far. */
+    private long puts;
 
     /**
      * @param toastPlaceholder Debezium's {@code unavailable.value.placeholder}, for records in Debezium's envelope
@@ -46,11 +50,15 @@ public final class ApplyThread implements AutoCloseable {
      */
     public ApplyThread(ApplyEngine engine, String toastPlaceholder, NameMapping mapping, SinkTaskContext context,
             String threadName) {
+        this(engine, new ChangelogDecoder(toastPlaceholder, mapping), context, SingleThread.start(threadName));
+    }
+
+    /** Runs the engine on the given executor; visible for testing. */
+    ApplyThread(ApplyEngine engine, ChangelogDecoder decoder, SinkTaskContext context, ExecutorService executor) {
         this.engine = engine;
-        this.reader = new ChangeReader(toastPlaceholder);
-        this.mapping = mapping;
+        this.decoder = decoder;
         this.context = context;
-        this.executor = SingleThread.start(threadName);
+        this.executor = executor;
     }
 
     public void open(Collection<TopicPartition> partitions) {
@@ -58,9 +66,10 @@ public final class ApplyThread implements AutoCloseable {
         List<TopicPartition> copy = List.copyOf(partitions);
         call(() -> {
             engine.open(copy);
+            engine.seeksMade(puts + 1);
             return null;
         });
-        rewind();
+        passRequests(puts + 1);
     }
 
     /**
@@ -69,13 +78,10 @@ public final class ApplyThread implements AutoCloseable {
      * nothing) lets the engine finish its queued writes, so a failed one is handled without waiting for more records.
      */
     public void put(Collection<SinkRecord> records) {
-        Delivery delivery = records.isEmpty() ? null : Delivery.read(records, reader, mapping);
+        long number = ++puts;
+        Delivery delivery = records.isEmpty() ? null : Delivery.read(number, records, decoder);
         awaitInFlight();
-        if (rewind()) {
-            log.debug("Dropping a delivery of {} record(s) read before a rewind; Connect re-delivers them",
-                    records.size());
-            return;
-        }
+        passRequests(number + 1);
         inFlight = executor.submit(delivery == null ? engine::idle : () -> engine.apply(delivery));
     }
 
@@ -94,7 +100,7 @@ public final class ApplyThread implements AutoCloseable {
             engine.close(copy);
             return null;
         });
-        rewind();
+        passRequests(puts + 2);
     }
 
     /** Waits for the delivery being written (its failure, if any, is logged), then closes the engine and the thread. */
@@ -115,13 +121,29 @@ public final class ApplyThread implements AutoCloseable {
         }
     }
 
-    /** Passes the seeks the engine asked for to Connect; returns whether there were any. */
-    private boolean rewind() {
-        Map<TopicPartition, Long> rewinds = call(engine::takeRewinds);
-        if (!rewinds.isEmpty()) {
-            context.offset(rewinds);
+    /**
+     * Passes the seeks, pauses and resumes the engine asked for to Connect.
+     *
+     * @param effectiveFrom the number of the first delivery the seeks take effect in
+     */
+    private void passRequests(long effectiveFrom) {
+        Requests requests = call(() -> new Requests(engine.takeSeeks(effectiveFrom), engine.takePauses(),
+                engine.takeResumes()));
+        if (!requests.seeks().isEmpty()) {
+            log.debug("Seeking {}", requests.seeks());
+            context.offset(requests.seeks());
         }
-        return !rewinds.isEmpty();
+        if (!requests.pauses().isEmpty()) {
+            context.pause(requests.pauses().toArray(TopicPartition[]::new));
+        }
+        if (!requests.resumes().isEmpty()) {
+            context.resume(requests.resumes().toArray(TopicPartition[]::new));
+        }
+    }
+
+    /** What the engine asks of the consumer. */
+    private record Requests(Map<TopicPartition, Long> seeks, List<TopicPartition> pauses,
+            List<TopicPartition> resumes) {
     }
 
     private void awaitInFlight() {

@@ -34,6 +34,14 @@ record Change(ChangeEvent event, DestinationTable table, List<String> key, Map<S
         return table.keyColumns().isEmpty();
     }
 
+    /**
+     * Whether this is the DELETE half of a primary-key change that moves the row to its new key (which
+     * {@link ChangeEvent#movedTo} names) instead of deleting it.
+     */
+    boolean isMove() {
+        return event.movedTo() != null && !keyless();
+    }
+
     /** Returns this upsert with the columns it lacks (unchanged TOASTed values) taken from an earlier upsert. */
     Change filledFrom(Change earlier) {
         if (!earlier.isUpsert() || values.keySet().containsAll(earlier.values.keySet())) {

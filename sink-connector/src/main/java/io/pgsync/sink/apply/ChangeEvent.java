@@ -28,10 +28,12 @@ import io.pgsync.sink.schema.RowShape;
  * @param position where the change sits in the source's commit order, null for snapshot reads
  * @param sourceTimeMs the source commit time, or -1 when absent
  * @param record the record it came from, for error messages and the errant-record reporter
+ * @param movedTo for the DELETE half of a primary-key change, the new key (column to text value): the row is moved
+ *     there, so the CREATE half that follows keeps the unchanged TOASTed values it does not carry; else null
  */
 record ChangeEvent(Op op, TableRef table, RowShape shape, Map<String, String> row, List<String> columns,
-        Map<String, String> key,
-        Supplier<Map<String, String>> oldRow, SourcePosition position, long sourceTimeMs, SinkRecord record) {
+        Map<String, String> key, Supplier<Map<String, String>> oldRow, SourcePosition position, long sourceTimeMs,
+        SinkRecord record, Map<String, String> movedTo) {
 
     enum Op {
         READ, CREATE, UPDATE, DELETE, TRUNCATE;

@@ -48,20 +48,6 @@ final class ChangeReader {
     }
 
     /**
-     * Returns the change carried by the record, or empty for records that change no row: transaction markers,
-     * heartbeats, tombstones, and Debezium's "m" (logical message) events.
-     *
-     * @throws DataException when the record is a change event that cannot be read
-     */
-    Optional<ChangeEvent> read(SinkRecord record) {
-        Optional<RowChange> change = RowChange.of(record.valueSchema(), record.value());
-        if (change.isPresent()) {
-            return Optional.of(fromRowChange(change.get(), record));
-        }
-        return fromEnvelope(record);
-    }
-
-    /**
      * Returns one shared, immutable instance for every record of a table that lists the same columns, so that the
      * engine can group changes and check a table's columns by identity instead of comparing names per change.
      */
@@ -78,12 +64,16 @@ final class ChangeReader {
         return copy;
     }
 
-    private ChangeEvent fromRowChange(RowChange change, SinkRecord record) {
+    /**
+     * Returns the change a record in pgsync's format carries.
+     *
+     * @throws DataException when the change cannot be read
+     */
+    ChangeEvent read(RowChange change, SinkRecord record) {
         ChangeEvent.Op op = ChangeEvent.Op.of(change.op(), record);
         if (op == ChangeEvent.Op.TRUNCATE) {
             return new ChangeEvent(op, change.table(), null, Map.of(), List.of(), Map.of(), () -> null,
-                    change.position(),
-                    change.sourceTimeMs(), record);
+                    change.position(), change.sourceTimeMs(), record, null);
         }
         List<String> image = op.writesRow() ? change.after() : change.before();
         if (image == null) {
@@ -97,7 +87,15 @@ final class ChangeReader {
         RowShape shape = new ListedShape(change.table(), names, change.types(), change.key());
         return new ChangeEvent(op, change.table(), shape, row, columns, Map.of(),
                 () -> before == null ? null : toMap(names, before, List.of(), record), change.position(),
-                change.sourceTimeMs(), record);
+                change.sourceTimeMs(), record, movedTo(change, op, record));
+    }
+
+    /** The new key of the DELETE half of a primary-key change, by key column; null for any other change. */
+    private static Map<String, String> movedTo(RowChange change, ChangeEvent.Op op, SinkRecord record) {
+        if (change.movedTo() == null || op != ChangeEvent.Op.DELETE) {
+            return null;
+        }
+        return toMap(change.key(), change.movedTo(), List.of(), record);
     }
 
     private static Map<String, String> toMap(List<String> columns, List<String> values, List<String> unchanged,
@@ -134,7 +132,13 @@ final class ChangeReader {
         return true;
     }
 
-    private Optional<ChangeEvent> fromEnvelope(SinkRecord record) {
+    /**
+     * Returns the change carried by a record in Debezium's envelope, or empty for records that change no row:
+     * heartbeats, tombstones, and Debezium's "m" (logical message) events.
+     *
+     * @throws DataException when the record is a change event that cannot be read
+     */
+    Optional<ChangeEvent> readEnvelope(SinkRecord record) {
         Schema valueSchema = record.valueSchema();
         if (valueSchema == null && record.value() instanceof Map<?, ?> map && map.containsKey("op")
                 && map.containsKey("source")) {
@@ -169,8 +173,7 @@ final class ChangeReader {
         long sourceTimeMs = tsMs instanceof Number n ? n.longValue() : -1;
         if (op == ChangeEvent.Op.TRUNCATE) {
             return Optional.of(new ChangeEvent(op, table.get(), null, Map.of(), List.of(), Map.of(), () -> null,
-                    position,
-                    sourceTimeMs, record));
+                    position, sourceTimeMs, record, null));
         }
         Struct row = op.writesRow() ? value.getStruct(DebeziumEnvelope.FIELD_AFTER)
                 : value.getStruct(DebeziumEnvelope.FIELD_BEFORE);
@@ -186,7 +189,7 @@ final class ChangeReader {
         List<String> columns = values.size() == shape.columns().size() ? shape.columns()
                 : List.copyOf(values.keySet());
         return Optional.of(new ChangeEvent(op, table.get(), shape, values, columns, keyValues,
-                () -> before == null ? null : image(before, null), position, sourceTimeMs, record));
+                () -> before == null ? null : image(before, null), position, sourceTimeMs, record, null));
     }
 
     private EnvelopeShape shape(Schema row, Schema key) {

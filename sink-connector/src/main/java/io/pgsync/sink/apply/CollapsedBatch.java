@@ -17,7 +17,8 @@ import io.pgsync.sink.schema.DestinationTable;
  * <p>Example: {@code INSERT k1, UPDATE k1, INSERT k2, DELETE k2, INSERT k3} on one table becomes a delete of
  * {@code k2} and an upsert of {@code k1} (its updated row) and {@code k3}. An UPDATE whose unchanged TOASTed columns
  * were left out takes them from an earlier upsert of the same key in the batch. Tables without primary key keep
- * every change, in order.
+ * every change, in order, and so does a table with a primary-key change in the batch (its row moves to the new key,
+ * which only the exact order of the changes to both keys gets right).
  */
 final class CollapsedBatch {
 
@@ -42,6 +43,9 @@ final class CollapsedBatch {
         private final Map<List<String>, Change> deletes = new LinkedHashMap<>();
         private final Map<List<String>, Change> upserts = new LinkedHashMap<>();
         private final List<Change> inOrder = new ArrayList<>();
+        /** Every change of a table with key, in order, until the batch turns out to need them in order. */
+        private final List<Change> all = new ArrayList<>();
+        private boolean ordered;
 
         private TableChanges(DestinationTable table) {
             this.table = table;
@@ -49,8 +53,17 @@ final class CollapsedBatch {
 
         private void add(Change change) {
             table = change.table();
-            if (change.keyless()) {
+            if (change.keyless() || ordered) {
                 inOrder.add(change);
+                return;
+            }
+            all.add(change);
+            if (change.isMove()) {
+                ordered = true;
+                inOrder.addAll(all);
+                all.clear();
+                deletes.clear();
+                upserts.clear();
             } else if (change.isUpsert()) {
                 deletes.remove(change.key());
                 Change earlier = upserts.remove(change.key());

@@ -25,30 +25,17 @@ final class MappedContent {
     private MappedContent() {
     }
 
-    /** Returns the content under the rules (the same object when none applies). */
-    static Object of(Object content, NameMapping mapping) {
+    /** Returns the change under the rules (the same object when none applies). */
+    static ChangeEvent of(ChangeEvent event, NameMapping mapping) {
         if (mapping.isNone()) {
-            return content;
+            return event;
         }
-        if (content instanceof ChangeEvent event) {
-            return event(event, mapping);
-        }
-        if (content instanceof RowChunk chunk) {
-            return chunk(chunk, mapping);
-        }
-        if (content instanceof SequencePosition position) {
-            return new SequencePosition(mapping.table(position.sequence()), position.lastValue(), position.called());
-        }
-        return content;
-    }
-
-    private static ChangeEvent event(ChangeEvent event, NameMapping mapping) {
         TableRef source = event.table();
         TableRef target = mapping.table(source);
         if (!mapping.hasColumnRules(source)) {
             return target.equals(source) ? event : new ChangeEvent(event.op(), target, event.shape(), event.row(),
                     event.columns(), event.key(), event.oldRow(), event.position(), event.sourceTimeMs(),
-                    event.record());
+                    event.record(), event.movedTo());
         }
         Supplier<Map<String, String>> oldRow = event.oldRow() == null ? null : () -> {
             Map<String, String> old = event.oldRow().get();
@@ -62,7 +49,14 @@ final class MappedContent {
         }
         return new ChangeEvent(event.op(), target, event.shape() == null ? null
                 : new Shape(event.shape(), source, mapping), row(event.row(), source, mapping), columns,
-                row(event.key(), source, mapping), oldRow, event.position(), event.sourceTimeMs(), event.record());
+                row(event.key(), source, mapping), oldRow, event.position(), event.sourceTimeMs(), event.record(),
+                event.movedTo() == null ? null : row(event.movedTo(), source, mapping));
+    }
+
+    /** Returns the sequence position under the rules. */
+    static SequencePosition of(SequencePosition position, NameMapping mapping) {
+        return mapping.isNone() ? position
+                : new SequencePosition(mapping.table(position.sequence()), position.lastValue(), position.called());
     }
 
     private static Map<String, String> row(Map<String, String> row, TableRef source, NameMapping mapping) {
@@ -75,7 +69,11 @@ final class MappedContent {
         return mapped;
     }
 
-    private static RowChunk chunk(RowChunk chunk, NameMapping mapping) {
+    /** Returns the chunk under the rules (the same object when none applies). */
+    static RowChunk of(RowChunk chunk, NameMapping mapping) {
+        if (mapping.isNone()) {
+            return chunk;
+        }
         TableRef source = chunk.table();
         TableRef target = mapping.table(source);
         if (!mapping.hasColumnRules(source)) {

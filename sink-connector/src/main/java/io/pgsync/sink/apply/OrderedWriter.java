@@ -3,7 +3,9 @@ package io.pgsync.sink.apply;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.pgsync.sink.sql.SqlBuilder;
 import io.pgsync.sink.sql.Statement;
@@ -54,7 +56,10 @@ final class OrderedWriter {
         return batches;
     }
 
-    /** The statements one change needs: an upsert, a delete, or (keyless UPDATE) a delete of the old row plus an insert. */
+    /**
+     * The statements one change needs: an upsert, a delete, a move to a new key, or (keyless UPDATE) a delete of the
+     * old row plus an insert.
+     */
     private static List<Bound> steps(Change change) {
         List<Bound> steps = new ArrayList<>(2);
         if (change.keyless()) {
@@ -69,6 +74,10 @@ final class OrderedWriter {
                 steps.add(new Bound(SqlBuilder.deleteOneMatching(change.table(), List.copyOf(change.values().keySet())),
                         change.values()));
             }
+        } else if (change.isMove()) {
+            Map<String, String> keys = new HashMap<>(change.event().movedTo());
+            change.values().forEach((column, value) -> keys.put(SqlBuilder.OLD_PREFIX + column, value));
+            steps.add(new Bound(SqlBuilder.moveKey(change.table()), keys));
         } else if (change.isUpsert()) {
             steps.add(new Bound(SqlBuilder.upsert(change.table(), change.columns()), change.values()));
         } else {
@@ -77,6 +86,6 @@ final class OrderedWriter {
         return steps;
     }
 
-    private record Bound(Statement statement, java.util.Map<String, String> values) {
+    private record Bound(Statement statement, Map<String, String> values) {
     }
 }

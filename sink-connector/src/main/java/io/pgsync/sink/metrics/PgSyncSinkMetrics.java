@@ -38,6 +38,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
     private final Sensor duplicates;
     private final Sensor ddl;
     private final Sensor securityDefiner;
+    private final Sensor gaps;
     private volatile boolean lagAlert;
     private volatile int phase;
 
@@ -67,6 +68,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         ddl = sensor("ddl-applied", "schema objects created or changed at the destination", false);
         securityDefiner = sensor("ddl-security-definer-downgraded", "SECURITY DEFINER functions and procedures "
                 + "created SECURITY INVOKER at the destination (ddl.security.definer.enabled=false)", false);
+        gaps = sensor("gaps-skipped", "gaps in the changelog passed over by apply.gap.policy=skip", false);
         metrics.addMetric(name("lag-alert", "1 while the end-to-end lag is over lag.alert.threshold.ms, else 0"),
                 (Measurable) (config, now) -> lagAlert ? 1 : 0);
         metrics.addMetric(name("phase", "What the task applied last: 0 nothing yet, 1 schema sync, 2 full sync, "
@@ -130,6 +132,10 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
 
     public void securityDefinerDowngraded() {
         securityDefiner.record();
+    }
+
+    public void gapSkipped() {
+        gaps.record();
     }
 
     @Override

@@ -169,9 +169,43 @@ public final class SqlBuilder {
         return args + aliases.toString();
     }
 
-    public static Statement truncate(DestinationTable table) {
-        return new Statement("TRUNCATE " + table.table().quoted(), List.of());
+    /**
+     * {@code TRUNCATE} of the tables one source statement truncated, in one statement: PostgreSQL checks the foreign
+     * keys between them on TRUNCATE whatever {@code session_replication_role} says, and accepts a referenced table only
+     * together with the tables that reference it. No CASCADE: only what the source truncated is emptied.
+     */
+    public static Statement truncate(List<DestinationTable> tables) {
+        StringJoiner names = new StringJoiner(", ", "TRUNCATE ", "");
+        tables.forEach(table -> names.add(table.table().quoted()));
+        return new Statement(names.toString(), List.of());
     }
+
+    /**
+     * Moves a row to a new primary key: {@code UPDATE ... SET} every key column {@code WHERE} it has the old value;
+     * the key parameters are the new key's columns, then the old key's (named {@code old.<column>}). The row keeps the
+     * values of its other columns, TOASTed ones included, that the change to its new key did not send.
+     */
+    public static Statement moveKey(DestinationTable table) {
+        List<String> key = table.keyColumns();
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("Table " + table.table() + " has no primary key to move");
+        }
+        StringJoiner set = new StringJoiner(", ", " SET ", "");
+        StringJoiner where = new StringJoiner(" AND ", " WHERE ", "");
+        List<String> parameters = new ArrayList<>();
+        for (String column : key) {
+            set.add(Identifiers.quote(column) + " = " + parameter(table, column));
+            parameters.add(column);
+        }
+        for (String column : key) {
+            where.add(Identifiers.quote(column) + " = " + parameter(table, column));
+            parameters.add(OLD_PREFIX + column);
+        }
+        return new Statement("UPDATE " + table.table().quoted() + set + where, parameters);
+    }
+
+    /** The prefix of {@link #moveKey}'s parameters for the old key. */
+    public static final String OLD_PREFIX = "old.";
 
     /** {@code ALTER TABLE ... ADD COLUMN IF NOT EXISTS}, for columns a record carries that the table lacks. */
     public static Statement addColumn(TableRef table, ColumnDefinition column) {

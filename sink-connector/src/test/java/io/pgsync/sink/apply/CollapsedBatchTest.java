@@ -48,7 +48,7 @@ class CollapsedBatchTest {
                 List.of("integer not null", "text", "integer"), table.keyColumns(), op.writesRow() ? row : null,
                 op.writesRow() ? null : row, unchanged ? List.of("big") : List.of(), null, -1);
         SinkRecord record = new SinkRecord("t", 0, null, null, RowChange.SCHEMA, rowChange.toStruct(), 0);
-        return Change.of(READER.read(record).orElseThrow(), table);
+        return Change.of(READER.read(rowChange, record), table);
     }
 
     @Test
@@ -80,6 +80,29 @@ class CollapsedBatchTest {
         Map.Entry<List<String>, List<Change>> group = filled.upsertsByColumns().entrySet().iterator().next();
         assertThat(group.getKey()).containsExactly("id", "big", "n");
         assertThat(group.getValue().get(0).values()).containsEntry("big", "full value").containsEntry("n", "6");
+    }
+
+    @Test
+    void aTableWithAKeyChangeKeepsEveryChangeInOrder() {
+        RowChange moved = new RowChange("d", DOCS.table(), List.of("id", "big", "n"),
+                List.of("integer not null", "text", "integer"), List.of("id"), null, Arrays.asList("1", null, null),
+                List.of(), null, -1, List.of("2"));
+        SinkRecord record = new SinkRecord("t", 0, null, null, RowChange.SCHEMA, moved.toStruct(), 0);
+        Change move = Change.of(READER.read(RowChange.of(RowChange.SCHEMA, record.value()).orElseThrow(), record),
+                DOCS);
+        assertThat(move.isMove()).isTrue();
+        assertThat(move.event().movedTo()).containsEntry("id", "2");
+        CollapsedBatch.TableChanges docs = CollapsedBatch.of(List.of(
+                change(DOCS, ChangeEvent.Op.UPDATE, 1, "a", 1),
+                change(DOCS, ChangeEvent.Op.UPDATE, 1, "b", 2),
+                move,
+                change(DOCS, ChangeEvent.Op.CREATE, 2, PLACEHOLDER, 3),
+                change(DOCS, ChangeEvent.Op.UPDATE, 2, PLACEHOLDER, 4))).tables().iterator().next();
+        assertThat(docs.inOrder()).hasSize(5).extracting(c -> c.event().op()).containsExactly(ChangeEvent.Op.UPDATE,
+                ChangeEvent.Op.UPDATE, ChangeEvent.Op.DELETE, ChangeEvent.Op.CREATE, ChangeEvent.Op.UPDATE);
+        assertThat(docs.deletes()).isEmpty();
+        assertThat(docs.upsertsByColumns()).isEmpty();
+        assertThat(change(DOCS, ChangeEvent.Op.DELETE, 1, "a", 1).isMove()).as("a plain delete").isFalse();
     }
 
     @Test

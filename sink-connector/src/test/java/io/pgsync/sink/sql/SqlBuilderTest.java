@@ -110,6 +110,19 @@ class SqlBuilderTest {
         assertThat(SqlBuilder.mergeStage(LINES, "pgsync_stage", columns).sql()).isEqualTo(golden("merge-stage.sql"));
     }
 
+    @Test
+    void moveKeySetsTheNewKeyWhereTheOldOneIs() throws IOException {
+        Statement move = SqlBuilder.moveKey(LINES);
+        assertThat(move.sql()).isEqualTo(golden("move-key.sql"));
+        assertThat(move.parameters()).containsExactly("order_id", "line", "old.order_id", "old.line");
+    }
+
+    @Test
+    void truncateNamesEveryTableOfTheSourceStatementWithoutCascade() {
+        assertThat(SqlBuilder.truncate(List.of(ORDERS, LINES)).sql())
+                .isEqualTo("TRUNCATE \"public\".\"orders\", \"Sales\".\"order \"\"lines\"\"\"");
+    }
+
     private static String golden(String name) throws IOException {
         try (InputStream in = SqlBuilderTest.class.getResourceAsStream("SqlBuilderTest/" + name)) {
             assertThat(in).as("golden file %s", name).isNotNull();

@@ -11,6 +11,7 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,11 +32,16 @@ import io.pgsync.common.type.PgText;
  *
  * <p>Example: Debezium's {@code {"op":"u","after":{"aid":7,"bid":1,"abalance":-25,"filler":"…"},"source":{…}}} for
  * {@code public.accounts} becomes op {@code u}, columns {@code [aid, bid, abalance, filler]}, after
- * {@code ["7","1","-25","…"]}, with the LSNs and commit time from the source block.
+ * {@code ["7","1","-25","…"]}, with the LSNs and commit time from the source block. An UPDATE that changes the primary
+ * key reaches it as a delete of the old key (with Debezium's {@value #NEW_KEY_HEADER} header) and a create of the new
+ * one; the delete carries the new key in {@code moved_to}, so the sink moves the row and keeps the TOASTed values the
+ * create does not carry.
  */
 public final class RowChangeEncoder {
 
     private static final Logger log = LoggerFactory.getLogger(RowChangeEncoder.class);
+    /** The header Debezium puts on the delete half of a primary-key change: the new key. */
+    static final String NEW_KEY_HEADER = "__debezium.newkey";
     private static final int MAX_CACHED_SHAPES = 10_000;
 
     private final String placeholder;
@@ -76,12 +82,32 @@ public final class RowChangeEncoder {
             List<String> beforeText = before == null || !needsBefore || before.schema() != image.schema() ? null
                     : text(before, shape, null);
             return withValue(record, new RowChange(op, table, shape.columns, shape.types, shape.key, afterText,
-                    beforeText, unchanged, position, sourceTimeMs));
+                    beforeText, unchanged, position, sourceTimeMs, op.equals("d") ? movedTo(record, shape) : null));
         } catch (DataException e) {
             log.warn("A change of {} has a value pgsync cannot put in text form ({}); it goes into the changelog in "
                     + "Debezium's format and the sink reports it", table, e.getMessage());
             return record;
         }
+    }
+
+    /**
+     * The new key of the delete half of a primary-key change, in the order of the key columns; null for a delete
+     * that is one.
+     */
+    private static List<String> movedTo(SourceRecord record, Shape shape) {
+        Header header = record.headers().lastWithName(NEW_KEY_HEADER);
+        if (header == null || !(header.value() instanceof Struct key) || shape.key.isEmpty()) {
+            return null;
+        }
+        List<String> values = new ArrayList<>(shape.key.size());
+        for (String column : shape.key) {
+            Field field = key.schema().field(column);
+            if (field == null) {
+                return null;
+            }
+            values.add(PgText.of(field.schema(), key.get(field)));
+        }
+        return values;
     }
 
     private static Struct struct(Struct value, String field) {

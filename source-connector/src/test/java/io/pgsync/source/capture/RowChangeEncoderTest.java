@@ -103,6 +103,14 @@ class RowChangeEncoderTest {
     }
 
     @Test
+    void theDeleteHalfOfAKeyChangeCarriesTheNewKey() {
+        SourceRecord delete = event("d", row(7, null, null), null, true);
+        delete.headers().add(RowChangeEncoder.NEW_KEY_HEADER, new Struct(KEY).put("id", 8), KEY);
+        assertThat(encode(delete).movedTo()).containsExactly("8");
+        assertThat(encode(event("d", row(7, null, null), null, true)).movedTo()).isNull();
+    }
+
+    @Test
     void aTruncateHasNoRows() {
         Struct value = new Struct(ENVELOPE).put("op", "t")
                 .put("source", new Struct(SOURCE).put("schema", "public").put("table", "docs").put("ts_ms", 1L)

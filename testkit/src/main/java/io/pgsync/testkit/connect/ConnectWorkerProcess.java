@@ -178,6 +178,38 @@ public final class ConnectWorkerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /**
+     * Stops the worker's JVM with SIGSTOP, as a machine that hangs or is cut off from the network: its threads stop
+     * where they are, its connections stay open, the groups it belongs to see it go silent and move its work on.
+     */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** Lets a worker stopped by {@link #freeze()} run on with SIGCONT, unaware of the time that passed. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The worker's id in the Connect REST status ({@code worker_id}): its listener's host and port. */
+    public String workerId() {
+        return HOST + ":" + port;
+    }
+
     /** Creates or updates a connector through {@code PUT /connectors/<name>/config}, retrying during rebalances. */
     public void deploy(String name, Map<String, String> config) {
         String body;

@@ -1,0 +1,80 @@
+package io.pgsync.sink.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import io.pgsync.common.event.TransactionMarker.Status;
+import io.pgsync.sink.mapping.NameMapping;
+
+class TransactionBoundariesTest {
+
+    private static final TopicPartition P0 = new TopicPartition("t", 0);
+    private static final TopicPartition P1 = new TopicPartition("t", 1);
+    private static final Schema MARKER = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA)
+            .field("id", Schema.STRING_SCHEMA).build();
+
+    private final TransactionBoundaries boundaries = new TransactionBoundaries();
+
+    @Test
+    void aCommitMayComeOnlyWhereEveryPartitionIsBetweenTransactions() {
+        boundaries.add(List.of(P0, P1));
+        assertThat(boundaries.atBoundary()).isTrue();
+        boundaries.marker(P0, Status.BEGIN);
+        assertThat(boundaries.atBoundary()).isFalse();
+        boundaries.marker(P1, Status.BEGIN);
+        boundaries.marker(P0, Status.END);
+        assertThat(boundaries.atBoundary()).isFalse();
+        boundaries.marker(P1, Status.END);
+        assertThat(boundaries.atBoundary()).isTrue();
+        boundaries.marker(P1, Status.BEGIN);
+        boundaries.clear();
+        assertThat(boundaries.atBoundary()).as("a rollback forgets partly read transactions").isTrue();
+    }
+
+    @Test
+    void theLastBoundaryOfADeliveryIsAfterItsLastEnd() {
+        boundaries.add(List.of(P0));
+        // c9 END(t1) BEGIN(t2) c1 c2, read from inside t1
+        boundaries.marker(P0, Status.BEGIN);
+        Delivery delivery = delivery("c", "END", "BEGIN", "c", "c");
+        assertThat(boundaries.lastBoundary(delivery, i -> true)).isEqualTo(2);
+        assertThat(boundaries.lastBoundary(delivery, i -> i > 1))
+                .as("records read before do not count").isZero();
+    }
+
+    @Test
+    void aBarrierHoldsEachPartitionAtItsBoundaryUntilAllHaveReachedOne() {
+        boundaries.add(List.of(P0, P1));
+        boundaries.marker(P1, Status.BEGIN);
+        assertThat(boundaries.raiseBarrier()).as("held at once: between transactions").containsExactly(P0);
+        assertThat(boundaries.barrier()).isTrue();
+        assertThat(boundaries.reachedBarrier(P0)).as("held already").isFalse();
+        assertThat(boundaries.reachedBarrier(P1)).as("inside a transaction").isFalse();
+        boundaries.marker(P1, Status.END);
+        assertThat(boundaries.atBoundary()).isTrue();
+        boundaries.lowerBarrier();
+        assertThat(boundaries.barrier()).isFalse();
+        boundaries.marker(P1, Status.BEGIN);
+        boundaries.marker(P1, Status.END);
+        assertThat(boundaries.reachedBarrier(P1)).as("no barrier up").isFalse();
+    }
+
+    private static Delivery delivery(String... kinds) {
+        List<SinkRecord> records = new ArrayList<>();
+        for (int i = 0; i < kinds.length; i++) {
+            records.add(kinds[i].equals("c") ? new SinkRecord("t", 0, null, null, null, null, i)
+                    : new SinkRecord("t", 0, null, null, MARKER, new Struct(MARKER).put("status", kinds[i])
+                            .put("id", "1"), i));
+        }
+        return Delivery.read(1, records, new ChangelogDecoder("x", NameMapping.NONE));
+    }
+}
