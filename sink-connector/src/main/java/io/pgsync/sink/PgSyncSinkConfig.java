@@ -115,7 +115,10 @@ public class PgSyncSinkConfig extends AbstractConfig {
             + "gaps-skipped metric and applies from the first record the topic holds: only for missing offsets that "
             + "held no changes, e.g. an exactly-once source's aborted transactions read with "
             + "isolation.level=read_committed. A single missing offset (an exactly-once source's transaction "
-            + "marker) is never a gap.";
+            + "marker) is never a gap. With errors.tolerance=all, offsets that do not reach the task are passed "
+            + "over as with 'skip' (Connect sets aside the records its converter or a transform cannot handle, in "
+            + "the dead letter queue when one is set), so a gap left by retention is then only reported by the WARN "
+            + "and the metric.";
 
     /** What the task does about a gap in the changelog ({@value #GAP_POLICY}). */
     public enum GapPolicy {

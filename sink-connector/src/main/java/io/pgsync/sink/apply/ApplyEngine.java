@@ -42,7 +42,13 @@ public final class ApplyEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApplyEngine.class);
 
     /** What the engine needs to know besides its parts. */
-    record Settings(String connector, int batchMaxRecords, boolean skipGaps, String destinationName, String user) {
+    /**
+     * @param skipGaps {@code apply.gap.policy=skip}
+     * @param connectLeavesRecordsOut {@code errors.tolerance=all}: Connect sets aside records its converter or a
+     *        transform cannot handle, so offsets missing from the deliveries are expected
+     */
+    record Settings(String connector, int batchMaxRecords, boolean skipGaps, boolean connectLeavesRecordsOut,
+            String destinationName, String user) {
     }
 
     private final Destination destination;
@@ -50,7 +56,7 @@ public final class ApplyEngine implements AutoCloseable {
     private final RetryPolicy retry;
     private final PgSyncSinkMetrics metrics;
     private final Settings settings;
-    private final PartitionLedger ledger = new PartitionLedger();
+    private final PartitionLedger ledger;
     private final TransactionBoundaries boundaries = new TransactionBoundaries();
     private final OpenTransaction transaction = new OpenTransaction();
 
@@ -69,8 +75,8 @@ public final class ApplyEngine implements AutoCloseable {
         this(new JdbcDestination(config, task, errant, metrics, writeThreadName), errant,
                 new RetryPolicy(config.retryConnectionTimeout(), config.retryOtherTimeout(), config.retryBackoffMax()),
                 metrics, new Settings(config.connectorName(), config.batchMaxRecords(),
-                        config.gapPolicy() == PgSyncSinkConfig.GapPolicy.SKIP, config.connectionUrlForDisplay(),
-                        config.connectionUser()));
+                        config.gapPolicy() == PgSyncSinkConfig.GapPolicy.SKIP, config.toleratesErrors(),
+                        config.connectionUrlForDisplay(), config.connectionUser()));
     }
 
     /** An engine over any destination; visible for testing. */
@@ -81,6 +87,7 @@ public final class ApplyEngine implements AutoCloseable {
         this.retry = retry;
         this.metrics = metrics;
         this.settings = settings;
+        this.ledger = new PartitionLedger(settings.connectLeavesRecordsOut());
     }
 
     /**
@@ -282,6 +289,15 @@ public final class ApplyEngine implements AutoCloseable {
         if (settings.skipGaps()) {
             log.warn("Passing over a gap in the changelog ({}={}): {}; the changes they held are not applied",
                     PgSyncSinkConfig.GAP_POLICY, PgSyncSinkConfig.GapPolicy.SKIP.text(), range);
+            metrics.gapSkipped();
+            ledger.passOver(tp);
+            return PartitionLedger.Admission.APPLY;
+        }
+        if (settings.connectLeavesRecordsOut() && gap.found() > gap.expected()) {
+            log.warn("Offsets {}..{} of {} did not reach the task: with errors.tolerance=all Connect sets aside the "
+                    + "records its converter or a transform cannot handle (see the dead letter queue and the "
+                    + "worker's log), or the topic's retention deleted them; reading on from offset {}",
+                    gap.expected(), gap.found() - 1, tp, gap.found());
             metrics.gapSkipped();
             ledger.passOver(tp);
             return PartitionLedger.Admission.APPLY;

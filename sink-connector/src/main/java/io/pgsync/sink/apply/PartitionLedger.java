@@ -32,6 +32,10 @@ import io.pgsync.sink.offset.PartitionClaim;
  * applied. Had retention deleted 42..99, delivery 8 would start at 100: the seek is asked for again, and when the
  * delivery after it starts at 100 too, that is a gap, reported by {@link Admission#GAP} (a single missing offset, 42
  * alone, is taken for the transaction marker of an exactly-once source and passed over).
+ *
+ * <p>When Connect itself may leave records out ({@code errors.tolerance=all}: a record its converter or a transform
+ * cannot handle goes to the dead letter queue and never reaches the task), a jump in the offsets of a partition read
+ * on is expected and not checked by a seek back, which would only make Connect report those records again.
  */
 final class PartitionLedger {
 
@@ -61,6 +65,8 @@ final class PartitionLedger {
     record Gap(TopicPartition partition, long expected, long found) {
     }
 
+    /** Whether Connect may leave records out of the deliveries (errors.tolerance=all). */
+    private final boolean connectLeavesRecordsOut;
     private final Map<TopicPartition, State> partitions = new HashMap<>();
     private final Map<TopicPartition, Long> seeks = new HashMap<>();
     private final Set<TopicPartition> pauses = new HashSet<>();
@@ -71,6 +77,11 @@ final class PartitionLedger {
     private long delivery;
     /** What {@link #published} returns; written on the engine's thread only. */
     private volatile Map<TopicPartition, OffsetAndMetadata> published = Map.of();
+
+    /** @param connectLeavesRecordsOut whether Connect may leave records out of the deliveries (errors.tolerance=all) */
+    PartitionLedger(boolean connectLeavesRecordsOut) {
+        this.connectLeavesRecordsOut = connectLeavesRecordsOut;
+    }
 
     /** Takes on partitions, nothing known of them yet. */
     void open(Collection<TopicPartition> assigned) {
@@ -177,7 +188,7 @@ final class PartitionLedger {
             requestSeek(tp, state, state.heldFrom);
             return Admission.WAIT;
         }
-        if (state.expected < 0 && offset > state.readOffset + 2) {
+        if (state.expected < 0 && offset > state.readOffset + 2 && !connectLeavesRecordsOut) {
             // the consumer jumped further than a transaction marker: make sure nothing is missing in between
             expect(tp, state, state.readOffset + 1);
         }

@@ -68,7 +68,8 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
         ddl = sensor("ddl-applied", "schema objects created or changed at the destination", false);
         securityDefiner = sensor("ddl-security-definer-downgraded", "SECURITY DEFINER functions and procedures "
                 + "created SECURITY INVOKER at the destination (ddl.security.definer.enabled=false)", false);
-        gaps = sensor("gaps-skipped", "gaps in the changelog passed over by apply.gap.policy=skip", false);
+        gaps = sensor("gaps-skipped", "gaps in the changelog passed over by apply.gap.policy=skip, or offsets that "
+                + "did not reach the task under errors.tolerance=all", false);
         metrics.addMetric(name("lag-alert", "1 while the end-to-end lag is over lag.alert.threshold.ms, else 0"),
                 (Measurable) (config, now) -> lagAlert ? 1 : 0);
         metrics.addMetric(name("phase", "What the task applied last: 0 nothing yet, 1 schema sync, 2 full sync, "

@@ -58,7 +58,7 @@ final class ModelWorker implements SinkTaskContext {
         this.metrics = new PgSyncSinkMetrics("model-" + name, 0);
         this.engine = new ApplyEngine(destination, new ErrantRecords(false, null, metrics),
                 new RetryPolicy(Duration.ofDays(1), Duration.ofHours(1), Duration.ofMillis(1)), metrics,
-                new ApplyEngine.Settings("model", 4, false, "model", "sink"));
+                new ApplyEngine.Settings("model", 4, false, false, "model", "sink"));
         this.thread = new ApplyThread(engine, new ChangelogDecoder("__debezium_unavailable_value", NameMapping.NONE),
                 this, new DirectExecutor());
     }

@@ -19,7 +19,7 @@ class PartitionLedgerTest {
 
     private static final TopicPartition P0 = new TopicPartition("shop.changelog", 0);
 
-    private final PartitionLedger ledger = new PartitionLedger();
+    private final PartitionLedger ledger = new PartitionLedger(false);
 
     @BeforeEach
     void open() {
@@ -85,6 +85,30 @@ class PartitionLedgerTest {
     }
 
     @Test
+    void aJumpWhileReadingOnIsCheckedBySeekingBack() {
+        claimAppliedUpTo(41);
+        ledger.takeSeeks(1);
+        deliver(1, 42);
+        ledger.read(P0, 42);
+        assertThat(deliver(2, 45)).isEqualTo(Admission.WAIT);
+        assertThat(ledger.takeSeeks(3)).isEqualTo(Map.of(P0, 43L));
+    }
+
+    @Test
+    void aJumpWhileReadingOnIsExpectedWhenConnectLeavesRecordsOut() {
+        PartitionLedger tolerant = new PartitionLedger(true);
+        tolerant.open(List.of(P0));
+        tolerant.claimed(P0, new PartitionClaim(new AppliedOffset(41, 100L, 150L, 3L), 7));
+        tolerant.takeSeeks(1);
+        tolerant.startDelivery(1);
+        assertThat(tolerant.admit(P0, 42)).isEqualTo(Admission.APPLY);
+        tolerant.read(P0, 42);
+        tolerant.startDelivery(2);
+        assertThat(tolerant.admit(P0, 45)).as("43 and 44 went to the dead letter queue").isEqualTo(Admission.APPLY);
+        assertThat(tolerant.takeSeeks(3)).isEmpty();
+    }
+
+    @Test
     void aTopicThatStartsOverIsAGapBackwards() {
         claimAppliedUpTo(41);
         ledger.takeSeeks(2);
@@ -129,6 +153,7 @@ class PartitionLedgerTest {
     @Test
     void recordsReadBeforeAreSkipped() {
         claimAppliedUpTo(41);
+        ledger.takeSeeks(1);
         deliver(1, 42);
         ledger.read(P0, 42);
         assertThat(deliver(2, 42)).isEqualTo(Admission.SKIP);
@@ -151,6 +176,7 @@ class PartitionLedgerTest {
     @Test
     void aCommitAdvancesWhatARollbackGoesBackTo() {
         claimAppliedUpTo(41);
+        ledger.takeSeeks(1);
         deliver(1, 42);
         ledger.read(P0, 42);
         Map<TopicPartition, PartitionLedger.Mark> marks = ledger.advance();
@@ -175,6 +201,7 @@ class PartitionLedgerTest {
     @Test
     void aHeldPartitionWaitsPausedAndGoesOnWhereItWasHeld() {
         claimAppliedUpTo(41);
+        ledger.takeSeeks(1);
         deliver(1, 42);
         ledger.read(P0, 42);
         ledger.hold(P0);
