@@ -190,7 +190,7 @@ class FaultInjectionIT extends PipelineIT {
     }
 
     @Test
-    void sourceRestartedAndCrashedWhileStreamingResumesFromItsSlot() throws Exception {
+    void sourceRestartedCrashedAndDownWhileStreamingResumesFromItsSlot() throws Exception {
         String db = "srcfault";
         syncAccounts(db, 2000, Map.of());
         List<List<String>> slots = source.query(db, "SELECT slot_name FROM pg_replication_slots WHERE database = '"
@@ -204,6 +204,12 @@ class FaultInjectionIT extends PipelineIT {
             Thread.sleep(3000);
             assertThat(load.commits()).isPositive();
         }
+        // down for longer than Debezium's wait before it starts the task again (retriable.restart.connector.wait.ms,
+        // 10 s): the task's start finds the source unreachable, and must try again rather than fail
+        source.cluster().stop();
+        Thread.sleep(16_000);
+        source.cluster().restart();
+        source.execute(db, "UPDATE accounts SET balance = balance + 1 WHERE id = 1");
         awaitRunning(db);
         awaitEqual(db, "public.accounts", "public.events");
         assertThat(source.query(db, "SELECT slot_name FROM pg_replication_slots WHERE database = '" + db + "'"))

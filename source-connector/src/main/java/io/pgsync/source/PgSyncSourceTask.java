@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
@@ -72,8 +73,16 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         List<SourcePrecheck.Failure> unreachable = SourcePrecheck.connectivity(config.asMap());
         if (!unreachable.isEmpty()) {
-            throw new ConnectException("Cannot start capturing: " + unreachable.get(0).message() + "; then restart "
-                    + "the task. Streaming resumes from the replication slot, so no change is lost meanwhile");
+            SourcePrecheck.Failure failure = unreachable.get(0);
+            if (failure.key().equals(SourcePrecheck.UNREACHABLE_KEY)) {
+                throw new RetriableException("Cannot start capturing yet: " + failure.message() + ". The task tries "
+                        + "again every " + PostgresConnectorConfig.RETRIABLE_RESTART_WAIT.name() + " ("
+                        + config.getLong(PostgresConnectorConfig.RETRIABLE_RESTART_WAIT) + " ms) while the source "
+                        + "cannot be reached (a restart or crash recovery); streaming resumes from the replication "
+                        + "slot, so no change is lost meanwhile");
+            }
+            throw new ConnectException("Cannot start capturing: " + failure.message() + "; then restart the task. "
+                    + "Streaming resumes from the replication slot, so no change is lost meanwhile");
         }
         PgSyncSourceConfig pgsync = new PgSyncSourceConfig(config.asMap());
         String ddlConflict = pgsync.ddlCaptureConflict();

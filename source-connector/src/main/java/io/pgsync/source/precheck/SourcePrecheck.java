@@ -40,6 +40,9 @@ import io.pgsync.source.fullsync.SourceDatabase;
  */
 public final class SourcePrecheck {
 
+    /** The key a failure to reach the source at all is reported on (host down, port closed, starting up). */
+    public static final String UNREACHABLE_KEY = "database.hostname";
+
     /** One failed item: the config key it is reported on and the message, which names the fix. */
     public record Failure(String key, String message) {
     }
@@ -114,7 +117,7 @@ public final class SourcePrecheck {
                 return List.of(new Failure("database.dbname", "The source " + database.describe() + " has no "
                         + "such database: " + cause + ". Set database.dbname to an existing database"));
             }
-            return List.of(new Failure("database.hostname", "Cannot reach the source " + database.describe()
+            return List.of(new Failure(UNREACHABLE_KEY, "Cannot reach the source " + database.describe()
                     + " as user " + user + ": " + cause + ". Check database.hostname and database.port, and that "
                     + "PostgreSQL runs there and listens on that address (listen_addresses, firewall)"));
         }
