@@ -188,6 +188,12 @@ final class PartitionLedger {
             requestSeek(tp, state, state.heldFrom);
             return Admission.WAIT;
         }
+        if (state.expected < 0 && offset > state.readOffset + 2 && connectLeavesRecordsOut && state.readOffset >= 0) {
+            log.warn("Offsets {}..{} of {} did not reach the task: with errors.tolerance=all Connect sets aside the "
+                    + "records its converter or a transform cannot handle (see the dead letter queue and the worker's "
+                    + "log), or the topic's retention deleted them; reading on from offset {}",
+                    state.readOffset + 1, offset - 1, tp, offset);
+        }
         if (state.expected < 0 && offset > state.readOffset + 2 && !connectLeavesRecordsOut) {
             // the consumer jumped further than a transaction marker: make sure nothing is missing in between
             expect(tp, state, state.readOffset + 1);
