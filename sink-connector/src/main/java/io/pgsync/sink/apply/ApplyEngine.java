@@ -321,12 +321,19 @@ public final class ApplyEngine implements AutoCloseable {
             if (isDuplicate(tp, row.event().position())) {
                 return;
             }
+            boundaries.changed(tp, row.event().table());
             transaction.sourceTime(row.event().sourceTimeMs());
             transaction.changed(destination.row(row.event()));
         } else if (entry instanceof ChangelogEntry.Chunk chunk) {
             transaction.phase(OpenTransaction.Phase.FULL);
             if (chunk.chunk().reset()) {
                 ledger.forgetPosition(tp);
+                if (boundaries.fullSyncAgain(tp, chunk.chunk().table())) {
+                    log.warn("The full sync starts again at offset {} of {} inside a source transaction whose end is "
+                            + "not in the changelog (the source stopped while sending it): what of it was read is "
+                            + "replaced by the full sync's copy of {}", record.kafkaOffset(), tp, chunk.chunk().table());
+                    metrics.transactionUnfinished();
+                }
             }
             transaction.changed(destination.chunk(record, chunk.chunk()));
         } else if (entry instanceof ChangelogEntry.Schema schema) {

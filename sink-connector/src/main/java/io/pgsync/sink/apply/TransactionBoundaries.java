@@ -11,6 +11,7 @@ import java.util.function.IntPredicate;
 import org.apache.kafka.common.TopicPartition;
 
 import io.pgsync.common.event.TransactionMarker;
+import io.pgsync.common.pg.TableRef;
 
 /**
  * Knows, per partition, whether the records read so far end inside a source transaction (after a BEGIN marker) or
@@ -19,6 +20,16 @@ import io.pgsync.common.event.TransactionMarker;
  * boundary until all have, so that a commit point comes however the partitions' transactions interleave. It does no
  * I/O.
  *
+ * <p>A full sync has no transactions. When its first chunk of a table comes while a partition is inside a transaction,
+ * the source stopped while it was sending that transaction (its worker was killed before Connect flushed its offsets)
+ * and runs its full sync again: that transaction never ends in the changelog. It is given up, and the full sync's copy
+ * replaces what of it was read: no commit comes until every table it wrote has had its first chunk (which empties the
+ * table), or until the partition's next transaction begins (the full sync is over).
+ *
+ * <p>Example: {@code BEGIN(t7) kv-change log-change}, the source's worker killed, then the full sync
+ * {@code kv-chunk(reset) log-chunk(reset)}: after the kv chunk no commit may come (the log change of t7 alone would be
+ * visible); after the log chunk one may.
+ *
  * <p>Example with two partitions, the commit due: p0 ends transaction t7 while p1 is inside t8. p0 is held at its
  * boundary (its later records wait, the consumer pauses it); when p1 reads t8's END, both are between transactions:
  * the engine commits, and p0 goes on.
@@ -26,6 +37,10 @@ import io.pgsync.common.event.TransactionMarker;
 final class TransactionBoundaries {
 
     private final Map<TopicPartition, Boolean> inside = new HashMap<>();
+    /** Per partition inside a transaction: the tables its changes read so far write. */
+    private final Map<TopicPartition, Set<TableRef>> written = new HashMap<>();
+    /** Per partition: the tables of a transaction given up that the full sync running again has not emptied yet. */
+    private final Map<TopicPartition, Set<TableRef>> unfinished = new HashMap<>();
     private final Set<TopicPartition> held = new HashSet<>();
     private boolean barrier;
 
@@ -37,25 +52,66 @@ final class TransactionBoundaries {
     void remove(Collection<TopicPartition> partitions) {
         partitions.forEach(tp -> {
             inside.remove(tp);
+            written.remove(tp);
+            unfinished.remove(tp);
             held.remove(tp);
         });
     }
 
     /** Applies a marker read from the partition. */
     void marker(TopicPartition tp, TransactionMarker.Status status) {
-        inside.put(tp, status == TransactionMarker.Status.BEGIN);
+        boolean begin = status == TransactionMarker.Status.BEGIN;
+        boolean wasInside = Boolean.TRUE.equals(inside.put(tp, begin));
+        if (!wasInside || !begin) {
+            written.remove(tp);
+        }
+        if (begin) {
+            unfinished.remove(tp);
+        }
+    }
+
+    /** Notes a change to the table read from the partition. */
+    void changed(TopicPartition tp, TableRef table) {
+        if (Boolean.TRUE.equals(inside.get(tp))) {
+            written.computeIfAbsent(tp, p -> new HashSet<>()).add(table);
+        }
+    }
+
+    /**
+     * Notes the first chunk of the table in a full sync that runs again, read from the partition; returns whether the
+     * partition was inside a transaction, now given up.
+     */
+    boolean fullSyncAgain(TopicPartition tp, TableRef table) {
+        boolean wasInside = Boolean.TRUE.equals(inside.put(tp, false));
+        if (wasInside) {
+            Set<TableRef> tables = written.remove(tp);
+            unfinished.put(tp, tables == null ? new HashSet<>() : tables);
+        }
+        Set<TableRef> pending = unfinished.get(tp);
+        if (pending != null) {
+            pending.remove(table);
+            if (pending.isEmpty()) {
+                unfinished.remove(tp);
+            }
+        }
+        return wasInside;
     }
 
     /** Forgets every partially read transaction, and the barrier: the partitions are read again from a commit. */
     void clear() {
         inside.replaceAll((tp, in) -> false);
+        written.clear();
+        unfinished.clear();
         held.clear();
         barrier = false;
     }
 
-    /** Whether every partition is between two source transactions. */
+    /**
+     * Whether every partition is between two source transactions, and no transaction given up has rows the full sync
+     * has not replaced yet.
+     */
     boolean atBoundary() {
-        return !inside.containsValue(true);
+        return !inside.containsValue(true) && unfinished.isEmpty();
     }
 
     /** Whether a barrier waits for every partition to reach a boundary. */
@@ -68,13 +124,17 @@ final class TransactionBoundaries {
      */
     List<TopicPartition> raiseBarrier() {
         barrier = true;
-        return inside.entrySet().stream().filter(e -> !e.getValue() && held.add(e.getKey())).map(Map.Entry::getKey)
-                .toList();
+        return inside.keySet().stream().filter(tp -> between(tp) && held.add(tp)).toList();
     }
 
     /** Whether the partition is to be held after the record just read: the barrier is up and it reached a boundary. */
     boolean reachedBarrier(TopicPartition tp) {
-        return barrier && !inside.getOrDefault(tp, false) && held.add(tp);
+        return barrier && between(tp) && held.add(tp);
+    }
+
+    /** Whether the partition is between two transactions, with nothing of one given up left to replace. */
+    private boolean between(TopicPartition tp) {
+        return !inside.getOrDefault(tp, false) && !unfinished.containsKey(tp);
     }
 
     /** Lowers the barrier after a commit: the held partitions go on. */

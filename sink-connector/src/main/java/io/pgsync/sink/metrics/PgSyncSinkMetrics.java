@@ -39,6 +39,7 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
     private final Sensor ddl;
     private final Sensor securityDefiner;
     private final Sensor gaps;
+    private final Sensor unfinished;
     private volatile boolean lagAlert;
     private volatile int phase;
 
@@ -70,6 +71,8 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
                 + "created SECURITY INVOKER at the destination (ddl.security.definer.enabled=false)", false);
         gaps = sensor("gaps-skipped", "gaps in the changelog passed over by apply.gap.policy=skip, or offsets that "
                 + "did not reach the task under errors.tolerance=all", false);
+        unfinished = sensor("transactions-unfinished", "source transactions left unfinished in the changelog by a "
+                + "source that stopped while sending them, replaced by the full sync that ran again", false);
         metrics.addMetric(name("lag-alert", "1 while the end-to-end lag is over lag.alert.threshold.ms, else 0"),
                 (Measurable) (config, now) -> lagAlert ? 1 : 0);
         metrics.addMetric(name("phase", "What the task applied last: 0 nothing yet, 1 schema sync, 2 full sync, "
@@ -137,6 +140,10 @@ public final class PgSyncSinkMetrics implements AutoCloseable {
 
     public void gapSkipped() {
         gaps.record();
+    }
+
+    public void transactionUnfinished() {
+        unfinished.record();
     }
 
     @Override

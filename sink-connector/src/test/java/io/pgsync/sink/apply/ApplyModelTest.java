@@ -21,9 +21,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * transaction boundaries, commits, retries) run against a model of everything around them: the source and its
  * changelog ({@link ModelSource}), Kafka Connect's task driver ({@link ModelWorker}), and the destination
  * ({@link ModelDatabase}). Random sequences of steps (source transactions, deliveries, broken connections, outages,
- * rebalances eager and cooperative, crashes and restarts, a zombie task, re-sent ranges, a full sync run again) are
- * checked against the reference, the source itself: at every destination commit, each source transaction is there
- * whole or not at all, none twice, none missing before the last one; at the end, every row is.
+ * rebalances eager and cooperative, crashes and restarts, a zombie task, re-sent ranges, a full sync run again, after
+ * a transaction the source left unfinished or not) are checked against the reference, the source itself: at every
+ * destination commit, each source transaction is there whole or not at all, none twice, none missing before the last
+ * one; at the end, every row is.
  *
  * <p>A failing run is shrunk to a shortest sequence of steps that still fails, printed with its seed. Seeds and
  * runs: {@code -Dpgsync.model.seed} (first seed) and {@code -Dpgsync.model.runs}; {@code -Dpgsync.model.without} leaves
@@ -228,7 +229,12 @@ class ApplyModelTest {
                     worker.assign(partitions);
                 }
                 case RESEND -> source.resend(1 + random.nextInt(3));
-                case FULL_SYNC_AGAIN -> source.fullSync(true);
+                case FULL_SYNC_AGAIN -> {
+                    if (random.nextBoolean()) {
+                        source.tornTransaction(random);
+                    }
+                    source.fullSync(true);
+                }
                 case ZOMBIE -> stolen |= zombie(random);
             }
             if (!worker.running()) {

@@ -20,8 +20,9 @@ import io.pgsync.common.pg.TableRef;
  * The source side of the model: a source database of two tables, {@code kv} (a key and a value) and {@code log}
  * (keyless, insert-only: a row doubled or lost shows), and the changelog its connector writes, as pgsync's source
  * writes it: a full sync of chunks, then transactions between BEGIN and END markers (copied to every partition), each
- * change with its source position. It can re-send the tail of the changelog (a source restarted from an old offset)
- * and run the full sync again (a source whose offsets were never flushed).
+ * change with its source position. It can re-send the tail of the changelog (a source restarted from an old offset),
+ * run the full sync again (a source whose offsets were never flushed), and leave a transaction unfinished in the
+ * changelog (a source killed while its records were being sent).
  */
 final class ModelSource {
 
@@ -146,6 +147,20 @@ final class ModelSource {
         lastCommit = commit;
         fresh = false;
         transactions.add(new Transaction(number, logRows));
+    }
+
+    /**
+     * Commits a transaction at the source of which only the first records reach the changelog, as when the source's
+     * worker is killed while sending them: each partition keeps its BEGIN marker and none its END.
+     */
+    void tornTransaction(Random random) {
+        transaction(random);
+        int[] start = starts.get(starts.size() - 1);
+        for (int p = 0; p < partitions; p++) {
+            List<SinkRecord> records = changelog.get(p);
+            int kept = start[p] + 1 + random.nextInt(records.size() - start[p] - 1);
+            records.subList(kept, records.size()).clear();
+        }
     }
 
     /** Appends again the records of the last {@code count} transactions, as a source restarted from an old offset. */

@@ -13,12 +13,15 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 
 import io.pgsync.common.event.TransactionMarker.Status;
+import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.mapping.NameMapping;
 
 class TransactionBoundariesTest {
 
     private static final TopicPartition P0 = new TopicPartition("t", 0);
     private static final TopicPartition P1 = new TopicPartition("t", 1);
+    private static final TableRef KV = new TableRef("public", "kv");
+    private static final TableRef LOG = new TableRef("public", "log");
     private static final Schema MARKER = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA)
             .field("id", Schema.STRING_SCHEMA).build();
 
@@ -49,6 +52,26 @@ class TransactionBoundariesTest {
         assertThat(boundaries.lastBoundary(delivery, i -> true)).isEqualTo(2);
         assertThat(boundaries.lastBoundary(delivery, i -> i > 1))
                 .as("records read before do not count").isZero();
+    }
+
+    @Test
+    void aFullSyncThatRunsAgainEndsTheTransactionTheSourceLeftUnfinished() {
+        boundaries.add(List.of(P0));
+        // BEGIN(t7) kv-change log-change, then the source's worker was killed; the full sync runs again
+        boundaries.marker(P0, Status.BEGIN);
+        boundaries.changed(P0, KV);
+        boundaries.changed(P0, LOG);
+        assertThat(boundaries.fullSyncAgain(P0, KV)).as("t7 given up").isTrue();
+        assertThat(boundaries.atBoundary()).as("t7's log change alone would be visible").isFalse();
+        assertThat(boundaries.fullSyncAgain(P0, LOG)).as("given up already").isFalse();
+        assertThat(boundaries.atBoundary()).isTrue();
+        boundaries.marker(P0, Status.BEGIN);
+        boundaries.changed(P0, KV);
+        boundaries.fullSyncAgain(P0, LOG);
+        boundaries.marker(P0, Status.BEGIN);
+        assertThat(boundaries.atBoundary()).as("the next transaction begins: the full sync is over").isFalse();
+        boundaries.marker(P0, Status.END);
+        assertThat(boundaries.atBoundary()).isTrue();
     }
 
     @Test
