@@ -22,22 +22,23 @@ import io.pgsync.common.pg.TableRef;
  * Compares one table on the source and the destination while the sync may still run: its columns, then its rows in
  * chunks of primary-key ranges, each summarized on both sides by a row count and an order-independent 64-bit sum of
  * row hashes (so memory stays bounded whatever the table's size). A chunk whose sums differ is compared row by row,
- * and each differing row converges on its own: it is read again at the source, the source's WAL position after that
- * read is noted, the destination's row is read once the sink has applied the source's WAL past that position (the
- * position in {@code pgsync.applied_offsets}), and only rows that still differ go to the next round. Rows that differ
- * after {@value #RECHECK_ROUNDS} rounds, or when the sink does not get past the position within the recheck timeout,
- * are reported.
+ * and each differing row then converges on its own, in rounds over the differing rows of up to a chunk's size of
+ * keys at a time: the rows are read again at the source, the source's WAL position after that read is noted, the
+ * destination's rows are read once the sink has applied the source's WAL past that position (the position in
+ * {@code pgsync.applied_offsets}), and only rows that still differ go to the next round. Rows that differ after
+ * {@value #RECHECK_ROUNDS} rounds, or when the sink does not get past the position within the recheck timeout, are
+ * reported.
  *
  * <p>Example: {@code public.orders} with 25,000 rows and 10,000 rows per chunk is summarized as 3 chunks, {@code id <=
  * 10000}, {@code 10000 < id <= 20000} and {@code id > 20000}. Under 400 single-row updates a second, the sums of each
- * chunk differ by the rows in flight; the row-by-row comparison of a chunk, the destination read after the sink has
- * applied past the source's read, leaves the few rows updated again in between (a handful), and the next round,
- * reading only those, leaves none, while a row corrupted at the destination differs in every round.
+ * chunk differ by the rows in flight and the row-by-row comparisons name some dozens of rows; the first round, the
+ * destination read after the sink has applied past the source's read, leaves the few rows updated again in between,
+ * the second one none, while a row corrupted at the destination differs in every round.
  */
 final class TableVerifier {
 
-    /** Rounds of re-reading the rows that still differ, the first row-by-row comparison included. */
-    static final int RECHECK_ROUNDS = 10;
+    /** Rounds of reading differing rows again on both sides, the destination's after the sink applied the source's. */
+    private static final int RECHECK_ROUNDS = 10;
 
     /** Keys per statement that reads rows by key. */
     private static final int KEYS_PER_READ = 1000;
@@ -65,8 +66,15 @@ final class TableVerifier {
     private record Digest(long rows, String hashSum) {
     }
 
-    /** A chunk's comparison: its rows on each side, how many differ, how many differed only while in flight. */
-    private record Chunk(long sourceRows, long targetRows, long differing, long inFlight) {
+    /** A keyless table's comparison: its rows on each side and how many differ. */
+    private record Chunk(long sourceRows, long targetRows, long differing) {
+    }
+
+    /**
+     * Differing rows after their rounds: how many still differ, how many converged, and the correction to the
+     * destination's row count (the rows still only there, less those still missing there).
+     */
+    private record Converged(long differing, long inFlight, long targetRowsCorrection) {
     }
 
     /** How a wait for the sink ended. */
@@ -131,19 +139,34 @@ final class TableVerifier {
         long differing = 0;
         long inFlight = 0;
         List<Map<String, String>> keys = new ArrayList<>();
+        Set<List<String>> pending = new TreeSet<>(KEY_ORDER);
         for (int chunk = 0; chunk <= bounds.size(); chunk++) {
             List<String> low = chunk == 0 ? null : bounds.get(chunk - 1);
             List<String> high = chunk == bounds.size() ? null : bounds.get(chunk);
             Digest here = digest(source, table, common, key, low, high);
             long position = currentLsn();
             Digest there = digest(target, table, common, key, low, high);
-            Chunk compared = here.equals(there) ? new Chunk(here.rows(), there.rows(), 0, 0)
-                    : key.isEmpty() ? keylessChunk(table, common, here, position)
-                            : keyedChunk(table, common, key, low, high, keys);
-            sourceRows += compared.sourceRows();
-            targetRows += compared.targetRows();
-            differing += compared.differing();
-            inFlight += compared.inFlight();
+            if (here.equals(there)) {
+                sourceRows += here.rows();
+                targetRows += there.rows();
+            } else if (key.isEmpty()) {
+                Chunk compared = keylessChunk(table, common, here, position);
+                sourceRows += compared.sourceRows();
+                targetRows += compared.targetRows();
+                differing += compared.differing();
+            } else {
+                Map<List<String>, String> rows = hashes(source, table, common, key, low, high);
+                sourceRows += rows.size();
+                targetRows += rows.size();
+                pending.addAll(differing(rows, hashes(target, table, common, key, low, high)));
+            }
+            if (pending.size() >= chunkRows || chunk == bounds.size() && !pending.isEmpty()) {
+                Converged converged = converge(table, common, key, pending, keys);
+                targetRows += converged.targetRowsCorrection();
+                differing += converged.differing();
+                inFlight += converged.inFlight();
+                pending.clear();
+            }
         }
         String note = differing > 0 && timedOutAt >= 0 ? "the sink had not applied the source's WAL up to "
                 + lsnText(timedOutAt) + " within " + recheckTimeoutMs / 1000 + " s (--recheck-timeout-seconds): rows "
@@ -171,34 +194,31 @@ final class TableVerifier {
             here = digest(source, table, columns, List.of(), null, null);
             position = currentLsn();
         }
-        return here.equals(there) ? new Chunk(here.rows(), there.rows(), 0, 0)
-                : new Chunk(here.rows(), there.rows(), Math.max(1, Math.abs(here.rows() - there.rows())), 0);
+        return new Chunk(here.rows(), there.rows(), here.equals(there) ? 0
+                : Math.max(1, Math.abs(here.rows() - there.rows())));
     }
 
     /**
-     * A chunk compared row by row, each differing row converging on its own (see the class comment); adds up to
-     * {@code maxKeys} differing keys to {@code keys}. The destination's row count is the source's, corrected by the
-     * rows that are on one side only in the last round.
+     * Lets each of the rows that differed converge on its own (see the class comment); adds up to {@code maxKeys} of
+     * those that still differ to {@code keys}.
      */
-    private Chunk keyedChunk(TableRef table, List<Column> columns, List<Column> key, List<String> low,
-            List<String> high, List<Map<String, String>> keys) throws SQLException, InterruptedException {
-        Map<List<String>, String> here = hashes(source, table, columns, key, low, high);
-        long sourceRows = here.size();
-        Wait wait = awaitApplied(currentLsn());
-        Map<List<String>, String> there = hashes(target, table, columns, key, low, high);
-        Set<List<String>> differing = differing(here, there);
-        long first = differing.size();
-        for (int round = 2; !differing.isEmpty() && wait == Wait.APPLIED && round <= RECHECK_ROUNDS; round++) {
+    private Converged converge(TableRef table, List<Column> columns, List<Column> key, Set<List<String>> candidates,
+            List<Map<String, String>> keys) throws SQLException, InterruptedException {
+        Set<List<String>> differing = candidates;
+        Map<List<String>, String> here;
+        Map<List<String>, String> there;
+        for (int round = 1; ; round++) {
             here = hashes(source, table, columns, key, differing);
-            wait = awaitApplied(currentLsn());
+            Wait wait = awaitApplied(currentLsn());
             there = hashes(target, table, columns, key, differing);
             differing = differing(here, there);
+            if (differing.isEmpty() || wait != Wait.APPLIED || round == RECHECK_ROUNDS) {
+                break;
+            }
         }
-        long onlyThere = 0;
-        long missingThere = 0;
+        long correction = 0;
         for (List<String> k : differing) {
-            onlyThere += here.containsKey(k) ? 0 : 1;
-            missingThere += there.containsKey(k) ? 0 : 1;
+            correction += (here.containsKey(k) ? 0 : 1) - (there.containsKey(k) ? 0 : 1);
             if (keys.size() < maxKeys) {
                 Map<String, String> named = new LinkedHashMap<>();
                 for (int i = 0; i < key.size(); i++) {
@@ -207,8 +227,7 @@ final class TableVerifier {
                 keys.add(named);
             }
         }
-        return new Chunk(sourceRows, sourceRows + onlyThere - missingThere, differing.size(),
-                first - differing.size());
+        return new Converged(differing.size(), candidates.size() - differing.size(), correction);
     }
 
     /** The keys whose rows differ between the two reads, a key on one side only included, in key order. */
