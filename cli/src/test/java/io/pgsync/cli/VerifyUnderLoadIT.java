@@ -5,6 +5,7 @@ import static io.pgsync.cli.PgSyncProcess.start;
 import static io.pgsync.cli.PgSyncProcess.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -133,7 +134,7 @@ class VerifyUnderLoadIT {
                 for (JsonNode table : JSON.readTree(run.out()).path("tables")) {
                     own += table.path("elapsedMs").asLong();
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return "no report: " + run.out() + run.err();
             }
             return String.format(Locale.ROOT, "%d rows in %d ms (%.0f rows/s; %d ms and %.0f rows/s with the "
@@ -145,7 +146,7 @@ class VerifyUnderLoadIT {
             try {
                 return JSON.readTree(run.out()).path("tables").findValues("inFlightRows").stream()
                         .mapToLong(JsonNode::asLong).sum();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return -1;
             }
         }
