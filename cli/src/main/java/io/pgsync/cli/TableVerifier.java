@@ -6,11 +6,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.TreeSet;
 
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
@@ -18,18 +21,38 @@ import io.pgsync.common.pg.TableRef;
 /**
  * Compares one table on the source and the destination while the sync may still run: its columns, then its rows in
  * chunks of primary-key ranges, each summarized on both sides by a row count and an order-independent 64-bit sum of
- * row hashes (so memory stays bounded whatever the table's size). A chunk that differs is checked again once the sink
- * has applied the source's WAL up to where the chunk was read (its position in {@code pgsync.applied_offsets}), so
- * changes in flight are not reported; a chunk that still differs is compared row by row, naming the keys.
+ * row hashes (so memory stays bounded whatever the table's size). A chunk whose sums differ is compared row by row,
+ * and each differing row then converges on its own, in rounds over the differing rows of up to a chunk's size of
+ * keys at a time: the rows are read again at the source, the source's WAL position after that read is noted, the
+ * destination's rows are read once the sink has applied the source's WAL past that position (the position in
+ * {@code pgsync.applied_offsets}), and only rows that still differ go to the next round. Rows that differ after
+ * {@value #RECHECK_ROUNDS} rounds, or when the sink does not get past the position within the recheck timeout, are
+ * reported.
  *
  * <p>Example: {@code public.orders} with 25,000 rows and 10,000 rows per chunk is summarized as 3 chunks, {@code id <=
- * 10000}, {@code 10000 < id <= 20000} and {@code id > 20000}.
+ * 10000}, {@code 10000 < id <= 20000} and {@code id > 20000}. Under 400 single-row updates a second, the sums of each
+ * chunk differ by the rows in flight and the row-by-row comparisons name some dozens of rows; the first round, the
+ * destination read after the sink has applied past the source's read, leaves the few rows updated again in between,
+ * the second one none, while a row corrupted at the destination differs in every round.
  */
 final class TableVerifier {
 
-    /** What the comparison of one table found. */
+    /** Rounds of reading differing rows again on both sides, the destination's after the sink applied the source's. */
+    private static final int RECHECK_ROUNDS = 10;
+
+    /** Keys per statement that reads rows by key. */
+    private static final int KEYS_PER_READ = 1000;
+
+    /** How often the sink's applied position is read while waiting for it. */
+    private static final long POLL_MS = 50;
+
+    /**
+     * What the comparison of one table found: {@code inFlightRows} differed at first and converged once the sink had
+     * applied the source's changes; {@code note} says why differing rows could not be confirmed, or is null.
+     */
     record Result(TableRef table, long sourceRows, long targetRows, int chunks, List<String> schemaDifferences,
-            List<Map<String, String>> differingKeys, long differingKeyCount, String problem) {
+            List<Map<String, String>> differingKeys, long differingKeyCount, long inFlightRows, String problem,
+            String note, long elapsedMs) {
 
         boolean equal() {
             return problem == null && schemaDifferences.isEmpty() && differingKeyCount == 0
@@ -43,11 +66,32 @@ final class TableVerifier {
     private record Digest(long rows, String hashSum) {
     }
 
+    /** A keyless table's comparison: its rows on each side and how many differ. */
+    private record Chunk(long sourceRows, long targetRows, long differing) {
+    }
+
+    /**
+     * Differing rows after their rounds: how many still differ, how many converged, and the correction to the
+     * destination's row count (the rows still only there, less those still missing there).
+     */
+    private record Converged(long differing, long inFlight, long targetRowsCorrection) {
+    }
+
+    /** How a wait for the sink ended. */
+    private enum Wait {
+        APPLIED, TIMED_OUT, NO_SINK
+    }
+
+    /** The comparator of keys in their text form, so the keys listed come in a stable order. */
+    private static final Comparator<List<String>> KEY_ORDER = (a, b) -> String.join("\u0000", a)
+            .compareTo(String.join("\u0000", b));
+
     private final Connection source;
     private final Connection target;
     private final int chunkRows;
     private final int maxKeys;
     private final long recheckTimeoutMs;
+    private long timedOutAt = -1;
 
     TableVerifier(Connection source, Connection target, int chunkRows, int maxKeys, long recheckTimeoutMs) {
         this.source = source;
@@ -58,14 +102,17 @@ final class TableVerifier {
     }
 
     Result verify(TableRef table) throws SQLException, InterruptedException {
+        long started = System.nanoTime();
+        timedOutAt = -1;
         List<Column> sourceColumns = columns(source, table);
         List<Column> targetColumns = columns(target, table);
         if (sourceColumns.isEmpty()) {
-            return new Result(table, 0, 0, 0, List.of(), List.of(), 0, "missing at the source");
+            return new Result(table, 0, 0, 0, List.of(), List.of(), 0, 0, "missing at the source", null,
+                    millisSince(started));
         }
         if (targetColumns.isEmpty()) {
-            return new Result(table, Catalog.count(source, table), 0, 0, List.of(), List.of(), 0,
-                    "missing at the destination");
+            return new Result(table, Catalog.count(source, table), 0, 0, List.of(), List.of(), 0, 0,
+                    "missing at the destination", null, millisSince(started));
         }
         List<String> schemaDifferences = new ArrayList<>();
         for (Column column : sourceColumns) {
@@ -89,30 +136,114 @@ final class TableVerifier {
         List<List<String>> bounds = key.isEmpty() ? List.of() : bounds(table, key);
         long sourceRows = 0;
         long targetRows = 0;
-        List<Map<String, String>> keys = new ArrayList<>();
         long differing = 0;
+        long inFlight = 0;
+        List<Map<String, String>> keys = new ArrayList<>();
+        Set<List<String>> pending = new TreeSet<>(KEY_ORDER);
         for (int chunk = 0; chunk <= bounds.size(); chunk++) {
             List<String> low = chunk == 0 ? null : bounds.get(chunk - 1);
             List<String> high = chunk == bounds.size() ? null : bounds.get(chunk);
-            long lsn = currentLsn();
             Digest here = digest(source, table, common, key, low, high);
+            long position = currentLsn();
             Digest there = digest(target, table, common, key, low, high);
-            if (!here.equals(there) && awaitApplied(lsn)) {
-                here = digest(source, table, common, key, low, high);
-                there = digest(target, table, common, key, low, high);
+            if (here.equals(there)) {
+                sourceRows += here.rows();
+                targetRows += there.rows();
+            } else if (key.isEmpty()) {
+                Chunk compared = keylessChunk(table, common, here, position);
+                sourceRows += compared.sourceRows();
+                targetRows += compared.targetRows();
+                differing += compared.differing();
+            } else {
+                Map<List<String>, String> rows = hashes(source, table, common, key, low, high);
+                sourceRows += rows.size();
+                targetRows += rows.size();
+                pending.addAll(differing(rows, hashes(target, table, common, key, low, high)));
             }
-            sourceRows += here.rows();
-            targetRows += there.rows();
-            if (!here.equals(there)) {
-                if (key.isEmpty()) {
-                    differing += Math.max(1, Math.abs(here.rows() - there.rows()));
-                } else {
-                    differing += differingKeys(table, common, key, low, high, keys);
-                }
+            if (pending.size() >= chunkRows || chunk == bounds.size() && !pending.isEmpty()) {
+                Converged converged = converge(table, common, key, pending, keys);
+                targetRows += converged.targetRowsCorrection();
+                differing += converged.differing();
+                inFlight += converged.inFlight();
+                pending.clear();
             }
         }
+        String note = differing > 0 && timedOutAt >= 0 ? "the sink had not applied the source's WAL up to "
+                + lsnText(timedOutAt) + " within " + recheckTimeoutMs / 1000 + " s (--recheck-timeout-seconds): rows "
+                + "still in flight may be among those reported" : null;
         return new Result(table, sourceRows, targetRows, bounds.size() + 1, schemaDifferences, keys, differing,
-                null);
+                inFlight, null, note, millisSince(started));
+    }
+
+    /**
+     * A table without a primary key: its sums read again on both sides, the destination's after the sink has applied
+     * past the source's read, up to {@value #RECHECK_ROUNDS} times; what still differs is counted by the difference
+     * of the row counts, or as one row.
+     */
+    private Chunk keylessChunk(TableRef table, List<Column> columns, Digest first, long firstPosition)
+            throws SQLException, InterruptedException {
+        Digest here = first;
+        long position = firstPosition;
+        Digest there;
+        for (int round = 1; ; round++) {
+            Wait wait = awaitApplied(position);
+            there = digest(target, table, columns, List.of(), null, null);
+            if (here.equals(there) || wait != Wait.APPLIED || round == RECHECK_ROUNDS) {
+                break;
+            }
+            here = digest(source, table, columns, List.of(), null, null);
+            position = currentLsn();
+        }
+        return new Chunk(here.rows(), there.rows(), here.equals(there) ? 0
+                : Math.max(1, Math.abs(here.rows() - there.rows())));
+    }
+
+    /**
+     * Lets each of the rows that differed converge on its own (see the class comment); adds up to {@code maxKeys} of
+     * those that still differ to {@code keys}.
+     */
+    private Converged converge(TableRef table, List<Column> columns, List<Column> key, Set<List<String>> candidates,
+            List<Map<String, String>> keys) throws SQLException, InterruptedException {
+        Set<List<String>> differing = candidates;
+        Map<List<String>, String> here;
+        Map<List<String>, String> there;
+        for (int round = 1; ; round++) {
+            here = hashes(source, table, columns, key, differing);
+            Wait wait = awaitApplied(currentLsn());
+            there = hashes(target, table, columns, key, differing);
+            differing = differing(here, there);
+            if (differing.isEmpty() || wait != Wait.APPLIED || round == RECHECK_ROUNDS) {
+                break;
+            }
+        }
+        long correction = 0;
+        for (List<String> k : differing) {
+            correction += (here.containsKey(k) ? 0 : 1) - (there.containsKey(k) ? 0 : 1);
+            if (keys.size() < maxKeys) {
+                Map<String, String> named = new LinkedHashMap<>();
+                for (int i = 0; i < key.size(); i++) {
+                    named.put(key.get(i).name(), k.get(i));
+                }
+                keys.add(named);
+            }
+        }
+        return new Converged(differing.size(), candidates.size() - differing.size(), correction);
+    }
+
+    /** The keys whose rows differ between the two reads, a key on one side only included, in key order. */
+    private static Set<List<String>> differing(Map<List<String>, String> here, Map<List<String>, String> there) {
+        Set<List<String>> differing = new TreeSet<>(KEY_ORDER);
+        for (Map.Entry<List<String>, String> row : here.entrySet()) {
+            if (!row.getValue().equals(there.get(row.getKey()))) {
+                differing.add(row.getKey());
+            }
+        }
+        for (List<String> k : there.keySet()) {
+            if (!here.containsKey(k)) {
+                differing.add(k);
+            }
+        }
+        return differing;
     }
 
     private static List<Column> columns(Connection connection, TableRef table) throws SQLException {
@@ -186,58 +317,62 @@ final class TableVerifier {
         }
     }
 
-    /** Compares the chunk row by row; adds up to {@code maxKeys} differing keys, returns how many differ. */
-    private long differingKeys(TableRef table, List<Column> columns, List<Column> key, List<String> low,
-            List<String> high, List<Map<String, String>> keys) throws SQLException {
-        Map<List<String>, String> here = hashes(source, table, columns, key, low, high);
-        Map<List<String>, String> there = hashes(target, table, columns, key, low, high);
-        Map<List<String>, Boolean> all = new TreeMap<>((a, b) -> String.join("\u0000", a)
-                .compareTo(String.join("\u0000", b)));
-        here.keySet().forEach(k -> all.put(k, true));
-        there.keySet().forEach(k -> all.put(k, true));
-        long differing = 0;
-        for (List<String> k : all.keySet()) {
-            if (!Objects.equals(here.get(k), there.get(k))) {
-                differing++;
-                if (keys.size() < maxKeys) {
-                    Map<String, String> named = new LinkedHashMap<>();
-                    for (int i = 0; i < key.size(); i++) {
-                        named.put(key.get(i).name(), k.get(i));
-                    }
-                    keys.add(named);
-                }
-            }
-        }
-        return differing;
-    }
-
     private static Map<List<String>, String> hashes(Connection connection, TableRef table, List<Column> columns,
             List<Column> key, List<String> low, List<String> high) throws SQLException {
         Map<List<String>, String> hashes = new LinkedHashMap<>();
         try (PreparedStatement ps = connection.prepareStatement("SELECT " + names(key, "::text") + ", md5("
                 + row(columns) + "::text) FROM " + table.quoted() + range(key, low, high))) {
             bind(ps, low, high);
-            ps.setFetchSize(1000);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    List<String> k = new ArrayList<>();
-                    for (int i = 1; i <= key.size(); i++) {
-                        k.add(rs.getString(i));
+            read(ps, key.size(), hashes);
+        }
+        return hashes;
+    }
+
+    /** The rows of the given keys, as hashes by key; a key without a row is absent. */
+    private static Map<List<String>, String> hashes(Connection connection, TableRef table, List<Column> columns,
+            List<Column> key, Set<List<String>> keys) throws SQLException {
+        Map<List<String>, String> hashes = new LinkedHashMap<>();
+        List<List<String>> all = new ArrayList<>(keys);
+        String tuple = "(" + String.join(", ", key.stream().map(c -> "?::" + c.type()).toList()) + ")";
+        for (int from = 0; from < all.size(); from += KEYS_PER_READ) {
+            List<List<String>> batch = all.subList(from, Math.min(all.size(), from + KEYS_PER_READ));
+            try (PreparedStatement ps = connection.prepareStatement("SELECT " + names(key, "::text") + ", md5("
+                    + row(columns) + "::text) FROM " + table.quoted() + " WHERE (" + names(key, "") + ") IN ("
+                    + String.join(", ", Collections.nCopies(batch.size(), tuple)) + ")")) {
+                int index = 1;
+                for (List<String> k : batch) {
+                    for (String value : k) {
+                        ps.setString(index++, value);
                     }
-                    hashes.put(k, rs.getString(key.size() + 1));
                 }
+                read(ps, key.size(), hashes);
             }
         }
         return hashes;
     }
 
+    private static void read(PreparedStatement ps, int keyColumns, Map<List<String>, String> hashes)
+            throws SQLException {
+        ps.setFetchSize(1000);
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                List<String> k = new ArrayList<>(keyColumns);
+                for (int i = 1; i <= keyColumns; i++) {
+                    k.add(rs.getString(i));
+                }
+                hashes.put(k, rs.getString(keyColumns + 1));
+            }
+        }
+    }
+
     /**
-     * The source's WAL position now, as a number of bytes, or -1 when the destination keeps no applied offsets (no
-     * pgsync sink writes it): then there is no sync to wait for.
+     * The source's WAL insert position now, as a number of bytes. Taken after a read, it lies past the commit of
+     * every transaction that read saw (also with {@code synchronous_commit = off}, where a commit is visible before
+     * its WAL is written, so {@code pg_current_wal_lsn()} may still be before it).
      */
     private long currentLsn() throws SQLException {
         try (PreparedStatement ps = source.prepareStatement(
-                "SELECT (pg_catalog.pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint");
+                "SELECT (pg_catalog.pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint");
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
@@ -245,32 +380,40 @@ final class TableVerifier {
     }
 
     /**
-     * Waits until the sink has applied the source's WAL up to the position, within the recheck timeout; returns
-     * whether a new comparison can tell more (false when there is no pgsync sink at the destination).
+     * Waits until the sink has applied the source's WAL up to the position (a transaction committed there or later
+     * is applied, so, in commit order, every one before it too), within the recheck timeout. Once a wait of this
+     * table has timed out, the next ones do not wait again.
      */
-    private boolean awaitApplied(long lsn) throws SQLException, InterruptedException {
-        long deadline = System.currentTimeMillis() + recheckTimeoutMs;
-        while (true) {
-            Long applied = appliedLsn();
-            if (applied == null) {
-                return false;
-            }
-            if (applied >= lsn || System.currentTimeMillis() >= deadline) {
-                return true;
-            }
-            Thread.sleep(200);
+    private Wait awaitApplied(long lsn) throws SQLException, InterruptedException {
+        if (!Catalog.exists(target, new TableRef("pgsync", "applied_offsets"))) {
+            return Wait.NO_SINK;
         }
+        long deadline = timedOutAt >= 0 ? 0 : System.currentTimeMillis() + recheckTimeoutMs;
+        while (appliedLsn() < lsn) {
+            if (System.currentTimeMillis() >= deadline) {
+                timedOutAt = lsn;
+                return Wait.TIMED_OUT;
+            }
+            Thread.sleep(POLL_MS);
+        }
+        return Wait.APPLIED;
     }
 
-    private Long appliedLsn() throws SQLException {
-        if (!Catalog.exists(target, new TableRef("pgsync", "applied_offsets"))) {
-            return null;
-        }
+    private long appliedLsn() throws SQLException {
         try (PreparedStatement ps = target.prepareStatement("SELECT coalesce(max(greatest(source_commit_lsn, "
                 + "source_lsn)), -1) FROM pgsync.applied_offsets"); ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    private static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT) + "/"
+                + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(Locale.ROOT);
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
     }
 
     private static String names(List<Column> columns, String suffix) {

@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code pgsync verify}: compares the selected tables of the source and the destination (schema, row counts,
- * checksums over primary-key ranges), waiting for the sync to catch up before reporting a difference. Exit code 0
- * when equal, 1 when different, 2 on error.
+ * checksums over primary-key ranges, then the rows of ranges that differ), each differing row read again until the
+ * sync has applied past the source's read before it is reported ({@link TableVerifier}). Exit code 0 when equal, 1
+ * when different, 2 on error.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Compare source and destination tables (columns, row counts, checksums over primary-key "
@@ -51,7 +52,8 @@ final class VerifyCommand implements Callable<Integer> {
     private int maxKeys;
 
     @Option(names = "--recheck-timeout-seconds", defaultValue = "30", description = "How long to wait for the "
-            + "sync to apply the source's changes before a differing range is checked again "
+            + "sync to apply the source's changes past a read before differing rows are read again at the "
+            + "destination; rows that still differ when it runs out are reported, with a note "
             + "(default: ${DEFAULT-VALUE})")
     private int recheckTimeoutSeconds;
 
@@ -117,6 +119,9 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println("    ... and " + (result.differingKeyCount() - result.differingKeys().size())
                         + " more");
             }
+            if (result.note() != null) {
+                out.println("    note: " + result.note());
+            }
         }
         out.println(equal ? "Equal: " + results.size() + " table(s)." : "DIFFERENT: "
                 + results.stream().filter(r -> !r.equal()).count() + " of " + results.size() + " table(s).");
@@ -155,6 +160,9 @@ final class VerifyCommand implements Callable<Integer> {
             table.put("schemaDifferences", result.schemaDifferences());
             table.put("differingRows", result.differingKeyCount());
             table.put("differingKeys", result.differingKeys());
+            table.put("inFlightRows", result.inFlightRows());
+            table.put("note", result.note());
+            table.put("elapsedMs", result.elapsedMs());
             tables.add(table);
         }
         Map<String, Object> report = new LinkedHashMap<>();
