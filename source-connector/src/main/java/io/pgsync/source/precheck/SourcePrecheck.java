@@ -32,7 +32,8 @@ import io.pgsync.source.fullsync.SourceDatabase;
  * <p>Items: server version (10 or newer), {@code wal_level}, the REPLICATION attribute of the user, a free
  * replication slot and WAL sender, the right to create the publication when it does not exist, and, among the
  * selected tables, those without a key whose updates and deletes cannot be captured (no primary key and REPLICA
- * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts) and unlogged ones;
+ * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts), refused unless
+ * {@code replica.identity.auto.enabled} lets the task give them REPLICA IDENTITY FULL, and unlogged ones;
  * each row filter ({@code filter.<schema>.<table>}) must be a condition on its table that uses only replica identity
  * columns, unless the table has REPLICA IDENTITY FULL; DDL capture needs a superuser unless its event triggers exist.
  * Connectivity and credentials are Debezium's own check; when it fails, {@link #connectivity} says on which key
@@ -76,7 +77,8 @@ public final class SourcePrecheck {
             checkSlots(connection, where, config.getString("slot.name"), failures);
             PostgresConnectorConfig debezium = new PostgresConnectorConfig(config);
             Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
-            List<String> notOwned = checkTables(connection, selected, failures);
+            List<String> notOwned = checkTables(connection, selected,
+                    new PgSyncSourceConfig(props).replicaIdentityAutoEnabled(), failures);
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
             checkRowFilters(connection, props, failures);
@@ -182,9 +184,12 @@ public final class SourcePrecheck {
         }
     }
 
-    /** Checks the selected tables; returns those the user does not own. */
+    /**
+     * Checks the selected tables; returns those the user does not own. A table without replica identity is refused
+     * when {@code replica.identity.auto.enabled} is off, and when it is on but the user may not alter the table.
+     */
     private static List<String> checkTables(Connection connection, Predicate<TableRef> selected,
-            List<Failure> failures) throws SQLException {
+            boolean identityAuto, List<Failure> failures) throws SQLException {
         List<String> notOwned = new ArrayList<>();
         List<String> keyless = new ArrayList<>();
         List<String> unlogged = new ArrayList<>();
@@ -203,16 +208,24 @@ public final class SourcePrecheck {
                 String identity = rs.getString(4);
                 boolean noIdentity = "n".equals(identity) || "d".equals(identity) && !rs.getBoolean(5)
                         || "i".equals(identity) && !rs.getBoolean(6);
-                if (noIdentity) {
+                if (noIdentity && !(identityAuto && rs.getBoolean(7))) {
                     keyless.add(table.quoted());
                 }
             }
         }
-        if (!keyless.isEmpty()) {
+        if (!keyless.isEmpty() && identityAuto) {
+            failures.add(new Failure(PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED, keyless.size() + " selected "
+                    + "table(s) have no replica identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA "
+                    + "IDENTITY NOTHING), and the connector's user does not own them, so it cannot give them REPLICA "
+                    + "IDENTITY FULL as " + PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED + "=true asks: "
+                    + named(keyless) + ". Have their owner run ALTER TABLE " + keyless.get(0) + " REPLICA IDENTITY "
+                    + "FULL (per table), or add a primary key, or leave them out of table.include.list"));
+        } else if (!keyless.isEmpty()) {
             failures.add(new Failure("table.include.list", keyless.size() + " selected table(s) have no replica "
-                    + "identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING): "
-                    + named(keyless) + ". Once published, the source refuses their UPDATE and DELETE, and the sink "
-                    + "could not find the rows. Add a primary key, or run ALTER TABLE " + keyless.get(0)
+                    + "identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING), so once "
+                    + "published the source refuses their UPDATE and DELETE: " + named(keyless) + ". Set "
+                    + PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED + "=true (the default) to have the connector "
+                    + "give them REPLICA IDENTITY FULL, or add a primary key, or run ALTER TABLE " + keyless.get(0)
                     + " REPLICA IDENTITY FULL (per table; the whole old row is then logged), or leave them out of "
                     + "table.include.list"));
         }
