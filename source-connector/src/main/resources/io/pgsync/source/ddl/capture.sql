@@ -16,6 +16,9 @@
 --     index, constraint, trigger or rule belongs to (null otherwise);
 --   {"kind": "verbatim", ...}: a command pgsync does not generate, replayable as its statement text because that text
 --     is exactly the command; {"kind": "unsupported", ...}: one it cannot replay.
+-- A row of origin 'pgsync' follows the command's when the capture made a table it created or changed fit the
+-- registered publications (pgsync.capture_publications below): its commands are {"kind": "applied", "action":
+-- "publication" or "replica identity full", "publications", "table"}, for the connector's log and metrics only.
 -- "statement" is the text of the statement that ran the command, and only when the capture is certain of it: the
 -- command ran at top level and the query string the server received holds exactly that one statement, as the lexer
 -- below reads it (comments, quoted identifiers, strings with standard_conforming_strings and E'', dollar quotes).
