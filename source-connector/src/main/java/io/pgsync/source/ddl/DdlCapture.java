@@ -354,7 +354,13 @@ public final class DdlCapture {
         if (table == null || !ours) {
             return;
         }
-        if ("publication".equals(command.path("action").asText())) {
+        if ("failed".equals(command.path("action").asText())) {
+            metrics.publicationFitFailed();
+            log.error("DDL capture: could not make {} fit publication {} in the transaction of its {} ({}); the DDL "
+                    + "itself went through. If the table belongs to the selection, fix the cause and restart the "
+                    + "task: it adds the table to the publication and snapshots it (see Adding tables in the README)",
+                    table.quoted(), publication, tag, command.path("error").asText());
+        } else if ("publication".equals(command.path("action").asText())) {
             metrics.publicationTableAdded();
             log.info("DDL capture: {} joined publication {} in the transaction of its {}, as it belongs to the "
                     + "selection: its rows stream from then on", table.quoted(), publication, tag);

@@ -51,6 +51,7 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
     private final Sensor rejectedMessages;
     private final Sensor identitiesSet;
     private final Sensor publicationJoins;
+    private final Sensor fitFailures;
     private final Set<TableRef> identityMissing = ConcurrentHashMap.newKeySet();
     private final Map<TableRef, AtomicLong> copied = new ConcurrentHashMap<>();
     private final Set<TableRef> started = ConcurrentHashMap.newKeySet();
@@ -78,6 +79,10 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
         publicationJoins.add(name("publication-tables-added-total", "Tables created (or renamed) into the selection "
                 + "while streaming that the DDL capture added to the connector's publication of listed tables, in "
                 + "the transaction of their DDL"), new CumulativeSum());
+        fitFailures = metrics.sensor("publication-fit-failed");
+        fitFailures.add(name("publication-fit-failed-total", "Tables the DDL capture could neither add to the "
+                + "publication nor give REPLICA IDENTITY FULL, each logged with the error (the user's DDL went "
+                + "through)"), new CumulativeSum());
         metrics.addMetric(name("replica-identity-missing-tables", "Selected tables without a usable replica identity "
                 + "(replica.identity.auto.enabled=false): once published, the source refuses their UPDATE and DELETE"),
                 (Measurable) (config, now) -> identityMissing.size());
@@ -172,6 +177,11 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
     /** Counts a table the DDL capture added to the connector's publication. */
     public void publicationTableAdded() {
         publicationJoins.record();
+    }
+
+    /** Counts a table the DDL capture failed to fit the publication. */
+    public void publicationFitFailed() {
+        fitFailures.record();
     }
 
     /**

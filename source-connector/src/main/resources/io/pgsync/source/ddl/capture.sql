@@ -170,8 +170,10 @@ $fn$;
 -- Makes the tables a DDL created or changed fit the registered publications, in the DDL's transaction: a selected
 -- table joins a publication that lists tables (when the publication's owner could add it: it may act as the table's
 -- owner), then a published table without a usable replica identity gets REPLICA IDENTITY FULL. Names go in through
--- format's %I only. Returns what it did, one {"kind": "applied", ...} entry per change, for the connector's log and
--- metrics. The ALTER TABLE it runs is captured like any other (its own row of pgsync.ddl_log).
+-- format's %I only; unlogged tables, which no publication may carry, are left alone. Returns what it did, one
+-- {"kind": "applied", ...} entry per change, for the connector's log and metrics. The ALTER TABLE it runs is captured
+-- like any other (its own row of pgsync.ddl_log). A change that fails is reported (action "failed", with the error)
+-- instead of failing the user's DDL.
 CREATE OR REPLACE FUNCTION pgsync.ddl_fit_publications(tables oid[]) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -179,36 +181,58 @@ DECLARE
     p record;
     publications jsonb;
     applied jsonb := '[]';
+    joined jsonb;
+    identity_set boolean;
 BEGIN
     FOR rel IN SELECT c.oid, n.nspname, c.relname, c.relowner
                  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.oid = ANY (tables) AND pgsync.ddl_is_table(c.oid) ORDER BY n.nspname, c.relname LOOP
-        FOR p IN SELECT cp, pub.oid AS pub, pub.pubname
-                   FROM pgsync.capture_publications cp
-                   JOIN pg_catalog.pg_publication pub ON pub.pubname = cp.publication
-                  WHERE NOT pub.puballtables AND pg_catalog.pg_has_role(pub.pubowner, rel.relowner, 'USAGE')
-                  ORDER BY pub.pubname LOOP
-            IF NOT pgsync.ddl_publishes(p.pub, rel.oid) AND pgsync.ddl_selects(p.cp, rel.nspname, rel.relname) THEN
-                EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %I.%I', p.pubname, rel.nspname, rel.relname);
-                applied := applied || jsonb_build_object('kind', 'applied', 'action', 'publication',
-                                                         'publications', jsonb_build_array(p.pubname),
-                                                         'table', jsonb_build_object('schema', rel.nspname,
-                                                                                     'name', rel.relname));
+                WHERE c.oid = ANY (tables) AND c.relpersistence = 'p' AND pgsync.ddl_is_table(c.oid)
+                ORDER BY n.nspname, c.relname LOOP
+        joined := '[]';
+        identity_set := false;
+        publications := NULL;
+        BEGIN
+            FOR p IN SELECT cp, pub.oid AS pub, pub.pubname
+                       FROM pgsync.capture_publications cp
+                       JOIN pg_catalog.pg_publication pub ON pub.pubname = cp.publication
+                      WHERE NOT pub.puballtables AND pg_catalog.pg_has_role(pub.pubowner, rel.relowner, 'USAGE')
+                      ORDER BY pub.pubname LOOP
+                IF NOT pgsync.ddl_publishes(p.pub, rel.oid) AND pgsync.ddl_selects(p.cp, rel.nspname, rel.relname) THEN
+                    EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %I.%I', p.pubname, rel.nspname,
+                                              rel.relname);
+                    joined := joined || to_jsonb(p.pubname::text);
+                END IF;
+            END LOOP;
+            IF NOT pgsync.ddl_has_identity(rel.oid) THEN
+                SELECT jsonb_agg(pub.pubname ORDER BY pub.pubname) INTO publications
+                  FROM pgsync.capture_publications cp
+                  JOIN pg_catalog.pg_publication pub ON pub.pubname = cp.publication
+                 WHERE cp.replica_identity_full AND (pub.pubupdate OR pub.pubdelete)
+                   AND pgsync.ddl_publishes(pub.oid, rel.oid);
+                IF publications IS NOT NULL THEN
+                    EXECUTE pg_catalog.format('ALTER TABLE %I.%I REPLICA IDENTITY FULL', rel.nspname, rel.relname);
+                    identity_set := true;
+                END IF;
             END IF;
-        END LOOP;
-        IF NOT pgsync.ddl_has_identity(rel.oid) THEN
-            SELECT jsonb_agg(pub.pubname ORDER BY pub.pubname) INTO publications
-              FROM pgsync.capture_publications cp
-              JOIN pg_catalog.pg_publication pub ON pub.pubname = cp.publication
-             WHERE cp.replica_identity_full AND (pub.pubupdate OR pub.pubdelete)
-               AND pgsync.ddl_publishes(pub.oid, rel.oid);
-            IF publications IS NOT NULL THEN
-                EXECUTE pg_catalog.format('ALTER TABLE %I.%I REPLICA IDENTITY FULL', rel.nspname, rel.relname);
-                applied := applied || jsonb_build_object('kind', 'applied', 'action', 'replica identity full',
-                                                         'publications', publications,
-                                                         'table', jsonb_build_object('schema', rel.nspname,
-                                                                                     'name', rel.relname));
-            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            applied := applied || jsonb_build_object('kind', 'applied', 'action', 'failed', 'error', SQLERRM,
+                                                     'publications', (SELECT jsonb_agg(cp.publication::text)
+                                                                        FROM pgsync.capture_publications cp),
+                                                     'table', jsonb_build_object('schema', rel.nspname,
+                                                                                 'name', rel.relname));
+            CONTINUE;
+        END;
+        IF jsonb_array_length(joined) > 0 THEN
+            applied := applied || jsonb_build_object('kind', 'applied', 'action', 'publication',
+                                                     'publications', joined,
+                                                     'table', jsonb_build_object('schema', rel.nspname,
+                                                                                 'name', rel.relname));
+        END IF;
+        IF identity_set THEN
+            applied := applied || jsonb_build_object('kind', 'applied', 'action', 'replica identity full',
+                                                     'publications', publications,
+                                                     'table', jsonb_build_object('schema', rel.nspname,
+                                                                                 'name', rel.relname));
         END IF;
     END LOOP;
     RETURN applied;
