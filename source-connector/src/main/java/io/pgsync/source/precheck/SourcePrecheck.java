@@ -294,10 +294,13 @@ public final class SourcePrecheck {
     /**
      * Each row filter must be a valid condition on its table (PostgreSQL 15 or newer), and use only columns of the
      * table's replica identity unless that is FULL: PostgreSQL refuses UPDATE and DELETE on a published table whose
-     * filter needs other columns. The columns are found by creating the condition as a temporary view, rolled back.
+     * filter needs other columns (a table without any replica identity is given FULL by the task when
+     * {@code replica.identity.auto.enabled}). The columns are found by creating the condition as a temporary view,
+     * rolled back.
      */
     private static void checkRowFilters(Connection connection, Map<String, String> props, List<Failure> failures)
             throws SQLException {
+        boolean identityAuto = new PgSyncSourceConfig(props).replicaIdentityAutoEnabled();
         for (Map.Entry<String, String> filter : props.entrySet()) {
             if (!filter.getKey().startsWith(PgSyncSourceConfig.FILTER_PREFIX)) {
                 continue;
@@ -308,15 +311,15 @@ public final class SourcePrecheck {
             } catch (ConfigException e) {
                 continue;
             }
-            String problem = rowFilterProblem(connection, table, filter.getValue());
+            String problem = rowFilterProblem(connection, table, filter.getValue(), identityAuto);
             if (problem != null) {
                 failures.add(new Failure(filter.getKey(), problem));
             }
         }
     }
 
-    private static String rowFilterProblem(Connection connection, TableRef table, String condition)
-            throws SQLException {
+    private static String rowFilterProblem(Connection connection, TableRef table, String condition,
+            boolean identityAuto) throws SQLException {
         if (connection.getMetaData().getDatabaseMajorVersion() < 15) {
             return "Row filters need PostgreSQL 15 or newer (publication row filters); this server is "
                     + connection.getMetaData().getDatabaseProductVersion() + ". Remove the filter or upgrade";
@@ -345,11 +348,17 @@ public final class SourcePrecheck {
                                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                                                 WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey)
                                                   AND (c.relreplident = 'd' AND i.indisprimary
-                                                       OR c.relreplident = 'i' AND i.indisreplident)))
+                                                       OR c.relreplident = 'i' AND i.indisreplident))),
+                           NOT (c.relreplident = 'f'
+                                OR c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                                     WHERE i.indrelid = c.oid AND i.indisprimary)
+                                OR c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                                     WHERE i.indrelid = c.oid AND i.indisreplident))
                       FROM pg_catalog.pg_class c WHERE c.oid = '%s'::regclass""".formatted(
                     table.quoted().replace("'", "''")))) {
                 rs.next();
-                if (!"f".equals(rs.getString(1)) && rs.getString(2) != null) {
+                // a table without any replica identity gets FULL from the task when replica.identity.auto.enabled
+                if (!"f".equals(rs.getString(1)) && rs.getString(2) != null && !(identityAuto && rs.getBoolean(3))) {
                     return "The row filter of " + table.quoted() + " uses column(s) " + rs.getString(2)
                             + ", which are not part of its replica identity: once published, PostgreSQL refuses "
                             + "UPDATE and DELETE on the table. Run ALTER TABLE " + table.quoted()
