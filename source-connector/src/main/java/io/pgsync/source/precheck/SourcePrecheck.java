@@ -214,7 +214,7 @@ public final class SourcePrecheck {
             }
         }
         if (!keyless.isEmpty() && identityAuto) {
-            failures.add(new Failure(PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED, keyless.size() + " selected "
+            failures.add(new Failure("table.include.list", keyless.size() + " selected "
                     + "table(s) have no replica identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA "
                     + "IDENTITY NOTHING), and the connector's user does not own them, so it cannot give them REPLICA "
                     + "IDENTITY FULL as " + PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED + "=true asks: "
