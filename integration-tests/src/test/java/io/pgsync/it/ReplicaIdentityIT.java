@@ -52,7 +52,8 @@ class ReplicaIdentityIT extends PipelineIT {
             Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT, () -> status(db));
         }
         assertThat(source.query(db, "SELECT c.relname, c.relreplident FROM pg_class c WHERE c.relnamespace = "
-                + "'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.relname COLLATE \"C\"")).containsExactly(
+                + "'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.relname COLLATE \"C\""))
+                .containsExactly(
                         List.of("Odd \"name\"; drop", "f"), List.of("events", "f"), List.of("parted", "f"),
                         List.of("parted_low", "f"), List.of("seed", "d"));
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(Metrics.sourceMetric(db + "-source", 0,
@@ -126,7 +127,8 @@ class ReplicaIdentityIT extends PipelineIT {
                 () -> status(db));
         assertThat(source.query(db, "SELECT schemaname, tablename, rowfilter FROM pg_publication_tables "
                 + "WHERE schemaname <> 'pgsync' ORDER BY 1, 2")).containsExactly(
-                        Arrays.asList("public", "Log \"x\" select", null), List.of("public", "orders", "((id % 2) = 0)"),
+                        Arrays.asList("public", "Log \"x\" select", null),
+                        List.of("public", "orders", "((id % 2) = 0)"),
                         List.of("public", "refunds", null));
         assertThat(target.query(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'other'"))
                 .containsExactly(List.of("0"));
