@@ -26,7 +26,8 @@ class ReplicaIdentityIT extends PipelineIT {
     void keylessTablesCreatedWhileStreamingTakeUpdatesAndDeletesAndArriveIdentical() throws Exception {
         String db = "identnew";
         createDatabases(db);
-        source.execute(db, "CREATE TABLE public.seed (id int PRIMARY KEY, v text)", "INSERT INTO public.seed VALUES (1, 'a')");
+        source.execute(db, "CREATE TABLE public.seed (id int PRIMARY KEY, v text)",
+                "INSERT INTO public.seed VALUES (1, 'a')");
         Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, null, 1));
         deployPipeline(db, config);
         Tables.awaitEqual(source.cluster(), target.cluster(), db, "public.seed", TIMEOUT, () -> status(db));

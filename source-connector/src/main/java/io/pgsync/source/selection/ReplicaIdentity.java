@@ -73,7 +73,8 @@ public final class ReplicaIdentity {
                 metrics.replicaIdentityMissing(table.table(), true);
                 log.warn("The selected table {} has no primary key or other replica identity: once published, the "
                         + "source refuses its UPDATE and DELETE. Run {} or add a primary key, or set {}=true",
-                        table.table().quoted(), alterSql(table.table()), PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED);
+                        table.table().quoted(), alterSql(table.table()),
+                        PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED);
             }
         } catch (SQLException e) {
             throw new ConnectException("Cannot read the replica identities of the selected tables on "
