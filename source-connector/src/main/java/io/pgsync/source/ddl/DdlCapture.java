@@ -160,8 +160,8 @@ public final class DdlCapture {
             ps.execute();
         } catch (SQLException e) {
             throw new ConnectException("Cannot register publication " + name + " with the DDL capture ("
-                    + e.getMessage() + "); without it, tables created while streaming would neither join the publication nor get a "
-                    + "replica identity. The publication must exist and belong to the connector's user (ALTER "
+                    + e.getMessage() + "); without it, tables created while streaming would neither join the "
+                    + "publication nor get a replica identity. The publication must exist and belong to the connector's user (ALTER "
                     + "PUBLICATION " + Identifiers.quote(name) + " OWNER TO <the connector's user>), and each pattern "
                     + "of schema.include.list, schema.exclude.list, table.include.list and table.exclude.list must "
                     + "also be a PostgreSQL regular expression; or set " + PgSyncSourceConfig.DDL_CAPTURE_ENABLED
