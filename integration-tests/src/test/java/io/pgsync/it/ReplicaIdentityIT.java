@@ -130,7 +130,7 @@ class ReplicaIdentityIT extends PipelineIT {
                 + "WHERE schemaname <> 'pgsync' ORDER BY 1, 2")).containsExactly(
                         Arrays.asList("public", "Log \"x\" select", null),
                         List.of("public", "orders", "((id % 2) = 0)"),
-                        List.of("public", "refunds", null));
+                        Arrays.asList("public", "refunds", null));
         assertThat(target.query(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'other'"))
                 .containsExactly(List.of("0"));
         assertThat(Metrics.sourceMetric(db + "-source", 0, "publication-tables-added-total")).isEqualTo(2.0);
