@@ -177,7 +177,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "ON CONFLICT (id) DO UPDATE SET ts = excluded.ts";
 
     /** pgsync's own tables in Debezium's notation, kept out of Debezium's capture when no table list selects. */
-    static final String INTERNAL_TABLES = "pgsync\\.ddl_objects,pgsync\\.selection";
+    static final String INTERNAL_TABLES = "pgsync\\.ddl_objects,pgsync\\.selection,pgsync\\.capture_publications";
 
     /** Debezium's signal table, through which pgsync asks for an incremental snapshot of tables added later. */
     static final String DBZ_SIGNAL_DATA_COLLECTION = "signal.data.collection";
