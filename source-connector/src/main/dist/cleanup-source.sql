@@ -1,7 +1,8 @@
 -- Removes what a pgsync source connector leaves in its source database once the connector is deleted: its
 -- replication slot (which otherwise keeps WAL forever), its publication, and, when no other pgsync slot uses this
 -- database, the DDL capture (its two event triggers), the heartbeat, signal and selection tables and the pgsync schema
--- with all it holds. Delete the connector first (DELETE /connectors/<name>), then:
+-- with all it holds (else the publication's registration with the DDL capture). Delete the connector first
+-- (DELETE /connectors/<name>), then:
 --
 --   psql -d <database> -v slot=pgsync_<connector> -v publication=pgsync_<connector> -f cleanup-source.sql
 --
@@ -33,6 +34,10 @@ DO $$
 BEGIN
     IF to_regclass('pgsync.selection') IS NOT NULL THEN
         DELETE FROM pgsync.selection WHERE slot_name = current_setting('pgsync.cleanup_slot');
+    END IF;
+    -- the DDL capture stops fitting tables to the publication (joining it, replica identity)
+    IF to_regclass('pgsync.capture_publications') IS NOT NULL THEN
+        DELETE FROM pgsync.capture_publications WHERE publication = current_setting('pgsync.cleanup_publication');
     END IF;
 END
 $$;

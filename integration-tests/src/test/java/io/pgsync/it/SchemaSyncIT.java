@@ -37,13 +37,12 @@ class SchemaSyncIT extends PipelineIT {
         createDatabases(db);
         source.cluster().runScript(db, resource("pagila/pagila-schema-pg15.sql", false));
         source.cluster().runScript(db, resource("pagila/pagila-data.sql.gz", true));
-        // What the precheck asks for: Pagila's country has REPLICA IDENTITY NOTHING and two payment partitions have
-        // no primary key, so once published their UPDATEs and DELETEs would fail at the source.
-        source.execute(db, "ALTER TABLE public.country REPLICA IDENTITY DEFAULT",
-                "ALTER TABLE public.payment_p0000_default REPLICA IDENTITY FULL",
-                "ALTER TABLE public.payment_p2007_07_max REPLICA IDENTITY FULL");
-
+        // Pagila as it comes: country has REPLICA IDENTITY NOTHING and two payment partitions have no primary key;
+        // with the defaults the task gives them REPLICA IDENTITY FULL, so their UPDATEs and DELETEs still work.
         sync(db, "public.*");
+        assertThat(source.query(db, "SELECT relname FROM pg_class WHERE relreplident = 'f' AND relnamespace = "
+                + "'public'::regnamespace ORDER BY 1")).containsExactly(List.of("country"),
+                        List.of("payment_p0000_default"), List.of("payment_p2007_07_max"));
 
         List<String> tables = source.query(db, "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
                 + "WHERE schemaname = 'public' ORDER BY 1").stream().map(r -> r.get(0)).toList();
@@ -55,8 +54,11 @@ class SchemaSyncIT extends PipelineIT {
         awaitSameSchema(db, "public", TIMEOUT);
         source.execute(db, "INSERT INTO public.payment (customer_id, staff_id, rental_id, amount, payment_date) "
                 + "VALUES (1, 1, 1, 9.99, '2007-03-15 10:00:00+00')",
-                "UPDATE public.film SET title = title || ' II' WHERE film_id <= 3");
-        for (String table : List.of("public.payment_p2007_03", "public.film")) {
+                "UPDATE public.film SET title = title || ' II' WHERE film_id <= 3",
+                "UPDATE public.country SET country = country || ' (updated)' WHERE country_id <= 2",
+                "DELETE FROM public.payment WHERE payment_date >= '2007-07-01' AND payment_id % 100 = 0");
+        for (String table : List.of("public.payment_p2007_03", "public.film", "public.country",
+                "public.payment_p2007_07_max")) {
             Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
                     () -> connect.statusText(db + "-sink"));
         }

@@ -116,6 +116,18 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "columns and tables it finds in the rows. Needs changelog.partitions=1: with more partitions a DDL record "
             + "would be ordered with one table's changes only (validation says so). Default: true.";
 
+    public static final String REPLICA_IDENTITY_AUTO_ENABLED = "replica.identity.auto.enabled";
+    private static final String REPLICA_IDENTITY_AUTO_ENABLED_DOC = "Whether selected tables without a usable "
+            + "replica identity (no primary key with REPLICA IDENTITY DEFAULT, REPLICA IDENTITY NOTHING, or an index "
+            + "identity whose index is gone) get REPLICA IDENTITY FULL, so that publishing them never makes the "
+            + "source refuse a user's UPDATE or DELETE: existing ones when the task starts (the connector's user must "
+            + "own them; validation names those it does not), and, with ddl.capture.enabled, tables created or "
+            + "losing their key while streaming, from the DDL capture in the transaction of that DDL. Each change is "
+            + "logged with the table's name and counted (replica-identity-full-set-total); FULL logs the whole old row "
+            + "of every UPDATE and DELETE. false: validation refuses such tables, naming them and the fix, and "
+            + "replica-identity-missing-tables counts the selected tables created without one while streaming. "
+            + "Default: true.";
+
     public static final String SESSION_STATEMENT_TIMEOUT_MS = "session.statement.timeout.ms";
     private static final String SESSION_STATEMENT_TIMEOUT_MS_DOC = "The statement_timeout, in milliseconds, of "
             + "pgsync's own connections to the source (precheck, DDL capture install, added tables, sequence "
@@ -165,7 +177,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
             + "ON CONFLICT (id) DO UPDATE SET ts = excluded.ts";
 
     /** pgsync's own tables in Debezium's notation, kept out of Debezium's capture when no table list selects. */
-    static final String INTERNAL_TABLES = "pgsync\\.ddl_objects,pgsync\\.selection";
+    static final String INTERNAL_TABLES = "pgsync\\.ddl_objects,pgsync\\.selection,pgsync\\.capture_publications";
 
     /** Debezium's signal table, through which pgsync asks for an incremental snapshot of tables added later. */
     static final String DBZ_SIGNAL_DATA_COLLECTION = "signal.data.collection";
@@ -220,6 +232,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
                         SEQUENCE_SYNC_INTERVAL_MS_DOC, SEQUENCE_GROUP, 1, Width.SHORT, "Sequence sync interval (ms)")
                 .define(DDL_CAPTURE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, DDL_CAPTURE_ENABLED_DOC,
                         DDL_GROUP, 1, Width.SHORT, "DDL capture")
+                .define(REPLICA_IDENTITY_AUTO_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                        REPLICA_IDENTITY_AUTO_ENABLED_DOC, DDL_GROUP, 2, Width.SHORT, "Replica identity FULL when none")
                 .define(SESSION_STATEMENT_TIMEOUT_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(0),
                         Importance.LOW, SESSION_STATEMENT_TIMEOUT_MS_DOC, SESSION_GROUP, 1, Width.MEDIUM,
                         "Statement timeout (ms)")
@@ -311,6 +325,11 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     public boolean ddlCaptureEnabled() {
         return getBoolean(DDL_CAPTURE_ENABLED);
+    }
+
+    /** Whether selected tables without a usable replica identity get REPLICA IDENTITY FULL. */
+    public boolean replicaIdentityAutoEnabled() {
+        return getBoolean(REPLICA_IDENTITY_AUTO_ENABLED);
     }
 
     /** The settings of pgsync's own source sessions: fixed search_path, timeouts, keepalives. */

@@ -35,6 +35,7 @@ import io.pgsync.source.metrics.ExpectedRows;
 import io.pgsync.source.metrics.PgSyncSourceMetrics;
 import io.pgsync.source.precheck.SourcePrecheck;
 import io.pgsync.source.selection.AddedTables;
+import io.pgsync.source.selection.ReplicaIdentity;
 import io.pgsync.source.sequence.SequenceSync;
 
 /**
@@ -97,6 +98,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         }
         metrics = new PgSyncSourceMetrics(config.getString("name", config.getString("topic.prefix")), 0,
                 this::throttledMillis);
+        ReplicaIdentity.start(config, pgsync, metrics);
         ddl = pgsync.ddlCaptureEnabled() ? DdlCapture.start(config, pgsync, metrics) : null;
         stopping = false;
         router = new ChangelogRouter(pgsync.changelogTopic(), pgsync.changelogPartitions(),
@@ -119,8 +121,22 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         }
         addedTablesSchema = new ArrayList<>(AddedTables.start(config, pgsync, firstStart));
         ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
+        if (ddl != null) {
+            registerPublication(config, pgsync);
+        }
         streamStart = fresh ? streamStart(config) : null;
         return coordinator;
+    }
+
+    /** Registers the publication with the DDL capture, once Debezium made sure that it exists. */
+    private static void registerPublication(Configuration config, PgSyncSourceConfig pgsync) {
+        SourceDatabase database = new SourceDatabase(config);
+        try (Connection connection = database.connect()) {
+            DdlCapture.register(connection, config, pgsync);
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot connect to " + database.describe() + " to register the publication "
+                    + "with the DDL capture: " + e.getMessage() + "; then restart the task", e);
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -29,10 +30,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.util.Strings;
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
 import io.pgsync.source.fullsync.SourceDatabase;
@@ -53,6 +56,11 @@ import io.pgsync.source.metrics.PgSyncSourceMetrics;
  * <p>Example: {@code ALTER TABLE app.orders ADD COLUMN note text} on a source whose selection includes
  * {@code app.orders} becomes a DDL record with tag {@code ALTER TABLE} and the table's definitions before and after,
  * in the changelog partition of {@code app.orders}, between the changes committed before and after it.
+ *
+ * <p>The capture also keeps the connector's publication fit for what the DDL made ({@link #register}): a table
+ * created in the selection joins a publication of listed tables, and a published table without a usable replica
+ * identity gets REPLICA IDENTITY FULL, both in the DDL's transaction; the capture reports each such change in an
+ * entry of kind {@code applied}, which is logged and counted here and never sent on.
  */
 public final class DdlCapture {
 
@@ -71,14 +79,18 @@ public final class DdlCapture {
     private final Predicate<TableRef> selected;
     private final Set<String> schemas;
     private final PgSyncSourceMetrics metrics;
+    private final String publication;
+    private final boolean identityAuto;
 
     private DdlCapture(String topic, int partitions, Predicate<TableRef> selected, Set<String> schemas,
-            PgSyncSourceMetrics metrics) {
+            PgSyncSourceMetrics metrics, String publication, boolean identityAuto) {
         this.topic = topic;
         this.partitions = partitions;
         this.selected = selected;
         this.schemas = schemas;
         this.metrics = metrics;
+        this.publication = publication;
+        this.identityAuto = identityAuto;
     }
 
     /**
@@ -113,13 +125,48 @@ public final class DdlCapture {
                     + e.getMessage() + ". Run the connector as a superuser, or set "
                     + PgSyncSourceConfig.DDL_CAPTURE_ENABLED + "=false to run without DDL capture", e);
         }
-        return new DdlCapture(pgsync.changelogTopic(), pgsync.changelogPartitions(), selected, schemas, metrics);
+        return new DdlCapture(pgsync.changelogTopic(), pgsync.changelogPartitions(), selected, schemas, metrics,
+                new PostgresConnectorConfig(config).publicationName(), pgsync.replicaIdentityAutoEnabled());
     }
 
     /** A capture converting for an installed one, without a database: for tests of the conversion. */
     static DdlCapture converting(String topic, int partitions, Predicate<TableRef> selected,
-            PgSyncSourceMetrics metrics) { // visible for testing
-        return new DdlCapture(topic, partitions, selected, new HashSet<>(), metrics);
+            PgSyncSourceMetrics metrics, String publication, boolean identityAuto) { // visible for testing
+        return new DdlCapture(topic, partitions, selected, new HashSet<>(), metrics, publication, identityAuto);
+    }
+
+    /**
+     * Registers the connector's publication with the capture ({@code pgsync.capture_publications}): from then on,
+     * in the transaction of each DDL, a table the selection takes joins the publication when it lists tables, and,
+     * with {@code replica.identity.auto.enabled}, a table it publishes without a usable replica identity gets REPLICA
+     * IDENTITY FULL. The selection goes as Debezium's include and exclude lists, which the capture matches with
+     * PostgreSQL's regular expressions (the same syntax for the usual patterns), whole and case-insensitively.
+     *
+     * @throws ConnectException naming the fix when the publication does not exist or the user may not register it
+     */
+    public static void register(Connection connection, Configuration config, PgSyncSourceConfig pgsync) {
+        String name = new PostgresConnectorConfig(config).publicationName();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT pgsync.capture_register(?, ?, ?::text[], ?::text[], ?::text[], ?::text[])")) {
+            ps.setString(1, name);
+            ps.setBoolean(2, pgsync.replicaIdentityAutoEnabled());
+            int index = 3;
+            for (String key : List.of("schema.include.list", "schema.exclude.list", "table.include.list",
+                    "table.exclude.list")) {
+                String list = config.getString(key);
+                ps.setArray(index++, list == null || list.isBlank() ? null : connection.createArrayOf("text",
+                        Strings.listOfRegex(list, Pattern.CASE_INSENSITIVE).stream().map(Pattern::pattern).toArray()));
+            }
+            ps.execute();
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot register publication " + name + " with the DDL capture ("
+                    + e.getMessage() + "); without it, tables created while streaming would neither join the "
+                    + "publication nor get a replica identity. The publication must exist and belong to the connector's user (ALTER "
+                    + "PUBLICATION " + Identifiers.quote(name) + " OWNER TO <the connector's user>), and each pattern "
+                    + "of schema.include.list, schema.exclude.list, table.include.list and table.exclude.list must "
+                    + "also be a PostgreSQL regular expression; or set " + PgSyncSourceConfig.DDL_CAPTURE_ENABLED
+                    + "=false", e);
+        }
     }
 
     /** Whether the connection's user is a superuser, the only kind of user PostgreSQL lets create event triggers. */
@@ -142,12 +189,18 @@ public final class DdlCapture {
         }
     }
 
-    /** Whether the installed capture writes {@code pgsync.ddl_log}, as this version's does. */
+    /**
+     * Whether the installed capture is this version's: it writes {@code pgsync.ddl_log} and takes the registration
+     * of publications ({@code pgsync.capture_register}).
+     */
     public static boolean current(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
                 ResultSet rs = statement.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
                         + "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                        + "WHERE n.nspname = 'pgsync' AND c.relname = 'ddl_log')")) {
+                        + "WHERE n.nspname = 'pgsync' AND c.relname = 'ddl_log') "
+                        + "AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p "
+                        + "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+                        + "WHERE n.nspname = 'pgsync' AND p.proname = 'capture_register')")) {
             return rs.next() && rs.getBoolean(1);
         }
     }
@@ -242,6 +295,10 @@ public final class DdlCapture {
         for (JsonNode command : message.path("commands")) {
             TableRef table = null;
             boolean chosen;
+            if ("applied".equals(command.path("kind").asText())) {
+                applied(command, message.path("tag").asText());
+                continue;
+            }
             if ("table".equals(command.path("kind").asText())) {
                 TableRef before = tableOf(command.get("before"));
                 TableRef after = tableOf(command.get("after"));
@@ -249,6 +306,9 @@ public final class DdlCapture {
                 table = after != null ? after : before;
                 if (chosen && after != null) {
                     schemas.add(after.schema());
+                }
+                if (chosen) {
+                    trackIdentity(before, command.get("after"), message.path("tag").asText());
                 }
             } else if (tableOf(command.get("table")) != null) {
                 // an index, constraint, trigger or rule: it goes with its table
@@ -279,6 +339,80 @@ public final class DdlCapture {
         int partition = first == null ? 0 : Changelog.partitionFor(first, partitions);
         return record.newRecord(topic, partition, null, null, DdlEvent.SCHEMA, event.toStruct(), record.timestamp(),
                 record.headers());
+    }
+
+    /**
+     * Logs and counts a change the capture made for this connector's publication in the DDL's transaction: a table
+     * that joined it, or one given REPLICA IDENTITY FULL.
+     */
+    private void applied(JsonNode command, String tag) {
+        TableRef table = tableOf(command.get("table"));
+        boolean ours = false;
+        for (JsonNode name : command.path("publications")) {
+            ours |= publication.equals(name.asText());
+        }
+        if (table == null || !ours) {
+            return;
+        }
+        if ("failed".equals(command.path("action").asText())) {
+            metrics.publicationFitFailed();
+            log.error("DDL capture: could not make {} fit publication {} in the transaction of its {} ({}); the DDL "
+                    + "itself went through. If the table belongs to the selection, fix the cause and restart the "
+                    + "task: it adds the table to the publication and snapshots it (see Adding tables in the README)",
+                    table.quoted(), publication, tag, command.path("error").asText());
+        } else if ("publication".equals(command.path("action").asText())) {
+            metrics.publicationTableAdded();
+            log.info("DDL capture: {} joined publication {} in the transaction of its {}, as it belongs to the "
+                    + "selection: its rows stream from then on", table.quoted(), publication, tag);
+        } else if ("replica identity full".equals(command.path("action").asText()) && selected.test(table)) {
+            metrics.replicaIdentitySet(table);
+            log.info("DDL capture: set REPLICA IDENTITY FULL on {} in the transaction of its {}: it is published and "
+                    + "had no primary key or other replica identity ({}=true), so its UPDATE and DELETE would have "
+                    + "failed at the source", table.quoted(), tag, PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED);
+        }
+    }
+
+    /**
+     * With {@code replica.identity.auto.enabled=false}, keeps the count of selected tables without a usable replica
+     * identity, and warns when the DDL left one without.
+     */
+    private void trackIdentity(TableRef before, JsonNode after, String tag) {
+        if (identityAuto) {
+            return;
+        }
+        if (after == null || after.isNull()) {
+            metrics.replicaIdentityMissing(before, false);
+            return;
+        }
+        TableRef table = tableOf(after);
+        if (before != null && !before.equals(table)) {
+            metrics.replicaIdentityMissing(before, false);
+        }
+        boolean missing = "r".equals(after.path("kind").asText()) && !hasReplicaIdentity(after);
+        metrics.replicaIdentityMissing(table, missing);
+        if (missing) {
+            log.warn("{} left the selected table {} without a primary key or other replica identity: once published, "
+                    + "the source refuses its UPDATE and DELETE. Run ALTER TABLE {} REPLICA IDENTITY FULL or add a "
+                    + "primary key, or set {}=true to have that done in the transaction of such DDL", tag,
+                    table.quoted(), table.quoted(), PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED);
+        }
+    }
+
+    /** Whether a table definition of the capture has a replica identity that lets UPDATE and DELETE be published. */
+    static boolean hasReplicaIdentity(JsonNode definition) { // visible for testing
+        return switch (definition.path("replicaIdentity").asText()) {
+            case "f" -> true;
+            case "i" -> !definition.path("replicaIdentityIndex").isNull()
+                    && !definition.path("replicaIdentityIndex").isMissingNode();
+            case "d" -> {
+                boolean key = false;
+                for (JsonNode constraint : definition.path("constraints")) {
+                    key |= "p".equals(constraint.path("type").asText());
+                }
+                yield key;
+            }
+            default -> false;
+        };
     }
 
     private static TableRef tableOf(JsonNode definition) {

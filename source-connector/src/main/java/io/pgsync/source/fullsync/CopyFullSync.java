@@ -152,6 +152,8 @@ public final class CopyFullSync implements AutoCloseable {
                 if (pgsync.ddlCaptureEnabled()) {
                     // before the slot: DDL run from its consistent point on must be decoded through the publication
                     AddedTables.publish(connection, debezium.publicationName(), List.of(DdlCapture.LOG_TABLE));
+                    // and tables created from then on join it, with a replica identity, in their own transaction
+                    DdlCapture.register(connection, config, pgsync);
                 }
                 tables.remove(AddedTables.SIGNAL_TABLE);
                 boolean again = dropUnfinishedSlot(connection, debezium.slotName());

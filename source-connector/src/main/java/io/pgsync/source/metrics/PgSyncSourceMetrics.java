@@ -49,6 +49,10 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
     private final Sensor fullSyncRows;
     private final Sensor ddl;
     private final Sensor rejectedMessages;
+    private final Sensor identitiesSet;
+    private final Sensor publicationJoins;
+    private final Sensor fitFailures;
+    private final Set<TableRef> identityMissing = ConcurrentHashMap.newKeySet();
     private final Map<TableRef, AtomicLong> copied = new ConcurrentHashMap<>();
     private final Set<TableRef> started = ConcurrentHashMap.newKeySet();
     private volatile Phase phase = Phase.STARTING;
@@ -67,6 +71,21 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
         rejectedMessages = metrics.sensor("ddl-messages-rejected");
         rejectedMessages.add(name("ddl-messages-rejected-total", "Logical messages with pgsync's prefix that were "
                 + "dropped: the DDL capture never emits them, any role on the source can"), new CumulativeSum());
+        identitiesSet = metrics.sensor("replica-identity-full-set");
+        identitiesSet.add(name("replica-identity-full-set-total", "Selected tables given REPLICA IDENTITY FULL because "
+                + "they had no usable replica identity (replica.identity.auto.enabled), at start or by the DDL "
+                + "capture"), new CumulativeSum());
+        publicationJoins = metrics.sensor("publication-tables-added");
+        publicationJoins.add(name("publication-tables-added-total", "Tables created (or renamed) into the selection "
+                + "while streaming that the DDL capture added to the connector's publication of listed tables, in "
+                + "the transaction of their DDL"), new CumulativeSum());
+        fitFailures = metrics.sensor("publication-fit-failed");
+        fitFailures.add(name("publication-fit-failed-total", "Tables the DDL capture could neither add to the "
+                + "publication nor give REPLICA IDENTITY FULL, each logged with the error (the user's DDL went "
+                + "through)"), new CumulativeSum());
+        metrics.addMetric(name("replica-identity-missing-tables", "Selected tables without a usable replica identity "
+                + "(replica.identity.auto.enabled=false): once published, the source refuses their UPDATE and DELETE"),
+                (Measurable) (config, now) -> identityMissing.size());
         metrics.addMetric(name("phase", "What the task sends: 0 starting, 1 schema sync, 2 full sync, 3 incremental "
                 + "sync"), (Measurable) (config, now) -> phase.ordinal());
         metrics.addMetric(name("full-sync-tables-total", "Tables the full sync copies"),
@@ -147,6 +166,34 @@ public final class PgSyncSourceMetrics implements AutoCloseable {
     /** Counts one logical message with pgsync's prefix that was dropped. */
     public void ddlMessageRejected() {
         rejectedMessages.record();
+    }
+
+    /** Counts a table given REPLICA IDENTITY FULL. */
+    public void replicaIdentitySet(TableRef table) {
+        identityMissing.remove(table);
+        identitiesSet.record();
+    }
+
+    /** Counts a table the DDL capture added to the connector's publication. */
+    public void publicationTableAdded() {
+        publicationJoins.record();
+    }
+
+    /** Counts a table the DDL capture failed to fit the publication. */
+    public void publicationFitFailed() {
+        fitFailures.record();
+    }
+
+    /**
+     * Tracks whether a selected table has a usable replica identity now; a dropped table is passed with
+     * {@code missing} false.
+     */
+    public void replicaIdentityMissing(TableRef table, boolean missing) {
+        if (missing) {
+            identityMissing.add(table);
+        } else {
+            identityMissing.remove(table);
+        }
     }
 
     @Override

@@ -32,7 +32,8 @@ import io.pgsync.source.fullsync.SourceDatabase;
  * <p>Items: server version (10 or newer), {@code wal_level}, the REPLICATION attribute of the user, a free
  * replication slot and WAL sender, the right to create the publication when it does not exist, and, among the
  * selected tables, those without a key whose updates and deletes cannot be captured (no primary key and REPLICA
- * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts) and unlogged ones;
+ * IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING; of a partitioned table, each partition counts), refused unless
+ * {@code replica.identity.auto.enabled} lets the task give them REPLICA IDENTITY FULL, and unlogged ones;
  * each row filter ({@code filter.<schema>.<table>}) must be a condition on its table that uses only replica identity
  * columns, unless the table has REPLICA IDENTITY FULL; DDL capture needs a superuser unless its event triggers exist.
  * Connectivity and credentials are Debezium's own check; when it fails, {@link #connectivity} says on which key
@@ -79,7 +80,8 @@ public final class SourcePrecheck {
             checkSlots(connection, where, config.getString("slot.name"), failures);
             PostgresConnectorConfig debezium = new PostgresConnectorConfig(config);
             Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
-            List<String> notOwned = checkTables(connection, selected, failures);
+            List<String> notOwned = checkTables(connection, selected,
+                    new PgSyncSourceConfig(props).replicaIdentityAutoEnabled(), failures);
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
             checkRowFilters(connection, props, failures);
@@ -185,9 +187,12 @@ public final class SourcePrecheck {
         }
     }
 
-    /** Checks the selected tables; returns those the user does not own. */
+    /**
+     * Checks the selected tables; returns those the user does not own. A table without replica identity is refused
+     * when {@code replica.identity.auto.enabled} is off, and when it is on but the user may not alter the table.
+     */
     private static List<String> checkTables(Connection connection, Predicate<TableRef> selected,
-            List<Failure> failures) throws SQLException {
+            boolean identityAuto, List<Failure> failures) throws SQLException {
         List<String> notOwned = new ArrayList<>();
         List<String> keyless = new ArrayList<>();
         List<String> unlogged = new ArrayList<>();
@@ -206,16 +211,24 @@ public final class SourcePrecheck {
                 String identity = rs.getString(4);
                 boolean noIdentity = "n".equals(identity) || "d".equals(identity) && !rs.getBoolean(5)
                         || "i".equals(identity) && !rs.getBoolean(6);
-                if (noIdentity) {
+                if (noIdentity && !(identityAuto && rs.getBoolean(7))) {
                     keyless.add(table.quoted());
                 }
             }
         }
-        if (!keyless.isEmpty()) {
+        if (!keyless.isEmpty() && identityAuto) {
+            failures.add(new Failure("table.include.list", keyless.size() + " selected "
+                    + "table(s) have no replica identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA "
+                    + "IDENTITY NOTHING), and the connector's user does not own them, so it cannot give them REPLICA "
+                    + "IDENTITY FULL as " + PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED + "=true asks: "
+                    + named(keyless) + ". Have their owner run ALTER TABLE " + keyless.get(0) + " REPLICA IDENTITY "
+                    + "FULL (per table), or add a primary key, or leave them out of table.include.list"));
+        } else if (!keyless.isEmpty()) {
             failures.add(new Failure("table.include.list", keyless.size() + " selected table(s) have no replica "
-                    + "identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING): "
-                    + named(keyless) + ". Once published, the source refuses their UPDATE and DELETE, and the sink "
-                    + "could not find the rows. Add a primary key, or run ALTER TABLE " + keyless.get(0)
+                    + "identity (no primary key and REPLICA IDENTITY DEFAULT, or REPLICA IDENTITY NOTHING), so once "
+                    + "published the source refuses their UPDATE and DELETE: " + named(keyless) + ". Set "
+                    + PgSyncSourceConfig.REPLICA_IDENTITY_AUTO_ENABLED + "=true (the default) to have the connector "
+                    + "give them REPLICA IDENTITY FULL, or add a primary key, or run ALTER TABLE " + keyless.get(0)
                     + " REPLICA IDENTITY FULL (per table; the whole old row is then logged), or leave them out of "
                     + "table.include.list"));
         }
@@ -284,10 +297,13 @@ public final class SourcePrecheck {
     /**
      * Each row filter must be a valid condition on its table (PostgreSQL 15 or newer), and use only columns of the
      * table's replica identity unless that is FULL: PostgreSQL refuses UPDATE and DELETE on a published table whose
-     * filter needs other columns. The columns are found by creating the condition as a temporary view, rolled back.
+     * filter needs other columns (a table without any replica identity is given FULL by the task when
+     * {@code replica.identity.auto.enabled}). The columns are found by creating the condition as a temporary view,
+     * rolled back.
      */
     private static void checkRowFilters(Connection connection, Map<String, String> props, List<Failure> failures)
             throws SQLException {
+        boolean identityAuto = new PgSyncSourceConfig(props).replicaIdentityAutoEnabled();
         for (Map.Entry<String, String> filter : props.entrySet()) {
             if (!filter.getKey().startsWith(PgSyncSourceConfig.FILTER_PREFIX)) {
                 continue;
@@ -298,15 +314,15 @@ public final class SourcePrecheck {
             } catch (ConfigException e) {
                 continue;
             }
-            String problem = rowFilterProblem(connection, table, filter.getValue());
+            String problem = rowFilterProblem(connection, table, filter.getValue(), identityAuto);
             if (problem != null) {
                 failures.add(new Failure(filter.getKey(), problem));
             }
         }
     }
 
-    private static String rowFilterProblem(Connection connection, TableRef table, String condition)
-            throws SQLException {
+    private static String rowFilterProblem(Connection connection, TableRef table, String condition,
+            boolean identityAuto) throws SQLException {
         if (connection.getMetaData().getDatabaseMajorVersion() < 15) {
             return "Row filters need PostgreSQL 15 or newer (publication row filters); this server is "
                     + connection.getMetaData().getDatabaseProductVersion() + ". Remove the filter or upgrade";
@@ -335,11 +351,17 @@ public final class SourcePrecheck {
                                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                                                 WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey)
                                                   AND (c.relreplident = 'd' AND i.indisprimary
-                                                       OR c.relreplident = 'i' AND i.indisreplident)))
+                                                       OR c.relreplident = 'i' AND i.indisreplident))),
+                           NOT (c.relreplident = 'f'
+                                OR c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                                     WHERE i.indrelid = c.oid AND i.indisprimary)
+                                OR c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                                     WHERE i.indrelid = c.oid AND i.indisreplident))
                       FROM pg_catalog.pg_class c WHERE c.oid = '%s'::regclass""".formatted(
                     table.quoted().replace("'", "''")))) {
                 rs.next();
-                if (!"f".equals(rs.getString(1)) && rs.getString(2) != null) {
+                // a table without any replica identity gets FULL from the task when replica.identity.auto.enabled
+                if (!"f".equals(rs.getString(1)) && rs.getString(2) != null && !(identityAuto && rs.getBoolean(3))) {
                     return "The row filter of " + table.quoted() + " uses column(s) " + rs.getString(2)
                             + ", which are not part of its replica identity: once published, PostgreSQL refuses "
                             + "UPDATE and DELETE on the table. Run ALTER TABLE " + table.quoted()

@@ -16,6 +16,9 @@
 --     index, constraint, trigger or rule belongs to (null otherwise);
 --   {"kind": "verbatim", ...}: a command pgsync does not generate, replayable as its statement text because that text
 --     is exactly the command; {"kind": "unsupported", ...}: one it cannot replay.
+-- A row of origin 'pgsync' follows the command's when the capture made a table it created or changed fit the
+-- registered publications (pgsync.capture_publications below): its commands are {"kind": "applied", "action":
+-- "publication" or "replica identity full", "publications", "table"}, for the connector's log and metrics only.
 -- "statement" is the text of the statement that ran the command, and only when the capture is certain of it: the
 -- command ran at top level and the query string the server received holds exactly that one statement, as the lexer
 -- below reads it (comments, quoted identifiers, strings with standard_conforming_strings and E'', dollar quotes).
@@ -94,6 +97,179 @@ SELECT jsonb_build_object(
          WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f', 'x')), '[]'))
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = rel
+$fn$;
+
+-- The publications of pgsync's connectors on this database, and what the capture does for them in the transaction of
+-- a DDL (pgsync.capture_register writes a row when a connector's task starts). A table the DDL created or changed
+-- that one of them publishes, and that has no usable replica identity (no primary key with REPLICA IDENTITY DEFAULT,
+-- REPLICA IDENTITY NOTHING, an index identity without its index), gets REPLICA IDENTITY FULL when
+-- replica_identity_full is set: the user's UPDATE and DELETE on it would fail otherwise. A table the connector's
+-- selection takes (the include and exclude lists: Debezium's regular expressions, matched whole and case-insensitively
+-- against the schema and against schema.table; NULL for no list) joins the publication when that lists tables, so its
+-- rows stream from the transaction that created it on.
+CREATE TABLE IF NOT EXISTS pgsync.capture_publications (
+    publication name PRIMARY KEY,
+    replica_identity_full boolean NOT NULL,
+    schema_include text[],
+    schema_exclude text[],
+    table_include text[],
+    table_exclude text[]
+);
+REVOKE ALL ON pgsync.capture_publications FROM PUBLIC;
+
+-- Whether the relation has a replica identity that lets its UPDATE and DELETE be published.
+CREATE OR REPLACE FUNCTION pgsync.ddl_has_identity(rel oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+SELECT c.relreplident = 'f'
+       OR c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
+       OR c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident)
+  FROM pg_catalog.pg_class c WHERE c.oid = rel
+$fn$;
+
+-- Whether the publication carries the relation's changes: it publishes all tables, or lists the relation or a
+-- partitioned table it is a partition of, or (PostgreSQL 15 and newer) the schema of one of them.
+CREATE OR REPLACE FUNCTION pgsync.ddl_publishes(pub oid, rel oid) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    relations oid[];
+BEGIN
+    IF (SELECT p.puballtables FROM pg_catalog.pg_publication p WHERE p.oid = pub) THEN
+        RETURN true;
+    END IF;
+    WITH RECURSIVE up(r) AS (
+        SELECT rel
+        UNION
+        SELECT i.inhparent FROM up JOIN pg_catalog.pg_inherits i ON i.inhrelid = up.r
+          JOIN pg_catalog.pg_class c ON c.oid = up.r AND c.relispartition)
+    SELECT pg_catalog.array_agg(r) INTO relations FROM up;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr WHERE pr.prpubid = pub AND pr.prrelid = ANY (relations)) THEN
+        RETURN true;
+    END IF;
+    IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
+        RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_publication_namespace s
+                         JOIN pg_catalog.pg_class c ON c.relnamespace = s.pnnspid
+                        WHERE s.pnpubid = pub AND c.oid = ANY (relations));
+    END IF;
+    RETURN false;
+END
+$fn$;
+
+-- Whether a registered connector's selection takes the table, as Debezium's include and exclude lists do.
+CREATE OR REPLACE FUNCTION pgsync.ddl_selects(p pgsync.capture_publications, schema_name text, table_name text)
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+SELECT (p.schema_include IS NULL
+        OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.schema_include) r WHERE schema_name ~* ('^(?:' || r || ')$')))
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.schema_exclude) r WHERE schema_name ~* ('^(?:' || r || ')$'))
+   AND (p.table_include IS NULL
+        OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.table_include) r
+                    WHERE (schema_name || '.' || table_name) ~* ('^(?:' || r || ')$')))
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.table_exclude) r
+                    WHERE (schema_name || '.' || table_name) ~* ('^(?:' || r || ')$'))
+$fn$;
+
+-- Makes the tables a DDL created or changed fit the registered publications, in the DDL's transaction: a selected
+-- table joins a publication that lists tables (when the publication's owner could add it: it may act as the table's
+-- owner), then a published table without a usable replica identity gets REPLICA IDENTITY FULL. Names go in through
+-- format's %I only; unlogged tables, which no publication may carry, are left alone. Returns what it did, one
+-- {"kind": "applied", ...} entry per change, for the connector's log and metrics. The ALTER TABLE it runs is captured
+-- like any other (its own row of pgsync.ddl_log). A change that fails is reported (action "failed", with the error)
+-- instead of failing the user's DDL.
+CREATE OR REPLACE FUNCTION pgsync.ddl_fit_publications(tables oid[]) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    rel record;
+    p record;
+    publications jsonb;
+    applied jsonb := '[]';
+    joined jsonb;
+    identity_set boolean;
+BEGIN
+    FOR rel IN SELECT c.oid, n.nspname, c.relname, c.relowner
+                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.oid = ANY (tables) AND c.relpersistence = 'p' AND pgsync.ddl_is_table(c.oid)
+                ORDER BY n.nspname, c.relname LOOP
+        joined := '[]';
+        identity_set := false;
+        publications := NULL;
+        BEGIN
+            FOR p IN SELECT cp, pub.oid AS pub, pub.pubname
+                       FROM pgsync.capture_publications cp
+                       JOIN pg_catalog.pg_publication pub ON pub.pubname = cp.publication
+                      WHERE NOT pub.puballtables AND pg_catalog.pg_has_role(pub.pubowner, rel.relowner, 'USAGE')
+                      ORDER BY pub.pubname LOOP
+                IF NOT pgsync.ddl_publishes(p.pub, rel.oid) AND pgsync.ddl_selects(p.cp, rel.nspname, rel.relname) THEN
+                    EXECUTE pg_catalog.format('ALTER PUBLICATION %I ADD TABLE %I.%I', p.pubname, rel.nspname,
+                                              rel.relname);
+                    joined := joined || to_jsonb(p.pubname::text);
+                END IF;
+            END LOOP;
+            IF NOT pgsync.ddl_has_identity(rel.oid) THEN
+                SELECT jsonb_agg(pub.pubname ORDER BY pub.pubname) INTO publications
+                  FROM pgsync.capture_publications cp
+                  JOIN pg_catalog.pg_publication pub ON pub.pubname = cp.publication
+                 WHERE cp.replica_identity_full AND (pub.pubupdate OR pub.pubdelete)
+                   AND pgsync.ddl_publishes(pub.oid, rel.oid);
+                IF publications IS NOT NULL THEN
+                    EXECUTE pg_catalog.format('ALTER TABLE %I.%I REPLICA IDENTITY FULL', rel.nspname, rel.relname);
+                    identity_set := true;
+                END IF;
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            applied := applied || jsonb_build_object('kind', 'applied', 'action', 'failed', 'error', SQLERRM,
+                                                     'publications', (SELECT jsonb_agg(cp.publication::text)
+                                                                        FROM pgsync.capture_publications cp),
+                                                     'table', jsonb_build_object('schema', rel.nspname,
+                                                                                 'name', rel.relname));
+            CONTINUE;
+        END;
+        IF jsonb_array_length(joined) > 0 THEN
+            applied := applied || jsonb_build_object('kind', 'applied', 'action', 'publication',
+                                                     'publications', joined,
+                                                     'table', jsonb_build_object('schema', rel.nspname,
+                                                                                 'name', rel.relname));
+        END IF;
+        IF identity_set THEN
+            applied := applied || jsonb_build_object('kind', 'applied', 'action', 'replica identity full',
+                                                     'publications', publications,
+                                                     'table', jsonb_build_object('schema', rel.nspname,
+                                                                                 'name', rel.relname));
+        END IF;
+    END LOOP;
+    RETURN applied;
+END
+$fn$;
+
+-- Registers the publication of the calling connector (see pgsync.capture_publications). Only who may act as the
+-- publication's owner may register it, and a list whose pattern PostgreSQL cannot compile is refused here, never in a
+-- user's DDL.
+CREATE OR REPLACE FUNCTION pgsync.capture_register(publication name, replica_identity_full boolean,
+                                                   schema_include text[], schema_exclude text[],
+                                                   table_include text[], table_exclude text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    pattern text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication p WHERE p.pubname = publication
+                      AND pg_catalog.pg_has_role(session_user, p.pubowner, 'USAGE')) THEN
+        RAISE EXCEPTION 'publication % does not exist or does not belong to %', pg_catalog.quote_ident(publication),
+            pg_catalog.quote_ident(session_user) USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOR pattern IN SELECT pg_catalog.unnest(schema_include || schema_exclude || table_include || table_exclude) LOOP
+        BEGIN
+            PERFORM '' ~* ('^(?:' || pattern || ')$');
+        EXCEPTION WHEN invalid_regular_expression THEN
+            RAISE EXCEPTION 'PostgreSQL cannot read the pattern % of the selection as a regular expression: %',
+                pg_catalog.quote_literal(pattern), SQLERRM USING ERRCODE = 'invalid_regular_expression';
+        END;
+    END LOOP;
+    INSERT INTO pgsync.capture_publications AS cp (publication, replica_identity_full, schema_include, schema_exclude,
+                                                   table_include, table_exclude)
+    VALUES (publication, replica_identity_full, schema_include, schema_exclude, table_include, table_exclude)
+    ON CONFLICT ON CONSTRAINT capture_publications_pkey DO UPDATE
+       SET replica_identity_full = excluded.replica_identity_full, schema_include = excluded.schema_include,
+           schema_exclude = excluded.schema_exclude, table_include = excluded.table_include,
+           table_exclude = excluded.table_exclude;
+END
 $fn$;
 
 -- The name and schema of an object the capture tracks, or no row for other objects.
@@ -524,6 +700,8 @@ DECLARE
     text_sent boolean := false;
     schema_name text;
     child oid;
+    changed oid[] := '{}';
+    applied jsonb;
 BEGIN
     -- one line at top level; a command run by a function (or a DO block) has the function's lines below it
     GET DIAGNOSTICS context = PG_CONTEXT;
@@ -561,6 +739,7 @@ BEGIN
                 IF previous.old_definition IS DISTINCT FROM definition THEN
                     commands := commands || jsonb_build_object('kind', 'table', 'before', previous.old_definition,
                                                                'after', definition);
+                    changed := changed || child;
                 END IF;
             END LOOP;
             CONTINUE;
@@ -614,6 +793,16 @@ BEGIN
                                    'commands', commands)::text)
         RETURNING id INTO log_id;
         DELETE FROM pgsync.ddl_log WHERE id = log_id;
+    END IF;
+    -- after the command's row: what this runs (ALTER TABLE, ALTER PUBLICATION) reaches the destination after it
+    IF cardinality(changed) > 0 AND EXISTS (SELECT 1 FROM pgsync.capture_publications) THEN
+        applied := pgsync.ddl_fit_publications(changed);
+        IF jsonb_array_length(applied) > 0 THEN
+            INSERT INTO pgsync.ddl_log (content)
+            VALUES (jsonb_build_object('tag', tg_tag, 'statement', NULL, 'origin', 'pgsync', 'commands', applied)::text)
+            RETURNING id INTO log_id;
+            DELETE FROM pgsync.ddl_log WHERE id = log_id;
+        END IF;
     END IF;
 END
 $fn$;
@@ -714,8 +903,10 @@ ON CONFLICT (classid, objid) DO UPDATE
    SET schema_name = excluded.schema_name, object_name = excluded.object_name, identity = excluded.identity,
        definition = excluded.definition;
 
--- Nothing here is for other roles to call: the capture's functions run from its event triggers only.
+-- Nothing here is for other roles to call: the capture's functions run from its event triggers only, and a connector's
+-- task registers its publication.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pgsync FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pgsync.capture_register(name, boolean, text[], text[], text[], text[]) TO PUBLIC;
 
 DO $do$
 BEGIN

@@ -16,6 +16,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.pgsync.common.event.DdlEvent;
 import io.pgsync.source.metrics.PgSyncSourceMetrics;
 
@@ -40,7 +42,7 @@ class DdlCaptureTest {
 
     private final PgSyncSourceMetrics metrics = new PgSyncSourceMetrics("capture-test", 0, () -> 0);
     private final DdlCapture capture = DdlCapture.converting("db.changelog", 1, table -> table.schema().equals("app"),
-            metrics);
+            metrics, "pgsync_db", true);
 
     @AfterEach
     void closeMetrics() {
@@ -77,6 +79,39 @@ class DdlCaptureTest {
         List<SourceRecord> records = List.of(new SourceRecord(Map.of(), Map.of(), "db.app.t", 0, CHANGE,
                 change("app", "t", "c", DDL)));
         assertThat(capture.convert(records)).isSameAs(records);
+    }
+
+    @Test
+    void whatTheCaptureAppliedForThisPublicationIsCountedAndNeverSentOn() throws Exception {
+        String applied = "{\"tag\":\"CREATE TABLE\",\"statement\":null,\"origin\":\"pgsync\",\"commands\":["
+                + "{\"kind\":\"applied\",\"action\":\"publication\",\"publications\":[\"pgsync_db\"],"
+                + "\"table\":{\"schema\":\"app\",\"name\":\"t\"}},"
+                + "{\"kind\":\"applied\",\"action\":\"replica identity full\",\"publications\":[\"pgsync_db\"],"
+                + "\"table\":{\"schema\":\"app\",\"name\":\"t\"}},"
+                + "{\"kind\":\"applied\",\"action\":\"publication\",\"publications\":[\"other\"],"
+                + "\"table\":{\"schema\":\"app\",\"name\":\"u\"}}]}";
+
+        assertThat(capture.convert(List.of(logged("c", applied), logged("d", null)))).isEmpty();
+        ObjectName bean = new ObjectName("kafka.connect:type=pgsync-source-metrics,connector=capture-test,task=0");
+        assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(bean, "publication-tables-added-total"))
+                .isEqualTo(1.0);
+        assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(bean, "replica-identity-full-set-total"))
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void aTableHasAReplicaIdentityWithAPrimaryKeyFullOrAnIndexThatExists() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        assertThat(DdlCapture.hasReplicaIdentity(json.readTree("{\"replicaIdentity\":\"d\",\"constraints\":"
+                + "[{\"type\":\"p\"}]}"))).isTrue();
+        assertThat(DdlCapture.hasReplicaIdentity(json.readTree("{\"replicaIdentity\":\"d\",\"constraints\":"
+                + "[{\"type\":\"u\"}]}"))).isFalse();
+        assertThat(DdlCapture.hasReplicaIdentity(json.readTree("{\"replicaIdentity\":\"f\"}"))).isTrue();
+        assertThat(DdlCapture.hasReplicaIdentity(json.readTree("{\"replicaIdentity\":\"n\"}"))).isFalse();
+        assertThat(DdlCapture.hasReplicaIdentity(json.readTree("{\"replicaIdentity\":\"i\","
+                + "\"replicaIdentityIndex\":null}"))).isFalse();
+        assertThat(DdlCapture.hasReplicaIdentity(json.readTree("{\"replicaIdentity\":\"i\","
+                + "\"replicaIdentityIndex\":\"t_k\"}"))).isTrue();
     }
 
     private static SourceRecord logged(String op, String content) {
