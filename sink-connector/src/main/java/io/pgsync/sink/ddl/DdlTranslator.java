@@ -236,18 +236,28 @@ public final class DdlTranslator {
         // Only what was made on this table itself: a column or constraint that comes from a parent changes with the
         // parent's command, which the destination passes on to its children as the source did (and refuses on a
         // child alone: "cannot drop inherited constraint", "cannot alter inherited column").
-        Map<String, Constraint> kept = new HashMap<>();
-        after.constraints().forEach(constraint -> kept.put(constraint.name(), constraint));
-        for (Constraint constraint : before.constraints()) {
-            Constraint now = kept.get(constraint.name());
-            if (now == null ? constraint.local() : now.local() && !sameConstraint(constraint, now)) {
-                add(steps, table, alterTable(table) + "DROP CONSTRAINT IF EXISTS " + quote(constraint.name()));
-            }
-        }
         Map<Integer, Column> old = new LinkedHashMap<>();
         before.columns().forEach(column -> old.put(column.number(), column));
         Map<Integer, Column> now = new LinkedHashMap<>();
         after.columns().forEach(column -> now.put(column.number(), column));
+        // a constraint that names a renamed column is the same constraint under the new name: the rename carries it
+        Map<String, String> renamed = new HashMap<>();
+        for (Column column : after.columns()) {
+            Column was = old.get(column.number());
+            if (was != null && !was.name().equals(column.name())) {
+                renamed.put(was.name(), column.name());
+            }
+        }
+        NameMapping renames = NameMapping.columnRenames(before.table(), renamed);
+        Map<String, Constraint> kept = new HashMap<>();
+        after.constraints().forEach(constraint -> kept.put(constraint.name(), constraint));
+        for (Constraint constraint : before.constraints()) {
+            Constraint was = renamed(constraint, renames, before.table());
+            Constraint remaining = kept.get(constraint.name());
+            if (remaining == null ? was.local() : remaining.local() && !sameConstraint(was, remaining)) {
+                add(steps, table, alterTable(table) + "DROP CONSTRAINT IF EXISTS " + quote(constraint.name()));
+            }
+        }
         for (Column column : before.columns()) {
             if (column.local() && !now.containsKey(column.number())) {
                 add(steps, table, alterTable(table) + "DROP COLUMN IF EXISTS " + quote(column.name()));
@@ -267,7 +277,8 @@ public final class DdlTranslator {
         before.constraints().forEach(constraint -> previous.put(constraint.name(), constraint));
         for (Constraint constraint : after.constraints()) {
             Constraint was = previous.get(constraint.name());
-            if (constraint.local() && (was == null || !sameConstraint(was, constraint))) {
+            if (constraint.local() && (was == null || !sameConstraint(renamed(was, renames, before.table()),
+                    constraint))) {
                 add(steps, table, alterTable(table) + "ADD CONSTRAINT " + quote(constraint.name()) + " "
                         + constraint.definition());
             }
@@ -312,7 +323,20 @@ public final class DdlTranslator {
      * change follows the parent's command at the destination too, so the child's diff leaves it alone.
      */
     private static boolean sameConstraint(Constraint a, Constraint b) {
-        return a.type().equals(b.type()) && a.definition().equals(b.definition());
+        return a.type().equals(b.type()) && tokens(a.definition()).equals(tokens(b.definition()));
+    }
+
+    /** The text's tokens as PostgreSQL reads them: names by name, whether quoted or not, without whitespace. */
+    private static List<String> tokens(String sql) {
+        return SqlLexer.lex(sql).tokens().stream().filter(SqlLexer.Token::significant)
+                .map(token -> token.isName() ? quote(token.value()) : token.text()).toList();
+    }
+
+    /** The constraint with the columns a rename renamed under their new names. */
+    private static Constraint renamed(Constraint constraint, NameMapping renames, TableRef table) {
+        return renames.rewrite(constraint.definition(), table)
+                .map(definition -> new Constraint(constraint.name(), constraint.type(), definition, constraint.local()))
+                .orElse(constraint);
     }
 
     private static void alterColumn(Conversions conversions, TableRef table, Column was, Column column,

@@ -220,4 +220,19 @@ class DdlTranslatorTest {
                         "ALTER TABLE \"app\".\"events\" DETACH PARTITION \"app\".\"orders\"",
                         "ALTER TABLE \"app\".\"other\" ATTACH PARTITION \"app\".\"orders\" FOR VALUES IN (1)");
     }
+
+    @Test
+    void aConstraintOnARenamedColumnIsCarriedByTheRenameNotDroppedAndAddedAgain() {
+        String unique = ",{\"name\":\"n_unique\",\"type\":\"u\",\"definition\":\"UNIQUE (id, %s)\",\"local\":true}";
+        String before = ORDERS.formatted(ID + "," + column(2, "n", "integer", null), unique.formatted("n"));
+        String after = ORDERS.formatted(ID + "," + column(2, "m", "integer", null), unique.formatted("m"));
+
+        assertThat(translate("ALTER TABLE app.orders RENAME n TO m", before, after))
+                .containsExactly("ALTER TABLE \"app\".\"orders\" RENAME COLUMN \"n\" TO \"m\"");
+        assertThat(translate("", before, ORDERS.formatted(ID + "," + column(2, "m", "integer", null),
+                unique.formatted("id"))))
+                .containsExactly("ALTER TABLE \"app\".\"orders\" DROP CONSTRAINT IF EXISTS \"n_unique\"",
+                        "ALTER TABLE \"app\".\"orders\" RENAME COLUMN \"n\" TO \"m\"",
+                        "ALTER TABLE \"app\".\"orders\" ADD CONSTRAINT \"n_unique\" UNIQUE (id, id)");
+    }
 }
