@@ -177,7 +177,7 @@ class DdlReplicationIT extends PipelineIT {
                         + "CONSTRAINT actor_pkey_incl PRIMARY KEY (actor_id) INCLUDE (first_name, last_name))",
                 "INSERT INTO app.actor (first_name, last_name) SELECT 'first ' || g, 'last ' || g "
                         + "FROM generate_series(1, 20) g");
-        deployPipeline(db, schemaSelection(db, "app,stage,backstage"));
+        deployPipeline(db, schemaSelection(db, "app,stage"));
         awaitSameSchema(db, "app", TIMEOUT);
 
         run(db, List.of("ALTER TABLE app.actor RENAME TO performer",
@@ -192,21 +192,14 @@ class DdlReplicationIT extends PipelineIT {
                 "ALTER TABLE stage.performer RENAME TO \"Select\"",
                 "UPDATE stage.\"Select\" SET first_name = 'keyword' WHERE performer_id = 9",
                 "DELETE FROM stage.\"Select\" WHERE performer_id = 10",
-                "INSERT INTO stage.\"Select\" (first_name, last_name) VALUES ('new', 'row')",
-                "ALTER SCHEMA stage RENAME TO backstage",
-                "UPDATE backstage.\"Select\" SET first_name = 'schema renamed' WHERE performer_id = 11",
-                "DELETE FROM backstage.\"Select\" WHERE performer_id = 12",
-                "ALTER TABLE backstage.\"Select\" ADD COLUMN note text",
-                "UPDATE backstage.\"Select\" SET note = 'after' WHERE performer_id = 13"));
+                "INSERT INTO stage.\"Select\" (first_name, last_name) VALUES ('new', 'row')"));
 
         awaitSameSchema(db, "app", TIMEOUT);
-        awaitSameSchema(db, "backstage", TIMEOUT);
-        Tables.awaitEqual(source.cluster(), target.cluster(), db, "backstage.\"Select\"", TIMEOUT,
+        awaitSameSchema(db, "stage", TIMEOUT);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "stage.\"Select\"", TIMEOUT,
                 () -> connect.statusText(db + "-sink"));
-        assertThat(target.query(db, "SELECT count(*) FROM backstage.\"Select\" WHERE first_name IN "
-                + "('key renamed', 'moved', 'keyword', 'schema renamed')")).containsExactly(List.of("4"));
-        assertThat(target.query(db, "SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = 'stage'"))
-                .containsExactly(List.of("0"));
+        assertThat(target.query(db, "SELECT count(*) FROM stage.\"Select\" WHERE first_name IN "
+                + "('key renamed', 'moved', 'keyword')")).containsExactly(List.of("3"));
         assertThat(connect.statusText(db + "-sink")).doesNotContain("FAILED");
         undeployPipeline(db);
     }

@@ -166,20 +166,6 @@ BEGIN
 END
 $fn$;
 
--- After a schema is renamed: the entries of the objects in it take their new names, and the tables' definitions their
--- new schema, so that the next command on one of them is not taken for a move out of the old schema.
-CREATE OR REPLACE FUNCTION pgsync.ddl_schema_renamed(nsp oid) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $fn$
-UPDATE pgsync.ddl_objects o
-   SET schema_name = n.nspname,
-       identity = (pg_catalog.pg_identify_object(o.classid, o.objid, 0)).identity,
-       definition = CASE WHEN o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND pgsync.ddl_is_table(o.objid)
-                         THEN pgsync.ddl_table(o.objid) ELSE o.definition END
-  FROM pg_catalog.pg_namespace n
- WHERE n.oid = nsp AND o.schema_name IS DISTINCT FROM n.nspname AND o.schema_name IS NOT NULL
-   AND (SELECT s.schema_name FROM pgsync.ddl_name(o.classid, o.objid) s) = n.nspname
-$fn$;
-
 -- The labels of an enum type, in order.
 CREATE OR REPLACE FUNCTION pgsync.ddl_enum_labels(typ oid) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -598,9 +584,6 @@ BEGIN
            AND NOT (cmd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND cmd.object_type IN ('table', 'table column')) THEN
             SELECT * INTO old_identity, old_schema, old_definition
               FROM pgsync.ddl_remember(cmd.classid, cmd.objid, cmd.object_identity, definition);
-            IF cmd.object_type = 'schema' AND old_identity <> cmd.object_identity THEN
-                PERFORM pgsync.ddl_schema_renamed(cmd.objid);
-            END IF;
         END IF;
         statements := pgsync.ddl_statements(cmd.command_tag, cmd.object_type, cmd.classid, cmd.objid, cmd.objsubid,
                                             cmd.object_identity, old_identity, old_schema, old_definition);
