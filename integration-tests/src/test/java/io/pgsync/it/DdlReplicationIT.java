@@ -192,7 +192,9 @@ class DdlReplicationIT extends PipelineIT {
                 "ALTER TABLE stage.performer RENAME TO \"Select\"",
                 "UPDATE stage.\"Select\" SET first_name = 'keyword' WHERE performer_id = 9",
                 "DELETE FROM stage.\"Select\" WHERE performer_id = 10",
-                "INSERT INTO stage.\"Select\" (first_name, last_name) VALUES ('new', 'row')"));
+                "INSERT INTO stage.\"Select\" (first_name, last_name) VALUES ('new', 'row')",
+                "ALTER TABLE stage.\"Select\" ADD COLUMN note text",
+                "UPDATE stage.\"Select\" SET note = 'after' WHERE performer_id = 11"));
 
         awaitSameSchema(db, "app", TIMEOUT);
         awaitSameSchema(db, "stage", TIMEOUT);

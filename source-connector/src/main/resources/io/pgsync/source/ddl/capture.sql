@@ -191,6 +191,8 @@ DECLARE
     position int;
     owner record;
     definition text;
+    only_prefix text;
+    on_partitions boolean;
 BEGIN
     SELECT * INTO names FROM pgsync.ddl_name(cls, obj);
     -- A renamed or moved object: one ALTER ... RENAME TO / SET SCHEMA from its previous identity.
@@ -227,7 +229,20 @@ BEGIN
             RETURN '{}';
         END IF;
         IF creating THEN
-            result := result || pg_get_indexdef(obj);
+            definition := pg_get_indexdef(obj);
+            -- An index the command made on a partitioned table and its partitions: pg_get_indexdef prints it ON ONLY,
+            -- which would make it on the partitioned table alone. (Made ON ONLY, it is invalid while partitions
+            -- lack theirs.)
+            SELECT format('CREATE %sINDEX %s ON ONLY ', CASE WHEN x.indisunique THEN 'UNIQUE ' END,
+                          quote_ident(c.relname)),
+                   c.relkind = 'I' AND x.indisvalid
+              INTO only_prefix, on_partitions
+              FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
+             WHERE x.indexrelid = obj;
+            IF on_partitions AND starts_with(definition, only_prefix) THEN
+                definition := left(only_prefix, -length('ONLY ')) || substr(definition, length(only_prefix) + 1);
+            END IF;
+            result := result || definition;
         ELSIF old_identity IS NULL OR old_identity = identity THEN
             RETURN NULL;
         END IF;
