@@ -30,7 +30,7 @@ class DdlReplicationIT extends PipelineIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     /**
-     * A script entry that waits until app.orders is equal on both sides. Debezium reads column types from the
+     * A script entry that waits until app.orders (or the table named after it) is equal on both sides. Debezium reads column types from the
      * current catalog when it decodes a table's first change, so a type change must not run while changes to the
      * table written before it are still unread (see the README's limitations).
      */
@@ -253,6 +253,8 @@ class DdlReplicationIT extends PipelineIT {
                 "CREATE TABLE app.bird (id int PRIMARY KEY, name text, wings int)",
                 "INSERT INTO app.bird VALUES (5, 'tweety', 2)",
                 "ALTER TABLE app.bird INHERIT app.animal",
+                CATCH_UP + " app.cat",
+                CATCH_UP + " app.bird",
                 "ALTER TABLE app.animal ADD CONSTRAINT name_set CHECK (name <> '')",
                 "ALTER TABLE app.dog ADD CONSTRAINT breed_set CHECK (breed <> '')",
                 "ALTER TABLE app.animal ALTER COLUMN name SET NOT NULL",
@@ -342,8 +344,9 @@ class DdlReplicationIT extends PipelineIT {
                 PostgresCluster.SUPERUSER, PostgresCluster.SUPERUSER_PASSWORD);
                 Statement statement = connection.createStatement()) {
             for (String sql : script) {
-                if (sql.equals(CATCH_UP)) {
-                    Tables.awaitEqual(cluster, target.cluster(), db, "app.orders", TIMEOUT,
+                if (sql.startsWith(CATCH_UP)) {
+                    String table = sql.equals(CATCH_UP) ? "app.orders" : sql.substring(CATCH_UP.length() + 1);
+                    Tables.awaitEqual(cluster, target.cluster(), db, table, TIMEOUT,
                             () -> connect.statusText(db + "-sink"));
                 } else {
                     statement.execute(sql);
