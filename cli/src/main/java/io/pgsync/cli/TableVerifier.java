@@ -268,7 +268,8 @@ final class TableVerifier {
         try (PreparedStatement ps = source.prepareStatement("""
                 SELECT a.attname
                   FROM pg_catalog.pg_index i
-                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
+                   AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
                  WHERE i.indrelid = pg_catalog.to_regclass(?) AND i.indisprimary
                  ORDER BY pg_catalog.array_position(i.indkey::int2[], a.attnum)""")) {
             ps.setString(1, table.quoted());

@@ -21,7 +21,10 @@ import io.pgsync.testkit.pg.PostgresCluster;
  * pg_dump prints both) and rows. The scripts cover each kind of DDL the sink translates, DDL run inside a PL/pgSQL
  * function and a query string of several statements; the sink task restarts in the middle, and the whole DDL-heavy
  * changelog is sent twice, as a source restart would, without anything applied twice. DDL that can be neither
- * translated nor replayed stops the sink with a message naming the command and why its text cannot be replayed.
+ * translated nor replayed stops the sink with a message naming the command and why its text cannot be replayed, and
+ * so does DDL the destination refuses, whatever errors.tolerance says. Renames and moves of a table with a covering
+ * primary key, and constraints and columns changed on partitioned and inheritance parents, reach the destination
+ * alike.
  */
 class DdlReplicationIT extends PipelineIT {
 
@@ -152,7 +155,7 @@ class DdlReplicationIT extends PipelineIT {
         createDatabases(db);
         source.execute(db, "CREATE SCHEMA app", "CREATE TYPE app.pair AS (a int, b int)",
                 "CREATE TABLE app.t (id int PRIMARY KEY, p app.pair)");
-        deployPipeline(db, schemaSelection(db));
+        deployPipeline(db, schemaSelection(db, "app"));
         awaitSameSchema(db, "app", TIMEOUT);
 
         source.execute(db, "DO $$ BEGIN ALTER TYPE app.pair ADD ATTRIBUTE c int; END $$");
@@ -162,21 +165,165 @@ class DdlReplicationIT extends PipelineIT {
         undeployPipeline(db);
     }
 
+    @Test
+    void aRenamedOrMovedTableWithACoveringPrimaryKeyTakesUpdatesAndDeletes() throws Exception {
+        String db = "ddlrename";
+        createDatabases(db);
+        // Pagila's actor, as in the sample database: a primary key with INCLUDE columns, which are no key columns
+        source.execute(db, "CREATE SCHEMA app", "CREATE SCHEMA stage",
+                "CREATE TABLE stage.placeholder (id int PRIMARY KEY)",
+                "CREATE TABLE app.actor (actor_id serial, first_name varchar(45) NOT NULL, "
+                        + "last_name varchar(45) NOT NULL, last_update timestamp DEFAULT now() NOT NULL, "
+                        + "CONSTRAINT actor_pkey_incl PRIMARY KEY (actor_id) INCLUDE (first_name, last_name))",
+                "INSERT INTO app.actor (first_name, last_name) SELECT 'first ' || g, 'last ' || g "
+                        + "FROM generate_series(1, 20) g");
+        deployPipeline(db, schemaSelection(db, "app,stage"));
+        awaitSameSchema(db, "app", TIMEOUT);
+
+        run(db, List.of("ALTER TABLE app.actor RENAME TO performer",
+                "UPDATE app.performer SET last_name = 'renamed' WHERE actor_id <= 3",
+                "DELETE FROM app.performer WHERE actor_id = 4",
+                "ALTER TABLE app.performer RENAME COLUMN actor_id TO performer_id",
+                "UPDATE app.performer SET first_name = 'key renamed' WHERE performer_id = 5",
+                "DELETE FROM app.performer WHERE performer_id = 6",
+                "ALTER TABLE app.performer SET SCHEMA stage",
+                "UPDATE stage.performer SET first_name = 'moved' WHERE performer_id = 7",
+                "DELETE FROM stage.performer WHERE performer_id = 8",
+                "ALTER TABLE stage.performer RENAME TO \"Select\"",
+                "UPDATE stage.\"Select\" SET first_name = 'keyword' WHERE performer_id = 9",
+                "DELETE FROM stage.\"Select\" WHERE performer_id = 10",
+                "INSERT INTO stage.\"Select\" (first_name, last_name) VALUES ('new', 'row')",
+                "ALTER TABLE stage.\"Select\" ADD COLUMN note text",
+                "UPDATE stage.\"Select\" SET note = 'after' WHERE performer_id = 11"));
+
+        awaitSameSchema(db, "app", TIMEOUT);
+        awaitSameSchema(db, "stage", TIMEOUT);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "stage.\"Select\"", TIMEOUT,
+                () -> connect.statusText(db + "-sink"));
+        assertThat(target.query(db, "SELECT count(*) FROM stage.\"Select\" WHERE first_name IN "
+                + "('key renamed', 'moved', 'keyword')")).containsExactly(List.of("3"));
+        assertThat(connect.statusText(db + "-sink")).doesNotContain("FAILED");
+        undeployPipeline(db);
+    }
+
+    @Test
+    void constraintsChangedOnPartitionedAndInheritanceParentsReachTheChildrenThroughTheParent() throws Exception {
+        String db = "ddlparents";
+        createDatabases(db);
+        source.execute(db, "CREATE SCHEMA app", "CREATE TABLE app.ref (id int PRIMARY KEY)",
+                "INSERT INTO app.ref SELECT generate_series(0, 9)",
+                "CREATE TABLE app.list_parted (a int NOT NULL, b int, c text, PRIMARY KEY (a, b)) "
+                        + "PARTITION BY LIST (a)",
+                "CREATE TABLE app.part_a PARTITION OF app.list_parted FOR VALUES IN (1)",
+                "CREATE TABLE app.animal (id int PRIMARY KEY, name text)",
+                "CREATE TABLE app.dog (breed text) INHERITS (app.animal)",
+                "ALTER TABLE app.dog ADD PRIMARY KEY (id)");
+        deployPipeline(db, schemaSelection(db, "app"));
+        awaitSameSchema(db, "app", TIMEOUT);
+
+        run(db, List.of(
+                "INSERT INTO app.list_parted VALUES (1, 1, 'one')",
+                // a table with a check of its own, attached as a partition; then the parent gets the same check,
+                // which makes the partition's the parent's
+                "CREATE TABLE app.part_b (a int NOT NULL, b int NOT NULL, c text, "
+                        + "CONSTRAINT check_b CHECK (b >= 0))",
+                "INSERT INTO app.part_b VALUES (2, 2, 'two')",
+                "ALTER TABLE app.list_parted ATTACH PARTITION app.part_b FOR VALUES IN (2)",
+                "ALTER TABLE app.list_parted ADD CONSTRAINT check_b CHECK (b >= 0)",
+                "UPDATE app.list_parted SET c = 'checked' WHERE a = 2",
+                "ALTER TABLE app.list_parted DROP CONSTRAINT IF EXISTS check_b",
+                "ALTER TABLE app.list_parted ADD CONSTRAINT c_set CHECK (c IS NOT NULL)",
+                "ALTER TABLE app.list_parted ALTER COLUMN c SET NOT NULL",
+                "ALTER TABLE app.list_parted ADD CONSTRAINT parted_ref FOREIGN KEY (b) REFERENCES app.ref (id)",
+                "ALTER TABLE app.list_parted ADD CONSTRAINT parted_c UNIQUE (a, b, c)",
+                "CREATE INDEX list_parted_c_idx ON app.list_parted (c)",
+                "ALTER TABLE app.list_parted DETACH PARTITION app.part_a",
+                "INSERT INTO app.part_a VALUES (1, 3, 'detached')",
+                "ALTER TABLE app.list_parted ATTACH PARTITION app.part_a FOR VALUES IN (1)",
+                "ALTER TABLE app.list_parted DROP CONSTRAINT c_set",
+                "ALTER TABLE app.list_parted RENAME COLUMN c TO label",
+                "UPDATE app.list_parted SET label = 'renamed' WHERE a = 1 AND b = 1",
+                "INSERT INTO app.animal VALUES (1, 'generic')",
+                "INSERT INTO app.dog VALUES (2, 'rex', 'collie')",
+                // inheritance made while streaming: a new child, and a table that becomes one (its columns then
+                // both its own and inherited)
+                "CREATE TABLE app.cat (lives int DEFAULT 9) INHERITS (app.animal)",
+                "ALTER TABLE app.cat ADD PRIMARY KEY (id)",
+                "CREATE TABLE app.bird (id int PRIMARY KEY, name text, wings int)",
+                "ALTER TABLE app.bird INHERIT app.animal",
+                "ALTER TABLE app.animal ADD CONSTRAINT name_set CHECK (name <> '')",
+                "ALTER TABLE app.dog ADD CONSTRAINT breed_set CHECK (breed <> '')",
+                "ALTER TABLE app.animal ALTER COLUMN name SET NOT NULL",
+                "UPDATE app.dog SET name = 'max' WHERE id = 2",
+                "ALTER TABLE app.animal DROP CONSTRAINT name_set",
+                "ALTER TABLE app.animal RENAME COLUMN name TO label",
+                "ALTER TABLE app.animal ALTER COLUMN label TYPE varchar(50)",
+                "DELETE FROM app.dog WHERE id = 2",
+                "INSERT INTO app.dog VALUES (3, 'fido', 'pug')",
+                "ALTER TABLE app.cat NO INHERIT app.animal",
+                "ALTER TABLE app.animal RENAME TO creature",
+                "ALTER TABLE app.list_parted RENAME TO parted",
+                "INSERT INTO app.parted VALUES (2, 5, 'after rename')",
+                "INSERT INTO app.dog VALUES (6, 'lassie', 'collie')"));
+
+        awaitSameSchema(db, "app", TIMEOUT);
+        for (String table : List.of("app.part_a", "app.part_b", "app.creature", "app.dog")) {
+            Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
+                    () -> connect.statusText(db + "-sink"));
+        }
+        assertThat(connect.statusText(db + "-sink")).doesNotContain("FAILED");
+        undeployPipeline(db);
+    }
+
+    @Test
+    void ddlTheDestinationRefusesStopsTheSinkEvenWithErrorsToleratedNamingTheStatementAndTheFix() throws Exception {
+        String db = "ddlrefused";
+        createDatabases(db);
+        source.execute(db, "CREATE SCHEMA app", "CREATE TABLE app.t (id int PRIMARY KEY, c int)",
+                "INSERT INTO app.t VALUES (1, 1)");
+        Map<String, String> sink = sink(db);
+        sink.put("errors.tolerance", "all");
+        sink.put("errors.deadletterqueue.topic.name", db + ".dlq");
+        sink.put("errors.deadletterqueue.topic.replication.factor", "1");
+        connect.deploy(db + "-sink", sink);
+        connect.deploy(db + "-source", schemaSelection(db, "app"));
+        connect.awaitRunning(db + "-source", 1);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "app.t", TIMEOUT,
+                () -> connect.statusText(db + "-sink"));
+        // something only the destination has depends on the column the source drops
+        target.execute(db, "CREATE VIEW app.only_here AS SELECT c FROM app.t");
+
+        source.execute(db, "ALTER TABLE app.t DROP COLUMN c", "INSERT INTO app.t VALUES (2)");
+
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(connect.statusText(db + "-sink")).contains(
+                "FAILED", "Cannot apply DDL to table app.t at the destination",
+                "ALTER TABLE \"app\".\"t\" DROP COLUMN IF EXISTS \"c\"", "ALTER TABLE app.t DROP COLUMN c",
+                "change the destination so that this statement succeeds"));
+        assertThat(target.query(db, "SELECT count(*) FROM app.t")).containsExactly(List.of("1"));
+
+        target.execute(db, "DROP VIEW app.only_here");
+        connect.cluster().restartTask(db + "-sink", 0);
+        awaitSameSchema(db, "app", TIMEOUT);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "app.t", TIMEOUT,
+                () -> connect.statusText(db + "-sink"));
+        undeployPipeline(db);
+    }
+
     /** Creates schema {@code app} with table {@code orders} and syncs it until both sides have the same schema. */
     private static void syncOrders(String db) throws InterruptedException {
         createDatabases(db);
         source.execute(db, "CREATE SCHEMA app",
                 "CREATE TABLE app.orders (id serial PRIMARY KEY, customer text NOT NULL, amount numeric(10,2), "
                         + "note text)");
-        deployPipeline(db, schemaSelection(db));
+        deployPipeline(db, schemaSelection(db, "app"));
         awaitSameSchema(db, "app", TIMEOUT);
     }
 
-    /** A source of the whole schema {@code app}, with a quick sequence sync. */
-    private static Map<String, String> schemaSelection(String db) {
+    /** A source of whole schemas, e.g. {@code app}, with a quick sequence sync. */
+    private static Map<String, String> schemaSelection(String db, String schemas) {
         Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, null, 1));
         config.remove("table.include.list");
-        config.put("schema.include.list", "app");
+        config.put("schema.include.list", schemas);
         config.put("sequence.sync.interval.ms", "500");
         return config;
     }

@@ -374,6 +374,7 @@ public final class SchemaReader {
             options = rs.getString(5);
         }
         boolean partition = parent != null;
+        boolean inheriting = inherits != null;
         List<String> elements = new ArrayList<>();
         List<String> columns = new ArrayList<>();
         List<String> types = new ArrayList<>();
@@ -386,7 +387,8 @@ public final class SchemaReader {
                            AND a.attcollation <> (SELECT t.typcollation FROM pg_catalog.pg_type t
                                                    WHERE t.oid = a.atttypid)),
                        pg_catalog.pg_get_serial_sequence(pg_catalog.quote_ident(n.nspname) || '.'
-                                                         || pg_catalog.quote_ident(c.relname), a.attname)
+                                                         || pg_catalog.quote_ident(c.relname), a.attname),
+                       a.attislocal
                   FROM pg_catalog.pg_attribute a
                   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -414,7 +416,9 @@ public final class SchemaReader {
                     if (notNull) {
                         column.append(" NOT NULL");
                     }
-                    if (!partition) {
+                    // a column only a parent defines comes with PARTITION OF or INHERITS; listed, it would become the
+                    // table's own too
+                    if (!partition && (!inheriting || rs.getBoolean(9))) {
                         elements.add(column.toString());
                     }
                 });

@@ -94,7 +94,8 @@ final class JdbcDestination implements Destination {
     public int schemaObject(SinkRecord record, SchemaObject object) throws SQLException {
         connect();
         changes.flushAll();
-        return schema.create(record, object) ? 1 : 0;
+        schema.create(record, object);
+        return 1;
     }
 
     @Override

@@ -31,7 +31,9 @@ import io.pgsync.sink.schema.DestinationTable;
  * Applies schema changes in their place in the stream, inside the open transaction and after the queued writes: the
  * schema sync's objects and the DDL captured while streaming, translated through the naming rules. Each statement
  * runs under a savepoint, and one that fails because the object already exists counts as done, so applying a DDL
- * again after a restart fails on nothing.
+ * again after a restart fails on nothing. A statement the destination refuses for another reason fails the task, even
+ * with {@code errors.tolerance=all}: passing over it would leave the destination's schema differing from the source's,
+ * and the rows that follow written into it, or dead-lettered one by one.
  */
 final class SchemaApplier {
 
@@ -63,10 +65,8 @@ final class SchemaApplier {
     /**
      * Creates an object of the schema sync. A table that exists with other columns fails the task when
      * {@code schema.sync.conflict=precheck}.
-     *
-     * @return whether it was applied (false when the record went to the errant-record reporter)
      */
-    boolean create(SinkRecord record, SchemaObject object) throws SQLException {
+    void create(SinkRecord record, SchemaObject object) throws SQLException {
         writes.drain();
         if (object.table() != null && conflictFails) {
             checkConflict(object);
@@ -85,13 +85,14 @@ final class SchemaApplier {
                         + "columns.exclude leaves out, or ties a sequence to a table in another schema): {}", sql);
             }
         }
-        return run(record, steps);
+        run(record, steps, "the schema sync's " + object.kind() + " " + object.identity());
     }
 
     /**
      * Applies a DDL command captured on the source while streaming.
      *
-     * @return whether it was applied (false when the record went to the errant-record reporter)
+     * @return whether it was applied (false when it can be neither translated nor replayed and went to the
+     *     errant-record reporter)
      */
     boolean alter(SinkRecord record, DdlEvent event) throws SQLException {
         List<DdlTranslator.Step> steps;
@@ -103,15 +104,19 @@ final class SchemaApplier {
             return false;
         }
         writes.drain();
-        return run(record, steps);
+        run(record, steps, event.query().isBlank() ? "a " + event.tag() + " command on the source"
+                : "the source's " + event.query());
+        return true;
     }
 
     /**
      * Runs DDL statements in order, each under a savepoint with {@code check_function_bodies = off}; one that fails
-     * because the object already exists counts as done. Any other failure is reported as the record's, naming the
-     * object and the statement.
+     * because the object already exists counts as done. Any other failure fails the task, naming the object, the
+     * statement, what it came from and the fix.
+     *
+     * @param origin what the statements come from, e.g. {@code the source's ALTER TABLE app.t ...}
      */
-    private boolean run(SinkRecord record, List<DdlTranslator.Step> steps) throws SQLException {
+    private void run(SinkRecord record, List<DdlTranslator.Step> steps, String origin) throws SQLException {
         Connection conn = session.connection();
         try (DdlPolicy.Session ddl = ddlPolicy.enter(conn)) {
             for (DdlTranslator.Step step : steps) {
@@ -130,16 +135,19 @@ final class SchemaApplier {
                         throw e;
                     }
                     catalog.invalidate();
-                    errant.reportOrFail(record, new ConnectException("Cannot apply DDL to " + step.object()
-                            + " at the destination (" + Failures.message(e) + "); statement: " + step.sql()
-                            + "; from " + Records.position(record), e));
-                    return false;
+                    log.warn("The destination refused DDL for {}: {}", step.object(), step.sql());
+                    throw new ConnectException("Cannot apply DDL to " + step.object() + " at the destination ("
+                            + Failures.message(e) + "); statement: " + step.sql() + "; made for " + origin
+                            + " at " + Records.position(record) + ". The task stops here, whatever errors.tolerance "
+                            + "says, so that the destination's schema does not part from the source's: change the "
+                            + "destination so that this statement succeeds (create what it needs, such as a role, an "
+                            + "extension or a type, or remove what is in its way), then restart the task, which runs "
+                            + "it again and goes on", e);
                 }
             }
         }
         catalog.invalidate();
         metrics.ddlApplied();
-        return true;
     }
 
     /** Fails when the table exists at the destination with other columns or types than the source's. */

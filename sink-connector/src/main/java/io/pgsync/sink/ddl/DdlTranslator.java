@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.StringJoiner;
 
 import org.apache.kafka.connect.errors.DataException;
 import org.slf4j.Logger;
@@ -25,6 +26,7 @@ import io.pgsync.common.pg.TableRef;
 import io.pgsync.common.sql.SqlLexer;
 import io.pgsync.sink.ddl.TableDefinition.Column;
 import io.pgsync.sink.ddl.TableDefinition.Constraint;
+import io.pgsync.sink.ddl.TableDefinition.Parent;
 import io.pgsync.sink.mapping.NameMapping;
 
 /**
@@ -154,15 +156,23 @@ public final class DdlTranslator {
         StringBuilder sql = new StringBuilder("CREATE ").append(table.unlogged() ? "UNLOGGED " : "")
                 .append("TABLE IF NOT EXISTS ").append(table.table().quoted());
         if (table.parent() != null) {
-            sql.append(" PARTITION OF ").append(table.parent().quoted()).append(' ').append(table.bound());
+            sql.append(" PARTITION OF ").append(table.parent().table().quoted()).append(' ').append(table.bound());
         } else {
             sql.append(" (");
             boolean first = true;
             for (Column column : table.columns()) {
-                sql.append(first ? "" : ", ").append(columnDefinition(column));
-                first = false;
+                // a column only a parent defines comes with INHERITS; listed, it would become the table's own too
+                if (column.local()) {
+                    sql.append(first ? "" : ", ").append(columnDefinition(column));
+                    first = false;
+                }
             }
             sql.append(')');
+            if (!table.inherits().isEmpty()) {
+                StringJoiner parents = new StringJoiner(", ", " INHERITS (", ")");
+                table.inherits().forEach(parent -> parents.add(parent.table().quoted()));
+                sql.append(parents);
+            }
         }
         if (table.partitionKey() != null) {
             sql.append(" PARTITION BY ").append(table.partitionKey());
@@ -214,20 +224,40 @@ public final class DdlTranslator {
             current = after.table();
         }
         TableRef table = current;
-        if (before.parent() != null && !Objects.equals(before.parent(), after.parent())) {
-            add(steps, table, alterTable(before.parent()) + "DETACH PARTITION " + table.quoted());
+        // a parent is told by its OID: a parent renamed is the same parent under another name
+        if (before.parent() != null && !before.parent().same(after.parent())) {
+            add(steps, table, alterTable(before.parent().table()) + "DETACH PARTITION " + table.quoted());
         }
-        Map<String, Constraint> kept = new HashMap<>();
-        after.constraints().forEach(constraint -> kept.put(constraint.name(), constraint));
-        for (Constraint constraint : before.constraints()) {
-            if (constraint.local() && !constraint.equals(kept.get(constraint.name()))) {
-                add(steps, table, alterTable(table) + "DROP CONSTRAINT IF EXISTS " + quote(constraint.name()));
+        for (Parent parent : before.inherits()) {
+            if (after.inherits().stream().noneMatch(parent::same)) {
+                add(steps, table, alterTable(table) + "NO INHERIT " + parent.table().quoted());
             }
         }
+        // Only what was made on this table itself: a column or constraint that comes from a parent changes with the
+        // parent's command, which the destination passes on to its children as the source did (and refuses on a
+        // child alone: "cannot drop inherited constraint", "cannot alter inherited column").
         Map<Integer, Column> old = new LinkedHashMap<>();
         before.columns().forEach(column -> old.put(column.number(), column));
         Map<Integer, Column> now = new LinkedHashMap<>();
         after.columns().forEach(column -> now.put(column.number(), column));
+        // a constraint that names a renamed column is the same constraint under the new name: the rename carries it
+        Map<String, String> renamed = new HashMap<>();
+        for (Column column : after.columns()) {
+            Column was = old.get(column.number());
+            if (was != null && !was.name().equals(column.name())) {
+                renamed.put(was.name(), column.name());
+            }
+        }
+        NameMapping renames = NameMapping.columnRenames(before.table(), renamed);
+        Map<String, Constraint> kept = new HashMap<>();
+        after.constraints().forEach(constraint -> kept.put(constraint.name(), constraint));
+        for (Constraint constraint : before.constraints()) {
+            Constraint was = renamed(constraint, renames, before.table());
+            Constraint remaining = kept.get(constraint.name());
+            if (remaining == null ? was.local() : remaining.local() && !sameConstraint(was, remaining)) {
+                add(steps, table, alterTable(table) + "DROP CONSTRAINT IF EXISTS " + quote(constraint.name()));
+            }
+        }
         for (Column column : before.columns()) {
             if (column.local() && !now.containsKey(column.number())) {
                 add(steps, table, alterTable(table) + "DROP COLUMN IF EXISTS " + quote(column.name()));
@@ -239,14 +269,16 @@ public final class DdlTranslator {
                 if (column.local()) {
                     add(steps, table, alterTable(table) + "ADD COLUMN " + columnDefinition(column));
                 }
-            } else if (column.local() || was.local()) {
+            } else if (column.local()) {
                 alterColumn(conversions, table, was, column, steps);
             }
         }
         Map<String, Constraint> previous = new HashMap<>();
         before.constraints().forEach(constraint -> previous.put(constraint.name(), constraint));
         for (Constraint constraint : after.constraints()) {
-            if (constraint.local() && !constraint.equals(previous.get(constraint.name()))) {
+            Constraint was = previous.get(constraint.name());
+            if (constraint.local() && (was == null || !sameConstraint(renamed(was, renames, before.table()),
+                    constraint))) {
                 add(steps, table, alterTable(table) + "ADD CONSTRAINT " + quote(constraint.name()) + " "
                         + constraint.definition());
             }
@@ -273,20 +305,50 @@ public final class DdlTranslator {
                 add(steps, table, alterTable(table) + "SET (" + String.join(", ", after.options()) + ")");
             }
         }
-        if (after.parent() != null && !Objects.equals(before.parent(), after.parent())) {
-            add(steps, table, alterTable(after.parent()) + "ATTACH PARTITION " + table.quoted() + " "
+        if (after.parent() != null && !after.parent().same(before.parent())) {
+            add(steps, table, alterTable(after.parent().table()) + "ATTACH PARTITION " + table.quoted() + " "
                     + after.bound());
         }
+        for (Parent parent : after.inherits()) {
+            if (before.inherits().stream().noneMatch(parent::same)) {
+                add(steps, table, alterTable(table) + "INHERIT " + parent.table().quoted());
+            }
+        }
+    }
+
+    /**
+     * Whether two constraints of a table are the same constraint, whether or not it comes from a parent: a constraint
+     * a partition already has becomes its parent's when the parent gets the same one or the partition is attached
+     * (still {@code local} on an inheritance child), and a partition's become its own when it is detached. Such a
+     * change follows the parent's command at the destination too, so the child's diff leaves it alone.
+     */
+    private static boolean sameConstraint(Constraint a, Constraint b) {
+        return a.type().equals(b.type()) && tokens(a.definition()).equals(tokens(b.definition()));
+    }
+
+    /** The text's tokens as PostgreSQL reads them: names by name, whether quoted or not, without whitespace. */
+    private static List<String> tokens(String sql) {
+        return SqlLexer.lex(sql).tokens().stream().filter(SqlLexer.Token::significant)
+                .map(token -> token.isName() ? quote(token.value()) : token.text()).toList();
+    }
+
+    /** The constraint with the columns a rename renamed under their new names. */
+    private static Constraint renamed(Constraint constraint, NameMapping renames, TableRef table) {
+        return renames.rewrite(constraint.definition(), table)
+                .map(definition -> new Constraint(constraint.name(), constraint.type(), definition, constraint.local()))
+                .orElse(constraint);
     }
 
     private static void alterColumn(Conversions conversions, TableRef table, Column was, Column column,
             List<Step> steps) {
         String name = quote(column.name());
         String alter = alterTable(table) + "ALTER COLUMN " + name + " ";
-        if (!was.name().equals(column.name())) {
+        // an inherited column is renamed and retyped by its parent's command, and refuses both on its own
+        if (!was.name().equals(column.name()) && !column.inherited()) {
             add(steps, table, alterTable(table) + "RENAME COLUMN " + quote(was.name()) + " TO " + name);
         }
-        boolean retyped = !was.type().equals(column.type()) || !Objects.equals(was.collation(), column.collation());
+        boolean retyped = !column.inherited()
+                && (!was.type().equals(column.type()) || !Objects.equals(was.collation(), column.collation()));
         if (was.defaultExpression() != null && (column.defaultExpression() == null
                 || retyped && !was.defaultExpression().equals(column.defaultExpression()))) {
             add(steps, table, alter + "DROP DEFAULT");

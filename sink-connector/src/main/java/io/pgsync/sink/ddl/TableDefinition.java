@@ -19,6 +19,7 @@ import io.pgsync.sink.mapping.NameMapping;
  * @param options its storage parameters, e.g. {@code fillfactor=70}
  * @param partitionKey for a partitioned table, e.g. {@code RANGE (k)}; else null
  * @param parent for a partition, its parent table; else null
+ * @param inherits for a table that is no partition, the tables it inherits from ({@code INHERITS}), in order
  * @param bound for a partition, e.g. {@code FOR VALUES FROM (0) TO (10)}; else null
  * @param replicaIdentity {@code d}, {@code f}, {@code n} or {@code i}
  * @param replicaIdentityIndex with {@code i}, the index's name
@@ -26,8 +27,30 @@ import io.pgsync.sink.mapping.NameMapping;
  * @param constraints primary key, unique, check, foreign key and exclusion constraints
  */
 record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, List<String> options,
-        String partitionKey, TableRef parent, String bound, String replicaIdentity, String replicaIdentityIndex,
-        List<Column> columns, List<Constraint> constraints) {
+        String partitionKey, Parent parent, List<Parent> inherits, String bound, String replicaIdentity,
+        String replicaIdentityIndex, List<Column> columns, List<Constraint> constraints) {
+
+    /**
+     * A parent table.
+     *
+     * @param oid its OID on the source, which a rename keeps; 0 from a capture that predates it
+     */
+    record Parent(TableRef table, long oid) {
+
+        /** Whether both name the same table: the same OID, or the same name when an OID is missing. */
+        boolean same(Parent other) {
+            return other != null && (oid != 0 && other.oid != 0 ? oid == other.oid : table.equals(other.table));
+        }
+
+        Parent mapped(NameMapping mapping) {
+            return new Parent(mapping.table(table), oid);
+        }
+
+        static Parent of(JsonNode node) {
+            return new Parent(new TableRef(node.path("schema").asText(), node.path("name").asText()),
+                    node.path("oid").asLong(0));
+        }
+    }
 
     /**
      * A column.
@@ -39,9 +62,11 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
      * @param identity {@code a} (always) or {@code d} (by default) for an identity column; else null
      * @param collation its collation when not its type's default, qualified; else null
      * @param local false when it only comes from a parent (a partition's columns)
+     * @param inherited whether it comes from a parent, whether or not the table defines it too; its name and type
+     *     then change only with the parent's
      */
     record Column(int number, String name, String type, boolean notNull, String defaultExpression, String generated,
-            String identity, String collation, boolean local) {
+            String identity, String collation, boolean local, boolean inherited) {
     }
 
     /**
@@ -68,7 +93,7 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
                 mappedColumns.add(new Column(column.number(), mapping.column(table, column.name()), column.type(),
                         column.notNull(), expression(mapping, column.defaultExpression()),
                         expression(mapping, column.generated()), column.identity(), column.collation(),
-                        column.local()));
+                        column.local(), column.inherited()));
             }
         }
         List<Constraint> mappedConstraints = new ArrayList<>();
@@ -77,8 +102,9 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
                     new Constraint(constraint.name(), constraint.type(), definition, constraint.local())));
         }
         return new TableDefinition(mapping.table(table), partitioned, unlogged, options,
-                expression(mapping, partitionKey), parent == null ? null : mapping.table(parent), bound,
-                replicaIdentity, replicaIdentityIndex, mappedColumns, mappedConstraints);
+                expression(mapping, partitionKey), parent == null ? null : parent.mapped(mapping),
+                inherits.stream().map(p -> p.mapped(mapping)).toList(), bound, replicaIdentity, replicaIdentityIndex,
+                mappedColumns, mappedConstraints);
     }
 
     private String expression(NameMapping mapping, String expression) {
@@ -97,7 +123,7 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
             columns.add(new Column(column.path("num").asInt(), column.path("name").asText(),
                     column.path("type").asText(), column.path("notNull").asBoolean(), text(column, "default"),
                     text(column, "generated"), text(column, "identity"), text(column, "collation"),
-                    column.path("local").asBoolean(true)));
+                    column.path("local").asBoolean(true), column.path("inherited").asBoolean(false)));
         }
         List<Constraint> constraints = new ArrayList<>();
         for (JsonNode constraint : node.path("constraints")) {
@@ -105,11 +131,11 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
                     constraint.path("definition").asText(), constraint.path("local").asBoolean(true)));
         }
         JsonNode parent = node.path("parent");
+        List<Parent> inherits = new ArrayList<>();
+        node.path("inherits").forEach(table -> inherits.add(Parent.of(table)));
         return new TableDefinition(new TableRef(node.path("schema").asText(), node.path("name").asText()),
                 "p".equals(node.path("kind").asText()), node.path("unlogged").asBoolean(), options,
-                text(node, "partitionKey"),
-                parent.isObject() ? new TableRef(parent.path("schema").asText(), parent.path("name").asText())
-                        : null,
+                text(node, "partitionKey"), parent.isObject() ? Parent.of(parent) : null, inherits,
                 text(node, "bound"), node.path("replicaIdentity").asText("d"), text(node, "replicaIdentityIndex"),
                 columns, constraints);
     }

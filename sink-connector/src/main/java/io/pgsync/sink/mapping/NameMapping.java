@@ -134,6 +134,17 @@ public final class NameMapping {
         return new TableRef(parts.get(0), parts.get(1));
     }
 
+    /**
+     * Rules that rename some columns of one table and nothing else, e.g. to read a constraint definition from before
+     * a column rename with the names after it.
+     *
+     * @param renames old column name to new
+     */
+    public static NameMapping columnRenames(TableRef table, Map<String, String> renames) {
+        return renames.isEmpty() ? NONE : new NameMapping(Map.of(), Map.of(), Map.of(table, Map.copyOf(renames)),
+                Map.of());
+    }
+
     public boolean isNone() {
         return this == NONE;
     }

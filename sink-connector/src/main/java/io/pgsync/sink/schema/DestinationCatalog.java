@@ -33,6 +33,7 @@ public final class DestinationCatalog {
              WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum""";
 
+    /** The primary key's columns: indkey lists its INCLUDE columns after the indnkeyatts key columns. */
     private static final String KEY_SQL = """
             SELECT a.attname
               FROM pg_catalog.pg_index i
@@ -40,7 +41,7 @@ public final class DestinationCatalog {
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
               JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
               JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-             WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary
+             WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary AND k.position <= i.indnkeyatts
              ORDER BY k.position""";
 
     private final boolean createEnabled;

@@ -81,12 +81,13 @@ public final class CopyFullSync implements AutoCloseable {
              WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
              ORDER BY a.attnum""";
 
+    /** The primary key's columns: indkey lists its INCLUDE columns after the indnkeyatts key columns. */
     private static final String KEY_SQL = """
             SELECT a.attname
               FROM pg_catalog.pg_index i
               JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
               JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-             WHERE i.indrelid = ?::regclass AND i.indisprimary
+             WHERE i.indrelid = ?::regclass AND i.indisprimary AND k.position <= i.indnkeyatts
              ORDER BY k.position""";
 
     private final Map<String, String> partition;

@@ -349,7 +349,7 @@ public final class SourcePrecheck {
                                       AND r.ev_class = 'pg_temp.pgsync_row_filter'::regclass
                                       AND d.refobjid = c.oid AND d.refobjsubid > 0)
                                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-                                                WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey)
+                                                WHERE i.indrelid = c.oid AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
                                                   AND (c.relreplident = 'd' AND i.indisprimary
                                                        OR c.relreplident = 'i' AND i.indisreplident))),
                            NOT (c.relreplident = 'f'

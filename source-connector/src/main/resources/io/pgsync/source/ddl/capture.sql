@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS pgsync.ddl_log (
 );
 REVOKE ALL ON pgsync.ddl_objects, pgsync.ddl_log FROM PUBLIC;
 
--- A table's definition: name, kind, partitioning, columns by attnum, constraints, replica identity.
+-- A table's definition: name, kind, partitioning, columns by attnum, constraints, replica identity. Parents carry
+-- their OID, so that a parent renamed is told from another parent.
 CREATE OR REPLACE FUNCTION pgsync.ddl_table(rel oid) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 SELECT jsonb_build_object(
@@ -61,10 +62,16 @@ SELECT jsonb_build_object(
     'unlogged', c.relpersistence = 'u',
     'options', to_jsonb(c.reloptions),
     'partitionKey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
-    'parent', (SELECT jsonb_build_object('schema', pn.nspname, 'name', p.relname)
+    'parent', (SELECT jsonb_build_object('schema', pn.nspname, 'name', p.relname, 'oid', p.oid)
                  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
                  JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
                 WHERE i.inhrelid = c.oid AND c.relispartition),
+    'inherits', coalesce((
+        SELECT jsonb_agg(jsonb_build_object('schema', pn.nspname, 'name', p.relname, 'oid', p.oid)
+                         ORDER BY i.inhseqno)
+          FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+          JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+         WHERE i.inhrelid = c.oid AND NOT c.relispartition), '[]'),
     'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
     'replicaIdentity', c.relreplident::text,
     'replicaIdentityIndex', (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
@@ -80,7 +87,8 @@ SELECT jsonb_build_object(
                    'identity', nullif(a.attidentity::text, ''),
                    'collation', CASE WHEN a.attcollation <> t.typcollation
                                      THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
-                   'local', a.attislocal) ORDER BY a.attnum)
+                   'local', a.attislocal,
+                   'inherited', a.attinhcount > 0) ORDER BY a.attnum)
           FROM pg_catalog.pg_attribute a
           JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
           LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -359,6 +367,8 @@ DECLARE
     position int;
     owner record;
     definition text;
+    only_prefix text;
+    on_partitions boolean;
 BEGIN
     SELECT * INTO names FROM pgsync.ddl_name(cls, obj);
     -- A renamed or moved object: one ALTER ... RENAME TO / SET SCHEMA from its previous identity.
@@ -395,7 +405,20 @@ BEGIN
             RETURN '{}';
         END IF;
         IF creating THEN
-            result := result || pg_get_indexdef(obj);
+            definition := pg_get_indexdef(obj);
+            -- An index the command made on a partitioned table and its partitions: pg_get_indexdef prints it ON ONLY,
+            -- which would make it on the partitioned table alone. (Made ON ONLY, it is invalid while partitions
+            -- lack theirs.)
+            SELECT format('CREATE %sINDEX %s ON ONLY ', CASE WHEN x.indisunique THEN 'UNIQUE ' END,
+                          quote_ident(c.relname)),
+                   c.relkind = 'I' AND x.indisvalid
+              INTO only_prefix, on_partitions
+              FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
+             WHERE x.indexrelid = obj;
+            IF on_partitions AND starts_with(definition, only_prefix) THEN
+                definition := left(only_prefix, -length('ONLY ')) || substr(definition, length(only_prefix) + 1);
+            END IF;
+            result := result || definition;
         ELSIF old_identity IS NULL OR old_identity = identity THEN
             RETURN NULL;
         END IF;
@@ -727,7 +750,7 @@ BEGIN
                           UNION
                           SELECT o.objid FROM pgsync.ddl_objects o
                            WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                             AND (o.definition -> 'parent') = (SELECT jsonb_build_object('schema', n.nspname,
+                             AND (o.definition -> 'parent') @> (SELECT jsonb_build_object('schema', n.nspname,
                                                                                           'name', c.relname)
                                                                  FROM pg_catalog.pg_class c
                                                                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
