@@ -19,6 +19,10 @@ import io.pgsync.common.event.TransactionMarker;
  * boundary until all have, so that a commit point comes however the partitions' transactions interleave. It does no
  * I/O.
  *
+ * <p>The pieces of a large row ({@link ChangelogEntry.Piece}) and its change count as one more transaction inside
+ * (or outside) the source's: from the first piece to the change, the partition is not between two, so no commit
+ * falls between the pieces of a row, also in the full sync, which has no transactions.
+ *
  * <p>Example with two partitions, the commit due: p0 ends transaction t7 while p1 is inside t8. p0 is held at its
  * boundary (its later records wait, the consumer pauses it); when p1 reads t8's END, both are between transactions:
  * the engine commits, and p0 goes on.
@@ -26,6 +30,8 @@ import io.pgsync.common.event.TransactionMarker;
 final class TransactionBoundaries {
 
     private final Map<TopicPartition, Boolean> inside = new HashMap<>();
+    /** The partitions whose last record read is a piece of a large row. */
+    private final Set<TopicPartition> inRow = new HashSet<>();
     private final Set<TopicPartition> held = new HashSet<>();
     private boolean barrier;
 
@@ -37,6 +43,7 @@ final class TransactionBoundaries {
     void remove(Collection<TopicPartition> partitions) {
         partitions.forEach(tp -> {
             inside.remove(tp);
+            inRow.remove(tp);
             held.remove(tp);
         });
     }
@@ -46,16 +53,27 @@ final class TransactionBoundaries {
         inside.put(tp, status == TransactionMarker.Status.BEGIN);
     }
 
+    /** Notes a piece of a large row read from the partition. */
+    void piece(TopicPartition tp) {
+        inRow.add(tp);
+    }
+
+    /** Notes the change of a large row read from the partition, after its pieces. */
+    void assembled(TopicPartition tp) {
+        inRow.remove(tp);
+    }
+
     /** Forgets every partially read transaction, and the barrier: the partitions are read again from a commit. */
     void clear() {
         inside.replaceAll((tp, in) -> false);
+        inRow.clear();
         held.clear();
         barrier = false;
     }
 
     /** Whether every partition is between two source transactions. */
     boolean atBoundary() {
-        return !inside.containsValue(true);
+        return !inside.containsValue(true) && inRow.isEmpty();
     }
 
     /** Whether a barrier waits for every partition to reach a boundary. */
@@ -68,13 +86,13 @@ final class TransactionBoundaries {
      */
     List<TopicPartition> raiseBarrier() {
         barrier = true;
-        return inside.entrySet().stream().filter(e -> !e.getValue() && held.add(e.getKey())).map(Map.Entry::getKey)
-                .toList();
+        return inside.entrySet().stream().filter(e -> !e.getValue() && !inRow.contains(e.getKey())
+                && held.add(e.getKey())).map(Map.Entry::getKey).toList();
     }
 
     /** Whether the partition is to be held after the record just read: the barrier is up and it reached a boundary. */
     boolean reachedBarrier(TopicPartition tp) {
-        return barrier && !inside.getOrDefault(tp, false) && held.add(tp);
+        return barrier && !inside.getOrDefault(tp, false) && !inRow.contains(tp) && held.add(tp);
     }
 
     /** Lowers the barrier after a commit: the held partitions go on. */
@@ -94,21 +112,21 @@ final class TransactionBoundaries {
      */
     int lastBoundary(Delivery delivery, IntPredicate unread) {
         Map<TopicPartition, Boolean> state = new HashMap<>(inside);
-        int open = 0;
-        for (boolean in : state.values()) {
-            open += in ? 1 : 0;
-        }
+        Set<TopicPartition> rows = new HashSet<>(inRow);
         int last = 0;
         for (int i = 0; i < delivery.records.size(); i++) {
-            if (delivery.entries[i] instanceof ChangelogEntry.Marker marker && unread.test(i)) {
-                TopicPartition tp = delivery.partitions[i];
-                boolean now = marker.status() == TransactionMarker.Status.BEGIN;
-                Boolean before = state.put(tp, now);
-                if (before == null || before != now) {
-                    open += now ? 1 : (before == null ? 0 : -1);
+            TopicPartition tp = delivery.partitions[i];
+            ChangelogEntry entry = delivery.entries[i];
+            if (unread.test(i)) {
+                if (entry instanceof ChangelogEntry.Marker marker) {
+                    state.put(tp, marker.status() == TransactionMarker.Status.BEGIN);
+                } else if (entry instanceof ChangelogEntry.Piece) {
+                    rows.add(tp);
+                } else if (entry instanceof ChangelogEntry.Row row && !row.event().assembled().isEmpty()) {
+                    rows.remove(tp);
                 }
             }
-            if (open == 0) {
+            if (rows.isEmpty() && !state.containsValue(true)) {
                 last = i + 1;
             }
         }
