@@ -3,6 +3,8 @@ package io.pgsync.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -11,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,12 +33,16 @@ import io.pgsync.testkit.registry.SchemaRegistry;
  * row but before it wrote the row; and an old row too large for one record, which fails naming table, key and size.
  *
  * <p>The class runs its own broker at Kafka's default {@code message.max.bytes} (the shared test broker takes 10 MB).
- * {@code -Dpgsync.it.large.row.mb} sets the largest row (50 MiB by default).
+ * {@code -Dpgsync.it.large.row.mb} sets the largest row (50 MiB by default), {@code -Dpgsync.it.large.row.heap} the
+ * heap of the worker that is killed (1g); that test prints the worker's peak heap from its GC log.
  */
 class LargeRowsIT {
 
     private static final int MIB = 1024 * 1024;
     private static final int LARGE_MB = Integer.getInteger("pgsync.it.large.row.mb", 50);
+    /** The heap of the worker process whose kill the test survives. */
+    private static final String WORKER_HEAP = System.getProperty("pgsync.it.large.row.heap", "1g");
+    private static final Pattern GC_HEAP = Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)");
     private static final Duration TIMEOUT = Duration.ofSeconds(300);
     /** Kafka's default {@code message.max.bytes}. */
     private static final String KAFKA_DEFAULT_MESSAGE_MAX_BYTES = "1048588";
@@ -118,8 +127,9 @@ class LargeRowsIT {
         source.execute(db, "INSERT INTO big VALUES (1, 'small', NULL, 'x')");
         Map<String, String> worker = Map.of("consumer.session.timeout.ms", "10000",
                 "consumer.heartbeat.interval.ms", "1000");
+        Path gcLogs = Files.createTempDirectory("pgsync-largecrash-gc-");
         try (ConnectWorkerProcess process = ConnectWorkerProcess.start(db, connect.bootstrapServers(),
-                Pipeline.pluginPath(), "1g", worker)) {
+                Pipeline.pluginPath(), WORKER_HEAP, worker, List.of("-Xlog:gc:file=" + gcLogs.resolve("gc-%p.log")))) {
             process.deploy(db + "-sink", Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog",
                     1)));
             process.deploy(db + "-source", Pipeline.withJson(Pipeline.source(source.cluster(), db, db,
@@ -144,6 +154,20 @@ class LargeRowsIT {
             process.awaitRunning(TIMEOUT, db + "-source", db + "-sink");
             awaitSameRows(db);
         }
+        long before = 0;
+        long after = 0;
+        try (Stream<Path> logs = Files.list(gcLogs)) {
+            for (Path log : logs.toList()) {
+                Matcher heap = GC_HEAP.matcher(Files.readString(log));
+                while (heap.find()) {
+                    before = Math.max(before, Long.parseLong(heap.group(1)));
+                    after = Math.max(after, Long.parseLong(heap.group(2)));
+                }
+            }
+        }
+        System.out.printf("LargeRowsIT: a row of %d MiB bytea and 2 MiB text, re-sent after a kill, through a worker "
+                + "of -Xmx%s: heap used at most %d MiB before a GC, %d MiB after one%n", LARGE_MB, WORKER_HEAP, before,
+                after);
     }
 
     @Test
@@ -227,9 +251,13 @@ class LargeRowsIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             running.set(false);
-            thread.join();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -256,11 +256,14 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         return length;
     }
 
-    /** Keeps the full sync's offsets from Debezium, which commits the offsets of its own records to the slot. */
+    /**
+     * Keeps the full sync's offsets, and the placeholders of the pieces of large rows, from Debezium, which commits the
+     * offsets of its own records to the slot.
+     */
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) throws InterruptedException {
         if (!CopyFullSync.isFullSyncRecord(record) && !SequenceSync.isSequenceRecord(record)
-                && !AddedTables.isAddedTablesRecord(record)) {
+                && !AddedTables.isAddedTablesRecord(record) && !RecordLimit.isPiece(record)) {
             super.commitRecord(record, metadata);
         }
     }

@@ -40,6 +40,9 @@ public final class RecordLimit {
     public static final String BUFFER_MEMORY = "producer.override.buffer.memory";
     public static final String TOPIC_MAX_MESSAGE_BYTES = "topic.creation.default.max.message.bytes";
 
+    /** The key of the source partition of every piece record. */
+    public static final String PIECES_PARTITION_KEY = "pgsync_value_pieces";
+
     /** The bytes of each record kept for its envelope. */
     static final int HEADROOM = 64 * 1024;
     /** The pieces handed out by one {@link #next} call, at most. */
@@ -85,6 +88,15 @@ public final class RecordLimit {
     /** The encoded size a record may take apart from its envelope. */
     public long budget() {
         return limit > 2L * HEADROOM ? limit - HEADROOM : limit / 2;
+    }
+
+    /**
+     * Whether the record is a piece: its source offset is a placeholder under a source partition of its own, since the
+     * change's offset must not be committed (nor reach Debezium) before the change itself, or a restart would skip the
+     * row after only some of its pieces were sent.
+     */
+    public static boolean isPiece(SourceRecord record) {
+        return record.sourcePartition() != null && record.sourcePartition().containsKey(PIECES_PARTITION_KEY);
     }
 
     /** Takes records to hand out, in order, after those taken before. */
@@ -248,8 +260,9 @@ public final class RecordLimit {
                 part = 0;
                 parts = hasNext() ? EncodedSize.pieces(value(), bound) : 0;
             }
-            return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
-                    ValuePiece.SCHEMA, piece.toStruct(), record.timestamp(), record.headers());
+            return new SourceRecord(Map.of(PIECES_PARTITION_KEY, String.valueOf(record.sourcePartition())),
+                    Map.of("part", 0), record.topic(), record.kafkaPartition(), null, null, ValuePiece.SCHEMA,
+                    piece.toStruct(), record.timestamp());
         }
 
         SourceRecord change() {

@@ -56,6 +56,10 @@ class RecordLimitTest {
         assertThat(rest.pieced()).containsExactly("body");
         assertThat(decode(out.get(4))).isEqualTo(decode(after));
         assertThat(out).allSatisfy(r -> assertThat(r.kafkaPartition()).isEqualTo(3));
+        assertThat(out.subList(0, 3)).as("the change's source offset is not committed before the change")
+                .allSatisfy(r -> assertThat(RecordLimit.isPiece(r)).isTrue());
+        assertThat(out.get(3).sourceOffset()).isEqualTo(large.sourceOffset());
+        assertThat(RecordLimit.isPiece(out.get(3))).isFalse();
     }
 
     @Test
@@ -141,6 +145,7 @@ class RecordLimitTest {
     }
 
     private static SourceRecord record(Struct value) {
-        return new SourceRecord(Map.of(), Map.of(), "db.changelog", 3, null, null, value.schema(), value);
+        return new SourceRecord(Map.of("server", "db"), Map.of("lsn", 42L), "db.changelog", 3, null, null,
+                value.schema(), value);
     }
 }
