@@ -43,7 +43,8 @@ class LargeRowsIT {
     /** The heap of the worker process whose kill the test survives. */
     private static final String WORKER_HEAP = System.getProperty("pgsync.it.large.row.heap", "1g");
     private static final Pattern GC_HEAP = Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)");
-    private static final Duration TIMEOUT = Duration.ofSeconds(300);
+    /** 5 minutes, and 2 s more per MiB of the largest row. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(300 + 2L * LARGE_MB);
     /** Kafka's default {@code message.max.bytes}. */
     private static final String KAFKA_DEFAULT_MESSAGE_MAX_BYTES = "1048588";
 
