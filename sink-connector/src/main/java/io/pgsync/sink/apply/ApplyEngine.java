@@ -304,7 +304,8 @@ public final class ApplyEngine implements AutoCloseable {
             boundaries.piece(tp);
             destination.piece(record, piece.piece());
         } else if (entry instanceof ChangelogEntry.Row row) {
-            transaction.phase(OpenTransaction.Phase.INCREMENTAL);
+            transaction.phase(row.event().op() == ChangeEvent.Op.READ ? OpenTransaction.Phase.FULL
+                    : OpenTransaction.Phase.INCREMENTAL);
             if (!row.event().assembled().isEmpty()) {
                 boundaries.assembled(tp);
             }
