@@ -3,14 +3,19 @@ package io.pgsync.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -155,20 +160,42 @@ class LargeRowsIT {
             process.awaitRunning(TIMEOUT, db + "-source", db + "-sink");
             awaitSameRows(db);
         }
-        long before = 0;
-        long after = 0;
-        try (Stream<Path> logs = Files.list(gcLogs)) {
-            for (Path log : logs.toList()) {
-                Matcher heap = GC_HEAP.matcher(Files.readString(log));
-                while (heap.find()) {
-                    before = Math.max(before, Long.parseLong(heap.group(1)));
-                    after = Math.max(after, Long.parseLong(heap.group(2)));
-                }
-            }
+        printPeakHeaps(gcLogs);
+    }
+
+    /**
+     * Prints the peak heap of each worker JVM from its GC log, in the order they ran (the first one decoded the row at
+     * the source; the one started after the kill put it together again at the sink), and deletes the logs.
+     */
+    private static void printPeakHeaps(Path gcLogs) throws IOException {
+        List<Path> logs;
+        try (Stream<Path> files = Files.list(gcLogs)) {
+            logs = files.sorted(Comparator.comparing(LargeRowsIT::modified)).toList();
         }
-        System.out.printf("LargeRowsIT: a row of %d MiB bytea and 2 MiB text, re-sent after a kill, through a worker "
-                + "of -Xmx%s: heap used at most %d MiB before a GC, %d MiB after one%n", LARGE_MB, WORKER_HEAP, before,
-                after);
+        StringJoiner peaks = new StringJoiner("; ");
+        for (Path log : logs) {
+            long before = 0;
+            long after = 0;
+            Matcher heap = GC_HEAP.matcher(Files.readString(log));
+            while (heap.find()) {
+                before = Math.max(before, Long.parseLong(heap.group(1)));
+                after = Math.max(after, Long.parseLong(heap.group(2)));
+            }
+            peaks.add("worker " + (peaks.length() == 0 ? "before" : "after") + " the kill: at most " + before
+                    + " MiB before a GC, " + after + " MiB after one");
+            Files.delete(log);
+        }
+        Files.delete(gcLogs);
+        System.out.printf("LargeRowsIT: a row of %d MiB bytea and 2 MiB text, re-sent after a kill, workers of "
+                + "-Xmx%s: %s%n", LARGE_MB, WORKER_HEAP, peaks);
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
