@@ -23,10 +23,10 @@ import io.pgsync.testkit.registry.SchemaRegistry;
  * {@code -Dpgsync.it.large.value.mb=100} for 100 MiB, which takes about 200 s; through JSON 9 MiB, as Kafka's
  * JsonConverter stops at strings of 20,000,000 characters),
  * a table of 1,000 columns of mixed types, and identifiers of 63 bytes (PostgreSQL's limit, in bytes, also with
- * multibyte UTF-8) for schema, table, columns, index and constraints. A row above the producer's
- * {@code max.request.size} (pgsync names the table and key when the connector config sets the limit), a value above
- * JSON's string limit, and a replication slot of the derived name in another database fail the task with an error
- * naming the limit or the setting.
+ * multibyte UTF-8) for schema, table, columns, index and constraints. A value above JSON's string limit in a record
+ * the raised limits let through whole, and a replication slot of the derived name in another database fail the task
+ * with an error naming the limit or the setting. Rows above Kafka's default limits, which travel in pieces, are
+ * {@link LargeRowsIT}'s.
  *
  * <p>The class runs its own broker, so that only its broker accepts large messages.
  */
@@ -138,51 +138,6 @@ class LargeValuesIT {
                 "CREATE FUNCTION random_text(n int) RETURNS text LANGUAGE sql AS $$ SELECT translate(encode("
                         + "random_bytes(n / 4 * 3), 'base64'), E'\\n', '') $$",
                 "CREATE TABLE big (id int PRIMARY KEY, note text, b bytea, t text)");
-    }
-
-    @Test
-    void aRowAboveTheProducersDefaultMaxRequestSizeFailsTheSourceTaskNamingTheSetting() throws Exception {
-        String trace = sendTwoMegabyteRow("toolarge", Map.of());
-        assertThat(trace).contains("RecordTooLargeException").contains("max.request.size");
-    }
-
-    @Test
-    void aRowAboveTheConfiguredRecordLimitFailsTheSourceTaskNamingTableKeyAndSettings() throws Exception {
-        String trace = sendTwoMegabyteRow("overlimit", Map.of("producer.override.max.request.size", "1048576"));
-        assertThat(trace).contains("Cannot send a change of public.big key (id=2) to the changelog")
-                .contains("more than producer.override.max.request.size=1048576")
-                .contains("topic.creation.default.max.message.bytes");
-    }
-
-    @Test
-    void aRowAboveTheTopicsMaxMessageBytesFailsTheSourceTaskWithTheBrokersError() throws Exception {
-        String trace = sendTwoMegabyteRow("topiclimit", Map.of("topic.creation.default.max.message.bytes", "1048576",
-                "producer.override.max.request.size", "8388608"));
-        assertThat(trace).contains("RecordTooLargeException")
-                .contains("larger than the max message size the server will accept");
-    }
-
-    /**
-     * Syncs a small row, then inserts a row of 2 MiB of text, which the source must refuse; returns the source's
-     * status with the task's trace, once the destination is seen to hold the small row only.
-     */
-    private static String sendTwoMegabyteRow(String db, Map<String, String> sourceSettings) throws Exception {
-        createDatabases(db);
-        source.execute(db, "CREATE TABLE big (id int PRIMARY KEY, t text)");
-        Map<String, String> sourceConfig = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.big",
-                1));
-        sourceConfig.putAll(sourceSettings);
-        deploy(db, sourceConfig, Pipeline.withJson(Pipeline.sink(target.cluster(), db, db + ".changelog", 1)));
-        source.execute(db, "INSERT INTO big VALUES (1, 'small')");
-        Tables.awaitEqual(source.cluster(), target.cluster(), db, "big", TIMEOUT, () -> connect.statusText(db
-                + "-sink"));
-
-        source.execute(db, "INSERT INTO big SELECT 2, string_agg(md5(g::text), '') FROM generate_series(1, 65536) g");
-        await().atMost(TIMEOUT).until(() -> connect.statusText(db + "-source").contains("FAILED"));
-        String status = connect.statusText(db + "-source");
-        assertThat(target.query(db, "SELECT id FROM big")).containsExactly(List.of("1"));
-        undeploy(db);
-        return status;
     }
 
     @Test

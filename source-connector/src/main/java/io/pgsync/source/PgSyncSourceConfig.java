@@ -69,9 +69,10 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     public static final String FULL_SYNC_CHUNK_BYTES = "full.sync.chunk.bytes";
     private static final String FULL_SYNC_CHUNK_BYTES_DOC = "With full.sync.mode=copy, the size of the COPY text "
-            + "that one changelog record carries (a row larger than this gets a record of its own). Keep it well "
-            + "below the producer's max.request.size and the topic's max.message.bytes (1 MB by default): JSON "
-            + "escapes tabs and newlines. Default: 262144.";
+            + "that one changelog record carries. A chunk is cut earlier where the next row would take it past the "
+            + "record limit (the smallest of producer.override.max.request.size, producer.override.buffer.memory and "
+            + "topic.creation.default.max.message.bytes, Kafka's 1 MB when none is set, less 64 KiB), and a row above "
+            + "that limit travels on its own, in pieces. Default: 262144.";
 
     public static final String SCHEMA_SYNC_ENABLED = "schema.sync.enabled";
     private static final String SCHEMA_SYNC_ENABLED_DOC = "Whether the full sync starts with the schema: the DDL of "

@@ -166,15 +166,22 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
 
     /**
      * Returns the full sync's chunks while it runs, then Debezium's records re-addressed to the changelog, paced by
-     * the incremental throttle; a record larger than the limits the connector config sets fails the task
-     * ({@link RecordLimit}).
+     * the incremental throttle; a row too large for one record goes out in pieces over several calls, before any
+     * later record ({@link RecordLimit}).
      */
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {
-        List<SourceRecord> records = nextRecords();
-        if (records != null) {
-            RecordLimit limit = recordLimit;
-            records.forEach(limit::check);
+        RecordLimit limit = recordLimit;
+        List<SourceRecord> records;
+        if (limit.hasNext()) {
+            records = limit.next();
+        } else {
+            List<SourceRecord> polled = nextRecords();
+            if (polled == null) {
+                return null;
+            }
+            limit.add(polled);
+            records = limit.next();
         }
         PgSyncSourceMetrics taskMetrics = metrics;
         if (taskMetrics != null) {
@@ -274,11 +281,14 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         return length;
     }
 
-    /** Keeps the full sync's offsets from Debezium, which commits the offsets of its own records to the slot. */
+    /**
+     * Keeps the full sync's offsets, and the placeholders of the pieces of large rows, from Debezium, which commits the
+     * offsets of its own records to the slot.
+     */
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) throws InterruptedException {
         if (!CopyFullSync.isFullSyncRecord(record) && !SequenceSync.isSequenceRecord(record)
-                && !AddedTables.isAddedTablesRecord(record)) {
+                && !AddedTables.isAddedTablesRecord(record) && !RecordLimit.isPiece(record)) {
             super.commitRecord(record, metadata);
         }
     }

@@ -6,12 +6,12 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.DataException;
 
 /**
- * One record of pgsync's changelog, decoded: a row change, a chunk of the full sync, an object of the schema sync, a
- * sequence position, a DDL command, or a transaction marker. {@link #decode} is the one place that tells them apart;
+ * One record of pgsync's changelog, decoded: a row change, a chunk of the full sync, a piece of a large value, an
+ * object of the schema sync, a sequence position, a DDL command, or a transaction marker. {@link #decode} is the one place that tells them apart;
  * consumers switch over this sealed family instead of testing schemas themselves.
  */
 public sealed interface ChangelogEvent
-        permits RowChange, RowChunk, SchemaObject, SequencePosition, DdlEvent, TransactionMarker {
+        permits RowChange, RowChunk, ValuePiece, SchemaObject, SequencePosition, DdlEvent, TransactionMarker {
 
     /**
      * Returns the event a record value carries, or empty for a value that is none of pgsync's events: a change in
@@ -30,6 +30,9 @@ public sealed interface ChangelogEvent
         }
         if (event.isEmpty()) {
             event = RowChunk.of(schema, value);
+        }
+        if (event.isEmpty()) {
+            event = ValuePiece.of(schema, value);
         }
         if (event.isEmpty()) {
             event = SchemaObject.of(schema, value);

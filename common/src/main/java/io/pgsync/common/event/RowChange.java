@@ -37,10 +37,12 @@ import io.pgsync.common.pg.TableRef;
  * @param movedTo for the {@code d} half of a primary-key change (Debezium sends it as a delete of the old key and a
  *     create of the new one): the new key's values, in {@code key} order; else null. The sink then moves the row to
  *     the new key instead of deleting it, so the create that follows keeps the TOASTed values it did not send.
+ * @param pieced the columns of {@code after} whose values are too large for one record: they came in the
+ *     {@link ValuePiece} records just before this one, and {@code after} holds null in their place; else empty
  */
 public record RowChange(String op, TableRef table, List<String> columns, List<String> types, List<String> key,
         List<String> after, List<String> before, List<String> unchanged, SourcePosition position,
-        long sourceTimeMs, List<String> movedTo) implements ChangelogEvent {
+        long sourceTimeMs, List<String> movedTo, List<String> pieced) implements ChangelogEvent {
 
     public static final String SCHEMA_NAME = "io.pgsync.changelog.RowChange";
 
@@ -49,7 +51,7 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
     private static final Schema NAMES = SchemaBuilder.array(Schema.STRING_SCHEMA).build();
 
     /** The value schema of every row-change record. */
-    public static final Schema SCHEMA = SchemaBuilder.struct().name(SCHEMA_NAME).version(2)
+    public static final Schema SCHEMA = SchemaBuilder.struct().name(SCHEMA_NAME).version(3)
             .field("op", Schema.STRING_SCHEMA)
             .field("schema", Schema.STRING_SCHEMA)
             .field("table", Schema.STRING_SCHEMA)
@@ -64,13 +66,27 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
             .field("order", Schema.OPTIONAL_INT64_SCHEMA)
             .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
             .field("moved_to", OPTIONAL_TEXTS)
+            .field("pieced", SchemaBuilder.array(Schema.STRING_SCHEMA).optional().build())
             .build();
+
+    /** A change whose values all travel in its own record. */
+    public RowChange(String op, TableRef table, List<String> columns, List<String> types, List<String> key,
+            List<String> after, List<String> before, List<String> unchanged, SourcePosition position,
+            long sourceTimeMs, List<String> movedTo) {
+        this(op, table, columns, types, key, after, before, unchanged, position, sourceTimeMs, movedTo, List.of());
+    }
 
     /** A change that is not the delete half of a primary-key change. */
     public RowChange(String op, TableRef table, List<String> columns, List<String> types, List<String> key,
             List<String> after, List<String> before, List<String> unchanged, SourcePosition position,
             long sourceTimeMs) {
-        this(op, table, columns, types, key, after, before, unchanged, position, sourceTimeMs, null);
+        this(op, table, columns, types, key, after, before, unchanged, position, sourceTimeMs, null, List.of());
+    }
+
+    /** This change with the new row's values {@code after}, where the {@code pieced} columns travel as pieces. */
+    public RowChange withPieced(List<String> newAfter, List<String> newPieced) {
+        return new RowChange(op, table, columns, types, key, newAfter, before, unchanged, position, sourceTimeMs,
+                movedTo, List.copyOf(newPieced));
     }
 
     public Struct toStruct() {
@@ -89,7 +105,8 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
                     .put("lsn", position.lsn())
                     .put("order", position.order());
         }
-        return struct.put("ts_ms", sourceTimeMs < 0 ? null : sourceTimeMs).put("moved_to", movedTo);
+        return struct.put("ts_ms", sourceTimeMs < 0 ? null : sourceTimeMs).put("moved_to", movedTo)
+                .put("pieced", pieced.isEmpty() ? null : pieced);
     }
 
     /**
@@ -122,6 +139,7 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
             Long order = number(fields.apply("order"));
             Long ts = number(fields.apply("ts_ms"));
             List<String> unchanged = (List<String>) fields.apply("unchanged");
+            List<String> pieced = (List<String>) optional(fields, "pieced");
             return new RowChange(required(fields, "op"),
                     new TableRef(required(fields, "schema"), required(fields, "table")),
                     required(fields, "columns"), required(fields, "types"), required(fields, "key"),
@@ -129,7 +147,8 @@ public record RowChange(String op, TableRef table, List<String> columns, List<St
                     unchanged == null ? List.of() : unchanged,
                     lsn == null ? null : new SourcePosition(commitLsn == null ? -1 : commitLsn, lsn,
                             order == null ? 0 : order),
-                    ts == null ? -1 : ts, (List<String>) optional(fields, "moved_to"));
+                    ts == null ? -1 : ts, (List<String>) optional(fields, "moved_to"),
+                    pieced == null ? List.of() : pieced);
         } catch (DataException | ClassCastException | NullPointerException e) {
             throw new DataException("Malformed " + SCHEMA_NAME + " record: " + e.getMessage(), e);
         }

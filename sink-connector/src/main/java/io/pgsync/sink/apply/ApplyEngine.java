@@ -316,8 +316,15 @@ public final class ApplyEngine implements AutoCloseable {
             if (marker.status() == TransactionMarker.Status.END) {
                 transaction.transactionEnded();
             }
+        } else if (entry instanceof ChangelogEntry.Piece piece) {
+            boundaries.piece(tp);
+            destination.piece(record, piece.piece());
         } else if (entry instanceof ChangelogEntry.Row row) {
-            transaction.phase(OpenTransaction.Phase.INCREMENTAL);
+            transaction.phase(row.event().op() == ChangeEvent.Op.READ ? OpenTransaction.Phase.FULL
+                    : OpenTransaction.Phase.INCREMENTAL);
+            if (!row.event().assembled().isEmpty()) {
+                boundaries.assembled(tp);
+            }
             if (isDuplicate(tp, row.event().position())) {
                 return;
             }

@@ -30,10 +30,20 @@ import io.pgsync.sink.schema.RowShape;
  * @param record the record it came from, for error messages and the errant-record reporter
  * @param movedTo for the DELETE half of a primary-key change, the new key (column to text value): the row is moved
  *     there, so the CREATE half that follows keeps the unchanged TOASTed values it does not carry; else null
+ * @param assembled the columns of {@code row} whose values came in pieces ({@link io.pgsync.common.event.ValuePiece})
+ *     and wait in the destination session: {@code row} holds their reference ({@link AssembledRows#ref}) instead
+ *     of a value; else empty
  */
 record ChangeEvent(Op op, TableRef table, RowShape shape, Map<String, String> row, List<String> columns,
         Map<String, String> key, Supplier<Map<String, String>> oldRow, SourcePosition position, long sourceTimeMs,
-        SinkRecord record, Map<String, String> movedTo) {
+        SinkRecord record, Map<String, String> movedTo, List<String> assembled) {
+
+    /** A change whose values all came in its own record. */
+    ChangeEvent(Op op, TableRef table, RowShape shape, Map<String, String> row, List<String> columns,
+            Map<String, String> key, Supplier<Map<String, String>> oldRow, SourcePosition position, long sourceTimeMs,
+            SinkRecord record, Map<String, String> movedTo) {
+        this(op, table, shape, row, columns, key, oldRow, position, sourceTimeMs, record, movedTo, List.of());
+    }
 
     enum Op {
         READ, CREATE, UPDATE, DELETE, TRUNCATE;

@@ -1,5 +1,6 @@
 package io.pgsync.sink.apply;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -81,13 +82,24 @@ final class ChangeReader {
                     + Records.position(record) + " carries no row image");
         }
         List<String> names = columnList(change.table(), change.columns());
+        if (!change.pieced().isEmpty()) {
+            image = new ArrayList<>(image);
+            for (String column : change.pieced()) {
+                int index = names.indexOf(column);
+                if (index < 0 || image.get(index) != null) {
+                    throw new DataException("Malformed row change at " + Records.position(record) + ": pieced column "
+                            + column + " is not a column of the row without a value");
+                }
+                image.set(index, AssembledRows.ref(record.kafkaPartition(), column));
+            }
+        }
         Map<String, String> row = toMap(names, image, change.unchanged(), record);
         List<String> before = change.before();
         List<String> columns = change.unchanged().isEmpty() ? names : List.copyOf(row.keySet());
         RowShape shape = new ListedShape(change.table(), names, change.types(), change.key());
         return new ChangeEvent(op, change.table(), shape, row, columns, Map.of(),
                 () -> before == null ? null : toMap(names, before, List.of(), record), change.position(),
-                change.sourceTimeMs(), record, movedTo(change, op, record));
+                change.sourceTimeMs(), record, movedTo(change, op, record), change.pieced());
     }
 
     /** The new key of the DELETE half of a primary-key change, by key column; null for any other change. */

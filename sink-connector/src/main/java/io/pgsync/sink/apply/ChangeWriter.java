@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.event.ValuePiece;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.schema.DestinationCatalog;
 import io.pgsync.sink.schema.DestinationTable;
@@ -23,7 +24,8 @@ import io.pgsync.sink.sql.SqlBuilder;
  * Writes rows into the open destination transaction: it buffers row changes and writes them set-wise (one statement
  * per table and kind, {@link SetWriter}); when a set-wise statement hits a constraint only the exact order satisfies,
  * in event order ({@link OrderedWriter}); and when a change still fails, one by one, so that only that change goes to
- * the errant-record reporter. It also writes TRUNCATEs in their place and the full sync's chunks with COPY.
+ * the errant-record reporter. It also writes TRUNCATEs in their place, the full sync's chunks with COPY, and rows
+ * that came in pieces through {@link AssembledRows}.
  */
 final class ChangeWriter {
 
@@ -43,6 +45,7 @@ final class ChangeWriter {
     private SetWriter setWriter;
     private OrderedWriter orderedWriter;
     private CopyWriter copyWriter;
+    private final AssembledRows assembled;
 
     ChangeWriter(DestinationSession session, WriteQueue writes, DestinationCatalog catalog, WriteErrors writeErrors,
             ErrantRecords errant, int batchMaxRecords) {
@@ -52,6 +55,12 @@ final class ChangeWriter {
         this.writeErrors = writeErrors;
         this.errant = errant;
         this.batchMaxRecords = batchMaxRecords;
+        this.assembled = new AssembledRows(session, writes, writeErrors, errant);
+    }
+
+    /** Queues the storing of a piece of a large value of the row change that follows. */
+    void piece(SinkRecord record, ValuePiece piece) throws SQLException {
+        assembled.piece(record, piece);
     }
 
     /**
@@ -74,6 +83,11 @@ final class ChangeWriter {
             change = Change.of(event, resolve(event.table(), event.shape()));
         } catch (ConnectException e) {
             errant.reportOrFail(event.record(), e);
+            return;
+        }
+        if (!event.assembled().isEmpty()) {
+            flush();
+            assembled.write(change);
             return;
         }
         buffer.add(change);
@@ -167,6 +181,7 @@ final class ChangeWriter {
     void clear() {
         buffer.clear();
         truncates.clear();
+        assembled.clear();
     }
 
     /** Queues the TRUNCATE of the tables read so far, if any. */

@@ -10,6 +10,7 @@ import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
 import io.pgsync.common.event.TransactionMarker;
+import io.pgsync.common.event.ValuePiece;
 import io.pgsync.sink.mapping.NameMapping;
 
 /**
@@ -54,6 +55,9 @@ final class ChangelogDecoder {
         }
         if (event instanceof TransactionMarker marker) {
             return new ChangelogEntry.Marker(marker.status());
+        }
+        if (event instanceof ValuePiece piece) {
+            return new ChangelogEntry.Piece(piece);
         }
         if (event instanceof RowChunk chunk) {
             return new ChangelogEntry.Chunk(MappedContent.of(chunk, mapping));

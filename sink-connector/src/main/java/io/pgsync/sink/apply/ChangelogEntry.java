@@ -7,6 +7,7 @@ import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
 import io.pgsync.common.event.TransactionMarker;
+import io.pgsync.common.event.ValuePiece;
 
 /**
  * One changelog record as the engine applies it: decoded once by {@link ChangelogDecoder}, with the sink's naming
@@ -20,6 +21,10 @@ sealed interface ChangelogEntry {
 
     /** A row change (pgsync's format or Debezium's envelope), in text form. */
     record Row(ChangeEvent event) implements ChangelogEntry {
+    }
+
+    /** A piece of a large value of the row change that follows. */
+    record Piece(ValuePiece piece) implements ChangelogEntry {
     }
 
     /** Rows of the full sync. */

@@ -11,6 +11,7 @@ import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
+import io.pgsync.common.event.ValuePiece;
 import io.pgsync.sink.offset.AppliedOffset;
 import io.pgsync.sink.offset.PartitionClaim;
 
@@ -39,6 +40,11 @@ interface Destination extends AutoCloseable {
 
     /** Writes a row change into the open transaction; returns how many changes it counts (0 for none). */
     int row(ChangeEvent event) throws SQLException;
+
+    /**
+     * Stores a piece of a large value in the open transaction, for the row change that follows it in its partition.
+     */
+    void piece(SinkRecord record, ValuePiece piece) throws SQLException;
 
     /** Writes rows of the full sync into the open transaction; returns how many. */
     int chunk(SinkRecord record, RowChunk chunk) throws SQLException;

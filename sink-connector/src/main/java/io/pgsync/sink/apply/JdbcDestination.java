@@ -14,6 +14,7 @@ import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
+import io.pgsync.common.event.ValuePiece;
 import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.ddl.DdlPolicy;
 import io.pgsync.sink.metrics.PgSyncSinkMetrics;
@@ -82,6 +83,12 @@ final class JdbcDestination implements Destination {
         connect();
         changes.row(event);
         return 1;
+    }
+
+    @Override
+    public void piece(SinkRecord record, ValuePiece piece) throws SQLException {
+        connect();
+        changes.piece(record, piece);
     }
 
     @Override

@@ -35,7 +35,7 @@ final class MappedContent {
         if (!mapping.hasColumnRules(source)) {
             return target.equals(source) ? event : new ChangeEvent(event.op(), target, event.shape(), event.row(),
                     event.columns(), event.key(), event.oldRow(), event.position(), event.sourceTimeMs(),
-                    event.record(), event.movedTo());
+                    event.record(), event.movedTo(), event.assembled());
         }
         Supplier<Map<String, String>> oldRow = event.oldRow() == null ? null : () -> {
             Map<String, String> old = event.oldRow().get();
@@ -50,7 +50,9 @@ final class MappedContent {
         return new ChangeEvent(event.op(), target, event.shape() == null ? null
                 : new Shape(event.shape(), source, mapping), row(event.row(), source, mapping), columns,
                 row(event.key(), source, mapping), oldRow, event.position(), event.sourceTimeMs(), event.record(),
-                event.movedTo() == null ? null : row(event.movedTo(), source, mapping));
+                event.movedTo() == null ? null : row(event.movedTo(), source, mapping),
+                event.assembled().stream().filter(c -> !mapping.excluded(source, c)).map(c -> mapping.column(source, c))
+                        .toList());
     }
 
     /** Returns the sequence position under the rules. */

@@ -20,6 +20,10 @@ import io.pgsync.common.pg.TableRef;
  * boundary until all have, so that a commit point comes however the partitions' transactions interleave. It does no
  * I/O.
  *
+ * <p>The pieces of a large row ({@link ChangelogEntry.Piece}) and its change count as one more transaction inside
+ * (or outside) the source's: from the first piece to the change, the partition is not between two, so no commit
+ * falls between the pieces of a row, also in the full sync, which has no transactions.
+ *
  * <p>A full sync has no transactions. When its first chunk of a table comes while a partition is inside a transaction,
  * the source stopped while it was sending that transaction (its worker was killed before Connect flushed its offsets)
  * and runs its full sync again: that transaction never ends in the changelog. It is given up, and the full sync's copy
@@ -41,6 +45,8 @@ final class TransactionBoundaries {
     private final Map<TopicPartition, Set<TableRef>> written = new HashMap<>();
     /** Per partition: the tables of a transaction given up that the full sync running again has not emptied yet. */
     private final Map<TopicPartition, Set<TableRef>> unfinished = new HashMap<>();
+    /** The partitions whose last record read is a piece of a large row. */
+    private final Set<TopicPartition> inRow = new HashSet<>();
     private final Set<TopicPartition> held = new HashSet<>();
     private boolean barrier;
 
@@ -54,6 +60,7 @@ final class TransactionBoundaries {
             inside.remove(tp);
             written.remove(tp);
             unfinished.remove(tp);
+            inRow.remove(tp);
             held.remove(tp);
         });
     }
@@ -97,11 +104,22 @@ final class TransactionBoundaries {
         return wasInside;
     }
 
+    /** Notes a piece of a large row read from the partition. */
+    void piece(TopicPartition tp) {
+        inRow.add(tp);
+    }
+
+    /** Notes the change of a large row read from the partition, after its pieces. */
+    void assembled(TopicPartition tp) {
+        inRow.remove(tp);
+    }
+
     /** Forgets every partially read transaction, and the barrier: the partitions are read again from a commit. */
     void clear() {
         inside.replaceAll((tp, in) -> false);
         written.clear();
         unfinished.clear();
+        inRow.clear();
         held.clear();
         barrier = false;
     }
@@ -111,7 +129,7 @@ final class TransactionBoundaries {
      * has not replaced yet.
      */
     boolean atBoundary() {
-        return !inside.containsValue(true) && unfinished.isEmpty();
+        return !inside.containsValue(true) && unfinished.isEmpty() && inRow.isEmpty();
     }
 
     /** Whether a barrier waits for every partition to reach a boundary. */
@@ -132,9 +150,12 @@ final class TransactionBoundaries {
         return barrier && between(tp) && held.add(tp);
     }
 
-    /** Whether the partition is between two transactions, with nothing of one given up left to replace. */
+    /**
+     * Whether the partition is between two transactions, with nothing of one given up left to replace, and not
+     * between the pieces of a large row.
+     */
     private boolean between(TopicPartition tp) {
-        return !inside.getOrDefault(tp, false) && !unfinished.containsKey(tp);
+        return !inside.getOrDefault(tp, false) && !unfinished.containsKey(tp) && !inRow.contains(tp);
     }
 
     /** Lowers the barrier after a commit: the held partitions go on. */
@@ -154,21 +175,21 @@ final class TransactionBoundaries {
      */
     int lastBoundary(Delivery delivery, IntPredicate unread) {
         Map<TopicPartition, Boolean> state = new HashMap<>(inside);
-        int open = 0;
-        for (boolean in : state.values()) {
-            open += in ? 1 : 0;
-        }
+        Set<TopicPartition> rows = new HashSet<>(inRow);
         int last = 0;
         for (int i = 0; i < delivery.records.size(); i++) {
-            if (delivery.entries[i] instanceof ChangelogEntry.Marker marker && unread.test(i)) {
-                TopicPartition tp = delivery.partitions[i];
-                boolean now = marker.status() == TransactionMarker.Status.BEGIN;
-                Boolean before = state.put(tp, now);
-                if (before == null || before != now) {
-                    open += now ? 1 : (before == null ? 0 : -1);
+            TopicPartition tp = delivery.partitions[i];
+            ChangelogEntry entry = delivery.entries[i];
+            if (unread.test(i)) {
+                if (entry instanceof ChangelogEntry.Marker marker) {
+                    state.put(tp, marker.status() == TransactionMarker.Status.BEGIN);
+                } else if (entry instanceof ChangelogEntry.Piece) {
+                    rows.add(tp);
+                } else if (entry instanceof ChangelogEntry.Row row && !row.event().assembled().isEmpty()) {
+                    rows.remove(tp);
                 }
             }
-            if (open == 0) {
+            if (rows.isEmpty() && !state.containsValue(true)) {
                 last = i + 1;
             }
         }

@@ -40,6 +40,44 @@ public final class SqlBuilder {
         return new Statement(sql, columns);
     }
 
+    /**
+     * Like {@link #upsert}, but the {@code assembled} columns take the value put together from their pieces
+     * ({@link #insertPiece}): their parameter is the pieces' reference, not a value.
+     */
+    public static Statement upsertAssembled(DestinationTable table, List<String> columns, List<String> assembled) {
+        StringJoiner names = new StringJoiner(", ", " (", ")");
+        StringJoiner values = new StringJoiner(", ", " VALUES (", ")");
+        for (String column : columns) {
+            names.add(Identifiers.quote(column));
+            values.add(assembled.contains(column) ? "CAST((SELECT pg_catalog.string_agg(p.piece, '' ORDER BY p.n) "
+                    + "FROM pg_temp." + PIECES + " AS p WHERE p.ref = ?) AS " + table.typeOf(column) + ")"
+                    : parameter(table, column));
+        }
+        String sql = "INSERT INTO " + table.table().quoted() + names + OVERRIDING + values
+                + onConflict(table, columns);
+        return new Statement(sql, columns);
+    }
+
+    /** The session's temporary table of the pieces of large values, until their row is written. */
+    private static final String PIECES = "pgsync_pieces";
+
+    /** Creates the session's table of pieces, unless it exists. */
+    public static Statement createPieces() {
+        return new Statement("CREATE TEMPORARY TABLE IF NOT EXISTS " + PIECES
+                + " (part integer NOT NULL, ref text NOT NULL, n integer NOT NULL, piece text NOT NULL)", List.of());
+    }
+
+    /** Stores one piece: parameters partition, reference, number within the value, text. */
+    public static Statement insertPiece() {
+        return new Statement("INSERT INTO pg_temp." + PIECES + " (part, ref, n, piece) VALUES (CAST(? AS integer), ?, "
+                + "CAST(? AS integer), ?)", List.of("part", "ref", "n", "piece"));
+    }
+
+    /** Drops the pieces stored for one changelog partition; parameter: the partition. */
+    public static Statement deletePieces() {
+        return new Statement("DELETE FROM pg_temp." + PIECES + " WHERE part = CAST(? AS integer)", List.of("part"));
+    }
+
     /** {@code DELETE ... WHERE} every key column equals its parameter. */
     public static Statement deleteByKey(DestinationTable table) {
         if (table.keyColumns().isEmpty()) {

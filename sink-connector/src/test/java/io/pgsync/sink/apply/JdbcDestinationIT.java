@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.pgsync.common.event.RowChange;
 import io.pgsync.common.event.SourcePosition;
+import io.pgsync.common.event.ValuePiece;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.PgSyncSinkConfig;
 import io.pgsync.sink.mapping.NameMapping;
@@ -31,8 +32,8 @@ import io.pgsync.testkit.pg.PostgresExtension;
 /**
  * The destination side of the engine against a real PostgreSQL, without Connect: claims and fenced commits in
  * {@code pgsync.applied_offsets} (and its upgrade from an older shape), claims that leave the open transaction alone,
- * the TRUNCATE of tables linked by a foreign key, and the move of a row to a new primary key that keeps an unchanged
- * TOASTed value.
+ * the TRUNCATE of tables linked by a foreign key, the move of a row to a new primary key that keeps an unchanged
+ * TOASTed value, and rows put together from the pieces of their large values.
  */
 class JdbcDestinationIT {
 
@@ -191,6 +192,65 @@ class JdbcDestinationIT {
             destination.drain();
         }
         assertThat(rows("SELECT id, length(big), n FROM docs")).containsExactly(List.of("2", "100000", "5"));
+    }
+
+    @Test
+    void aRowInPiecesIsWrittenWholeFromItsPiecesAndAnUnfinishedRowsPiecesAreDropped() throws Exception {
+        cluster().createDatabase(db);
+        cluster().execute(db, "CREATE TABLE big (id int PRIMARY KEY, b bytea, t text)");
+        TableRef big = new TableRef("public", "big");
+        try (JdbcDestination destination = destination()) {
+            destination.claim(List.of(P0));
+            destination.connect();
+            // an unfinished row: its pieces are dropped by the first piece of the next one
+            destination.piece(record(new ValuePiece(big, "t", 0, 2, true, "stale")), new ValuePiece(big, "t", 0, 2,
+                    true, "stale"));
+            for (ValuePiece piece : List.of(new ValuePiece(big, "b", 0, 2, true, "\\x00ff"),
+                    new ValuePiece(big, "b", 1, 2, false, "10"), new ValuePiece(big, "t", 0, 3, false, "кот "),
+                    new ValuePiece(big, "t", 1, 3, false, "😀 "), new ValuePiece(big, "t", 2, 3, false, "end"))) {
+                destination.piece(record(piece), piece);
+            }
+            RowChange change = new RowChange("c", big, List.of("id", "b", "t"), List.of("integer not null", "bytea",
+                    "text"), List.of("id"), Arrays.asList("1", null, null), null, List.of(), new SourcePosition(1, 2, 1),
+                    0).withPieced(Arrays.asList("1", null, null), List.of("b", "t"));
+            ChangeEvent event = ((ChangelogEntry.Row) decoder.decode(record(change))).event();
+            assertThat(event.assembled()).containsExactly("b", "t");
+            destination.row(event);
+            destination.commit(Map.of(P0, new AppliedOffset(2, 1L, 2L, 1L)), Map.of(P0, 1L), STATS, () -> { });
+            destination.drain();
+        }
+        assertThat(rows("SELECT id, encode(b, 'hex'), t FROM big")).containsExactly(List.of("1", "00ff10",
+                "кот 😀 end"));
+    }
+
+    @Test
+    void aRowWithoutAllItsPiecesFailsNamingTheTable() throws Exception {
+        cluster().createDatabase(db);
+        cluster().execute(db, "CREATE TABLE big (id int PRIMARY KEY, t text)");
+        TableRef big = new TableRef("public", "big");
+        try (JdbcDestination destination = destination()) {
+            destination.claim(List.of(P0));
+            destination.connect();
+            ValuePiece first = new ValuePiece(big, "t", 0, 2, true, "a");
+            destination.piece(record(first), first);
+            RowChange change = new RowChange("c", big, List.of("id", "t"), List.of("integer not null", "text"),
+                    List.of("id"), Arrays.asList("1", null), null, List.of(), new SourcePosition(1, 2, 1), 0)
+                    .withPieced(Arrays.asList("1", null), List.of("t"));
+            ChangeEvent event = ((ChangelogEntry.Row) decoder.decode(record(change))).event();
+            assertThatThrownBy(() -> destination.row(event)).hasMessageContaining("The change of public.big")
+                    .hasMessageContaining("column t in pieces");
+            ValuePiece late = new ValuePiece(big, "t", 0, 2, false, "b");
+            assertThatThrownBy(() -> destination.piece(record(late), late))
+                    .hasMessageContaining("piece 0 of 2 of column t of a row of public.big");
+        }
+    }
+
+    private static SinkRecord record(ValuePiece piece) {
+        return new SinkRecord(P0.topic(), 0, null, null, ValuePiece.SCHEMA, piece.toStruct(), 1);
+    }
+
+    private static SinkRecord record(RowChange change) {
+        return new SinkRecord(P0.topic(), 0, null, null, RowChange.SCHEMA, change.toStruct(), 2);
     }
 
     @Test

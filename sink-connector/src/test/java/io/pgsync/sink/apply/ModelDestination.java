@@ -15,6 +15,7 @@ import io.pgsync.common.event.DdlEvent;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.SequencePosition;
+import io.pgsync.common.event.ValuePiece;
 import io.pgsync.sink.offset.AppliedOffset;
 import io.pgsync.sink.offset.FencedException;
 import io.pgsync.sink.offset.PartitionClaim;
@@ -103,6 +104,11 @@ final class ModelDestination implements Destination {
             open.add(db -> db.log.add(row));
         }
         return 1;
+    }
+
+    @Override
+    public void piece(SinkRecord record, ValuePiece piece) {
+        throw new UnsupportedOperationException("the model's rows have no large values");
     }
 
     @Override

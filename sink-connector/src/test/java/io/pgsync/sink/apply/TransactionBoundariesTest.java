@@ -3,6 +3,7 @@ package io.pgsync.sink.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.apache.kafka.common.TopicPartition;
@@ -12,7 +13,9 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 
+import io.pgsync.common.event.RowChange;
 import io.pgsync.common.event.TransactionMarker.Status;
+import io.pgsync.common.event.ValuePiece;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.sink.mapping.NameMapping;
 
@@ -91,12 +94,38 @@ class TransactionBoundariesTest {
         assertThat(boundaries.reachedBarrier(P1)).as("no barrier up").isFalse();
     }
 
+    @Test
+    void noCommitFallsBetweenThePiecesOfALargeRowAndItsChange() {
+        boundaries.add(List.of(P0));
+        // the full sync (no transactions): chunk, the pieces of a row and its change, a chunk
+        Delivery delivery = delivery("c", "piece", "piece", "row", "c");
+        assertThat(boundaries.lastBoundary(delivery, i -> true)).isEqualTo(5);
+        assertThat(boundaries.lastBoundary(delivery("c", "piece", "piece"), i -> true))
+                .as("a delivery that ends between pieces commits before the first").isEqualTo(1);
+        boundaries.piece(P0);
+        assertThat(boundaries.atBoundary()).isFalse();
+        assertThat(boundaries.raiseBarrier()).as("not held between pieces").isEmpty();
+        boundaries.assembled(P0);
+        assertThat(boundaries.atBoundary()).isTrue();
+        boundaries.piece(P0);
+        boundaries.clear();
+        assertThat(boundaries.atBoundary()).as("a rollback forgets partly read rows").isTrue();
+    }
+
     private static Delivery delivery(String... kinds) {
         List<SinkRecord> records = new ArrayList<>();
+        TableRef table = new TableRef("public", "big");
         for (int i = 0; i < kinds.length; i++) {
-            records.add(kinds[i].equals("c") ? new SinkRecord("t", 0, null, null, null, null, i)
-                    : new SinkRecord("t", 0, null, null, MARKER, new Struct(MARKER).put("status", kinds[i])
-                            .put("id", "1"), i));
+            records.add(switch (kinds[i]) {
+                case "c" -> new SinkRecord("t", 0, null, null, null, null, i);
+                case "piece" -> new SinkRecord("t", 0, null, null, ValuePiece.SCHEMA, new ValuePiece(table, "b", 0, 1,
+                        true, "\\x00").toStruct(), i);
+                case "row" -> new SinkRecord("t", 0, null, null, RowChange.SCHEMA, new RowChange("r", table,
+                        List.of("id", "b"), List.of("integer", "bytea"), List.of("id"), Arrays.asList("1", null),
+                        null, List.of(), null, -1).withPieced(Arrays.asList("1", null), List.of("b")).toStruct(), i);
+                default -> new SinkRecord("t", 0, null, null, MARKER, new Struct(MARKER).put("status", kinds[i])
+                        .put("id", "1"), i);
+            });
         }
         return Delivery.read(1, records, new ChangelogDecoder("x", NameMapping.NONE));
     }

@@ -31,12 +31,15 @@ import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.pgsync.common.catalog.SchemaReader;
 import io.pgsync.common.event.Changelog;
+import io.pgsync.common.event.RowChange;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.capture.EncodedSize;
+import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.selection.AddedTables;
 import io.pgsync.source.Throttle;
@@ -94,6 +97,8 @@ public final class CopyFullSync implements AutoCloseable {
     private final String topic;
     private final int partitions;
     private final int chunkBytes;
+    /** The encoded size a chunk record may take ({@link RecordLimit#budget}); a row above it travels in pieces. */
+    private final long recordBudget;
     private final Connection connection;
     private final List<TableRef> tables;
     private final Predicate<TableRef> selected;
@@ -112,6 +117,7 @@ public final class CopyFullSync implements AutoCloseable {
         this.topic = pgsync.changelogTopic();
         this.partitions = pgsync.changelogPartitions();
         this.chunkBytes = pgsync.fullSyncChunkBytes();
+        this.recordBudget = RecordLimit.of(pgsync.originalsStrings()).budget();
         this.connection = connection;
         this.tables = tables;
         this.selected = selected;
@@ -308,6 +314,7 @@ public final class CopyFullSync implements AutoCloseable {
         int partitionOfTable = Changelog.partitionFor(table, partitions);
         Map<String, Object> offset = Map.of("table", table.toString(), DONE, false);
         ByteArrayOutputStream chunk = new ByteArrayOutputStream(chunkBytes + 1024);
+        long chunkSize = 0;
         int rows = 0;
         long total = 0;
         boolean reset = again;
@@ -315,7 +322,26 @@ public final class CopyFullSync implements AutoCloseable {
             byte[] row;
             while ((row = copy.readFromCopy()) != null) {
                 throttle.acquire(1, row.length, () -> false);
+                long size = (long) row.length * 6 <= recordBudget ? row.length : EncodedSize.ofUtf8(row, row.length);
+                if (rows > 0 && chunkSize + size > recordBudget) {
+                    queue.put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
+                    reset = false;
+                    total += rows;
+                    rows = 0;
+                    chunk.reset();
+                    chunkSize = 0;
+                }
+                if (size > recordBudget) {
+                    if (reset) {
+                        queue.put(chunkRecord(table, columns, types, key, 0, chunk, true, partitionOfTable, offset));
+                        reset = false;
+                    }
+                    queue.put(largeRow(table, columns, types, key, row, partitionOfTable, offset));
+                    total++;
+                    continue;
+                }
                 chunk.write(row, 0, row.length);
+                chunkSize += size;
                 rows++;
                 if (chunk.size() >= chunkBytes) {
                     queue.put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
@@ -323,6 +349,7 @@ public final class CopyFullSync implements AutoCloseable {
                     total += rows;
                     rows = 0;
                     chunk.reset();
+                    chunkSize = 0;
                 }
             }
         } finally {
@@ -335,6 +362,18 @@ public final class CopyFullSync implements AutoCloseable {
             total += rows;
         }
         log.info("Full sync of {}: {} rows in {} ms", table, total, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * A row too large for a chunk record: sent as a row change (op {@code r}), which the task then sends in pieces
+     * ({@link RecordLimit}) and the sink writes like a streamed one.
+     */
+    private SourceRecord largeRow(TableRef table, List<String> columns, List<String> types, List<String> key,
+            byte[] row, int partitionOfTable, Map<String, Object> offset) {
+        RowChange change = new RowChange("r", table, columns, types, key, CopyLine.values(row), null, List.of(),
+                null, -1);
+        return new SourceRecord(partition, offset, topic, partitionOfTable, null, null, RowChange.SCHEMA,
+                change.toStruct());
     }
 
     private SourceRecord chunkRecord(TableRef table, List<String> columns, List<String> types, List<String> key,
