@@ -75,11 +75,11 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         List<SourcePrecheck.Failure> unreachable = SourcePrecheck.connectivity(config.asMap());
         if (!unreachable.isEmpty()) {
             SourcePrecheck.Failure failure = unreachable.get(0);
-            if (failure.key().equals(SourcePrecheck.UNREACHABLE_KEY)) {
+            if (failure.outage()) {
                 throw new RetriableException("Cannot start capturing yet: " + failure.message() + ". The task tries "
                         + "again every " + PostgresConnectorConfig.RETRIABLE_RESTART_WAIT.name() + " ("
                         + config.getLong(PostgresConnectorConfig.RETRIABLE_RESTART_WAIT) + " ms) while the source "
-                        + "cannot be reached (a restart or crash recovery); streaming resumes from the replication "
+                        + "is down, starting or out of connections; streaming resumes from the replication "
                         + "slot, so no change is lost meanwhile");
             }
             throw new ConnectException("Cannot start capturing: " + failure.message() + "; then restart the task. "

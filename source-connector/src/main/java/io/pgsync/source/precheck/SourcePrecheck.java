@@ -1,5 +1,8 @@
 package io.pgsync.source.precheck;
 
+import java.io.EOFException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+
+import javax.net.ssl.SSLException;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
@@ -42,10 +47,17 @@ import io.pgsync.source.fullsync.SourceDatabase;
 public final class SourcePrecheck {
 
     /** The key a failure to reach the source at all is reported on (host down, port closed, starting up). */
-    public static final String UNREACHABLE_KEY = "database.hostname";
+    private static final String UNREACHABLE_KEY = "database.hostname";
 
-    /** One failed item: the config key it is reported on and the message, which names the fix. */
-    public record Failure(String key, String message) {
+    /**
+     * One failed item: the config key it is reported on, the message, which names the fix, and whether it is an
+     * outage that ends by itself (the server down, restarting or out of connections) rather than a setting to fix.
+     */
+    public record Failure(String key, String message, boolean outage) {
+
+        public Failure(String key, String message) {
+            this(key, message, false);
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(SourcePrecheck.class);
@@ -121,8 +133,32 @@ public final class SourcePrecheck {
             }
             return List.of(new Failure(UNREACHABLE_KEY, "Cannot reach the source " + database.describe()
                     + " as user " + user + ": " + cause + ". Check database.hostname and database.port, and that "
-                    + "PostgreSQL runs there and listens on that address (listen_addresses, firewall)"));
+                    + "PostgreSQL runs there and listens on that address (listen_addresses, firewall)", isOutage(e)));
         }
+    }
+
+    /**
+     * Whether a failed connection attempt met a server that is down, starting, shutting down, in crash recovery or
+     * out of connections: a refused or timed-out connection, a connection cut during the handshake, SQLSTATE 57P03
+     * or 53300. A name that does not resolve, a TLS failure or a refused login is not one: it needs a fix.
+     */
+    public static boolean isOutage(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.equals("57P03") || state.equals("53300")) {
+            return true;
+        }
+        if (!state.equals("08001") && !state.equals("08006")) {
+            return false;
+        }
+        boolean network = false;
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return false;
+            }
+            network |= cause instanceof SocketException || cause instanceof SocketTimeoutException
+                    || cause instanceof EOFException;
+        }
+        return network;
     }
 
     private static void checkServer(Connection connection, String where, List<Failure> failures) throws SQLException {
