@@ -30,7 +30,9 @@ import io.pgsync.common.pg.TableRef;
  * reported.
  *
  * <p>Example: {@code public.orders} with 25,000 rows and 10,000 rows per chunk is summarized as 3 chunks, {@code id <=
- * 10000}, {@code 10000 < id <= 20000} and {@code id > 20000}. Under 400 single-row updates a second, the sums of each
+ * 10000}, {@code 10000 < id <= 20000} and {@code id > 20000}; with 30,000 rows inserted (ids from 25,001 up) while
+ * the first chunks are compared, the third chunk ends at {@code id <= 30000} and three more follow, so that no chunk
+ * read row by row holds more than a chunk's rows at the source. Under 400 single-row updates a second, the sums of each
  * chunk differ by the rows in flight and the row-by-row comparisons name some dozens of rows; the first round, the
  * destination read after the sink has applied past the source's read, leaves the few rows updated again in between,
  * the second one none, while a row corrupted at the destination differs in every round.
@@ -133,16 +135,18 @@ final class TableVerifier {
         List<Column> common = sourceColumns.stream()
                 .filter(c -> targetColumns.stream().anyMatch(t -> t.name().equals(c.name()))).toList();
         List<Column> key = key(table, sourceColumns);
-        List<List<String>> bounds = key.isEmpty() ? List.of() : bounds(table, key);
         long sourceRows = 0;
         long targetRows = 0;
         long differing = 0;
         long inFlight = 0;
         List<Map<String, String>> keys = new ArrayList<>();
         Set<List<String>> pending = new TreeSet<>(KEY_ORDER);
-        for (int chunk = 0; chunk <= bounds.size(); chunk++) {
-            List<String> low = chunk == 0 ? null : bounds.get(chunk - 1);
-            List<String> high = chunk == bounds.size() ? null : bounds.get(chunk);
+        int chunks = 0;
+        List<String> high = null;
+        for (int chunk = 0; chunk == 0 || high != null; chunk++) {
+            List<String> low = high;
+            high = key.isEmpty() ? null : nextBound(table, key, low);
+            chunks++;
             Digest here = digest(source, table, common, key, low, high);
             long position = currentLsn();
             Digest there = digest(target, table, common, key, low, high);
@@ -160,7 +164,7 @@ final class TableVerifier {
                 targetRows += rows.size();
                 pending.addAll(differing(rows, hashes(target, table, common, key, low, high)));
             }
-            if (pending.size() >= chunkRows || chunk == bounds.size() && !pending.isEmpty()) {
+            if (pending.size() >= chunkRows || high == null && !pending.isEmpty()) {
                 Converged converged = converge(table, common, key, pending, keys);
                 targetRows += converged.targetRowsCorrection();
                 differing += converged.differing();
@@ -171,7 +175,7 @@ final class TableVerifier {
         String note = differing > 0 && timedOutAt >= 0 ? "the sink had not applied the source's WAL up to "
                 + lsnText(timedOutAt) + " within " + recheckTimeoutMs / 1000 + " s (--recheck-timeout-seconds): rows "
                 + "still in flight may be among those reported" : null;
-        return new Result(table, sourceRows, targetRows, bounds.size() + 1, schemaDifferences, keys, differing,
+        return new Result(table, sourceRows, targetRows, chunks, schemaDifferences, keys, differing,
                 inFlight, null, note, millisSince(started));
     }
 
@@ -283,26 +287,27 @@ final class TableVerifier {
         return key;
     }
 
-    /** Every {@code chunkRows}-th key of the source, in key order: the upper bounds of all chunks but the last. */
-    private List<List<String>> bounds(TableRef table, List<Column> key) throws SQLException {
-        String columns = names(key, "");
-        List<List<String>> bounds = new ArrayList<>();
-        try (PreparedStatement ps = source.prepareStatement("SELECT " + names(key, "::text") + " FROM (SELECT "
-                + columns + ", row_number() OVER (ORDER BY " + columns + ") AS pgsync_row FROM " + table.quoted()
-                + ") s WHERE pgsync_row % ? = 0 ORDER BY pgsync_row")) {
-            ps.setInt(1, chunkRows);
-            ps.setFetchSize(1000);
+    /**
+     * The upper bound of the chunk after {@code low} (null: the first): the source's {@code chunkRows}-th key after
+     * {@code low} when the chunk is read, or null when fewer keys follow (the last chunk). Read chunk by chunk, so
+     * that no chunk grows with the rows inserted while the table is compared.
+     */
+    private List<String> nextBound(TableRef table, List<Column> key, List<String> low) throws SQLException {
+        try (PreparedStatement ps = source.prepareStatement("SELECT " + names(key, "::text") + " FROM "
+                + table.quoted() + range(key, low, null) + " ORDER BY " + names(key, "") + " OFFSET ? LIMIT 1")) {
+            bind(ps, low, null);
+            ps.setInt(low == null ? 1 : low.size() + 1, chunkRows - 1);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    List<String> bound = new ArrayList<>();
-                    for (int i = 1; i <= key.size(); i++) {
-                        bound.add(rs.getString(i));
-                    }
-                    bounds.add(bound);
+                if (!rs.next()) {
+                    return null;
                 }
+                List<String> bound = new ArrayList<>();
+                for (int i = 1; i <= key.size(); i++) {
+                    bound.add(rs.getString(i));
+                }
+                return bound;
             }
         }
-        return bounds;
     }
 
     private static Digest digest(Connection connection, TableRef table, List<Column> columns, List<Column> key,
@@ -354,7 +359,6 @@ final class TableVerifier {
 
     private static void read(PreparedStatement ps, int keyColumns, Map<List<String>, String> hashes)
             throws SQLException {
-        ps.setFetchSize(1000);
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 List<String> k = new ArrayList<>(keyColumns);
