@@ -249,7 +249,9 @@ class DdlReplicationIT extends PipelineIT {
                 // both its own and inherited)
                 "CREATE TABLE app.cat (lives int DEFAULT 9) INHERITS (app.animal)",
                 "ALTER TABLE app.cat ADD PRIMARY KEY (id)",
+                "INSERT INTO app.cat VALUES (4, 'tom')",
                 "CREATE TABLE app.bird (id int PRIMARY KEY, name text, wings int)",
+                "INSERT INTO app.bird VALUES (5, 'tweety', 2)",
                 "ALTER TABLE app.bird INHERIT app.animal",
                 "ALTER TABLE app.animal ADD CONSTRAINT name_set CHECK (name <> '')",
                 "ALTER TABLE app.dog ADD CONSTRAINT breed_set CHECK (breed <> '')",
@@ -260,6 +262,7 @@ class DdlReplicationIT extends PipelineIT {
                 "ALTER TABLE app.animal ALTER COLUMN label TYPE varchar(50)",
                 "DELETE FROM app.dog WHERE id = 2",
                 "INSERT INTO app.dog VALUES (3, 'fido', 'pug')",
+                "UPDATE app.bird SET label = 'sylvester''s' WHERE id = 5",
                 "ALTER TABLE app.cat NO INHERIT app.animal",
                 "ALTER TABLE app.animal RENAME TO creature",
                 "ALTER TABLE app.list_parted RENAME TO parted",
@@ -267,7 +270,7 @@ class DdlReplicationIT extends PipelineIT {
                 "INSERT INTO app.dog VALUES (6, 'lassie', 'collie')"));
 
         awaitSameSchema(db, "app", TIMEOUT);
-        for (String table : List.of("app.part_a", "app.part_b", "app.creature", "app.dog")) {
+        for (String table : List.of("app.part_a", "app.part_b", "app.creature", "app.dog", "app.cat", "app.bird")) {
             Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
                     () -> connect.statusText(db + "-sink"));
         }
