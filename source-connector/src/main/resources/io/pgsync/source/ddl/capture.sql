@@ -54,8 +54,9 @@ REVOKE ALL ON pgsync.ddl_objects, pgsync.ddl_log FROM PUBLIC;
 -- A table's definition: name, kind, partitioning, columns by attnum, constraints, replica identity. Parents carry
 -- their OID, so that a parent renamed is told from another parent.
 CREATE OR REPLACE FUNCTION pgsync.ddl_table(rel oid) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+RETURN (SELECT jsonb_build_object(
     'schema', n.nspname,
     'name', c.relname,
     'kind', c.relkind::text,
@@ -104,7 +105,8 @@ SELECT jsonb_build_object(
           FROM pg_catalog.pg_constraint k
          WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f', 'x')), '[]'))
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.oid = rel
+ WHERE c.oid = rel);
+END
 $fn$;
 
 -- The publications of pgsync's connectors on this database, and what the capture does for them in the transaction of
@@ -127,11 +129,15 @@ REVOKE ALL ON pgsync.capture_publications FROM PUBLIC;
 
 -- Whether the relation has a replica identity that lets its UPDATE and DELETE be published.
 CREATE OR REPLACE FUNCTION pgsync.ddl_has_identity(rel oid) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-SELECT c.relreplident = 'f'
-       OR c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
-       OR c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident)
-  FROM pg_catalog.pg_class c WHERE c.oid = rel
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN (SELECT c.relreplident = 'f'
+                   OR c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                        WHERE i.indrelid = c.oid AND i.indisprimary)
+                   OR c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                        WHERE i.indrelid = c.oid AND i.indisreplident)
+              FROM pg_catalog.pg_class c WHERE c.oid = rel);
+END
 $fn$;
 
 -- Whether the publication carries the relation's changes: it publishes all tables, or lists the relation or a
@@ -139,17 +145,14 @@ $fn$;
 CREATE OR REPLACE FUNCTION pgsync.ddl_publishes(pub oid, rel oid) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    relations oid[];
+    relations oid[] := ARRAY[rel];
 BEGIN
     IF (SELECT p.puballtables FROM pg_catalog.pg_publication p WHERE p.oid = pub) THEN
         RETURN true;
     END IF;
-    WITH RECURSIVE up(r) AS (
-        SELECT rel
-        UNION
-        SELECT i.inhparent FROM up JOIN pg_catalog.pg_inherits i ON i.inhrelid = up.r
-          JOIN pg_catalog.pg_class c ON c.oid = up.r AND c.relispartition)
-    SELECT pg_catalog.array_agg(r) INTO relations FROM up;
+    IF (SELECT c.relispartition FROM pg_catalog.pg_class c WHERE c.oid = rel) THEN
+        relations := ARRAY(SELECT a.relid FROM pg_catalog.pg_partition_ancestors(rel) a);
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr WHERE pr.prpubid = pub AND pr.prrelid = ANY (relations)) THEN
         RETURN true;
     END IF;
@@ -164,15 +167,17 @@ $fn$;
 
 -- Whether a registered connector's selection takes the table, as Debezium's include and exclude lists do.
 CREATE OR REPLACE FUNCTION pgsync.ddl_selects(p pgsync.capture_publications, schema_name text, table_name text)
-RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-SELECT (p.schema_include IS NULL
+RETURNS boolean LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+RETURN (p.schema_include IS NULL
         OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.schema_include) r WHERE schema_name ~* ('^(?:' || r || ')$')))
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.schema_exclude) r WHERE schema_name ~* ('^(?:' || r || ')$'))
    AND (p.table_include IS NULL
         OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.table_include) r
                     WHERE (schema_name || '.' || table_name) ~* ('^(?:' || r || ')$')))
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.table_exclude) r
-                    WHERE (schema_name || '.' || table_name) ~* ('^(?:' || r || ')$'))
+                    WHERE (schema_name || '.' || table_name) ~* ('^(?:' || r || ')$'));
+END
 $fn$;
 
 -- Makes the tables a DDL created or changed fit the registered publications, in the DDL's transaction: a selected
@@ -282,43 +287,60 @@ $fn$;
 
 -- The name and schema of an object the capture tracks, or no row for other objects.
 CREATE OR REPLACE FUNCTION pgsync.ddl_name(cls oid, obj oid, OUT schema_name text, OUT object_name text)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE cls = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = obj
-UNION ALL
-SELECT n.nspname, p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
- WHERE cls = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = obj
-UNION ALL
-SELECT n.nspname, t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
- WHERE cls = 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = obj
-UNION ALL
-SELECT NULL, n.nspname FROM pg_catalog.pg_namespace n WHERE cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND n.oid = obj
-UNION ALL
-SELECT n.nspname, g.tgname FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE cls = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND g.oid = obj
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF cls = 'pg_catalog.pg_class'::pg_catalog.regclass THEN
+        SELECT n.nspname, c.relname INTO schema_name, object_name
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = obj;
+    ELSIF cls = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN
+        SELECT n.nspname, p.proname INTO schema_name, object_name
+          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = obj;
+    ELSIF cls = 'pg_catalog.pg_type'::pg_catalog.regclass THEN
+        SELECT n.nspname, t.typname INTO schema_name, object_name
+          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = obj;
+    ELSIF cls = 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN
+        SELECT n.nspname INTO object_name FROM pg_catalog.pg_namespace n WHERE n.oid = obj;
+    ELSIF cls = 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN
+        SELECT n.nspname, g.tgname INTO schema_name, object_name
+          FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE g.oid = obj;
+    END IF;
+END
 $fn$;
 
 -- Whether a relation is a table pgsync captures: ordinary or partitioned, not temporary, outside pgsync's schema.
 CREATE OR REPLACE FUNCTION pgsync.ddl_is_table(rel oid) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
-                  AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema')
-                  AND n.nspname NOT LIKE 'pg\_%')
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+                      AND n.nspname NOT IN ('pgsync', 'pg_catalog', 'information_schema')
+                      AND n.nspname NOT LIKE 'pg\_%');
+END
 $fn$;
 
 -- The table (schema and name) an index, constraint, trigger or rule belongs to, when it is a table pgsync captures;
 -- NULL for other objects. Lets the connector leave out the DDL of tables outside its selection.
 CREATE OR REPLACE FUNCTION pgsync.ddl_owner_table(cls oid, obj oid) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-SELECT jsonb_build_object('schema', n.nspname, 'name', c.relname)
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.oid = CASE cls WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN (SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = obj)
-                        WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint k WHERE k.oid = obj)
-                        WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT g.tgrelid FROM pg_catalog.pg_trigger g WHERE g.oid = obj)
-                        WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid = obj) END
-   AND pgsync.ddl_is_table(c.oid)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    rel oid;
+BEGIN
+    IF cls = 'pg_catalog.pg_class'::pg_catalog.regclass THEN
+        SELECT i.indrelid INTO rel FROM pg_catalog.pg_index i WHERE i.indexrelid = obj;
+    ELSIF cls = 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN
+        SELECT k.conrelid INTO rel FROM pg_catalog.pg_constraint k WHERE k.oid = obj;
+    ELSIF cls = 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN
+        SELECT g.tgrelid INTO rel FROM pg_catalog.pg_trigger g WHERE g.oid = obj;
+    ELSIF cls = 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN
+        SELECT r.ev_class INTO rel FROM pg_catalog.pg_rewrite r WHERE r.oid = obj;
+    END IF;
+    IF rel IS NULL OR NOT pgsync.ddl_is_table(rel) THEN
+        RETURN NULL;
+    END IF;
+    RETURN (SELECT jsonb_build_object('schema', n.nspname, 'name', c.relname)
+              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel);
+END
 $fn$;
 
 -- Records the current definition and name of a tracked object; returns the previous row's values.
@@ -743,13 +765,15 @@ BEGIN
             IF NOT pgsync.ddl_is_table(cmd.objid) THEN
                 CONTINUE;
             END IF;
-            -- The table, then its partitions: a partition attached or detached, or altered with its parent.
+            -- The table, then its partitions: a partition attached or detached, or altered with its parent. Only a
+            -- partitioned table can have had partitions, so only then are the remembered definitions searched.
             FOR child IN SELECT cmd.objid
                          UNION ALL
                          (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = cmd.objid
                           UNION
                           SELECT o.objid FROM pgsync.ddl_objects o
-                           WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                           WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class p WHERE p.oid = cmd.objid AND p.relkind = 'p')
+                             AND o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                              AND (o.definition -> 'parent') @> (SELECT jsonb_build_object('schema', n.nspname,
                                                                                           'name', c.relname)
                                                                  FROM pg_catalog.pg_class c
@@ -762,7 +786,15 @@ BEGIN
                 IF previous.old_definition IS DISTINCT FROM definition THEN
                     commands := commands || jsonb_build_object('kind', 'table', 'before', previous.old_definition,
                                                                'after', definition);
-                    changed := changed || child;
+                    -- fitting the publications again only when what they depend on changed: not for a column
+                    -- added or retyped, say
+                    IF previous.old_definition IS NULL
+                       OR EXISTS (SELECT 1 FROM pg_catalog.unnest(ARRAY['schema', 'name', 'kind', 'unlogged', 'parent',
+                                                                        'replicaIdentity', 'replicaIdentityIndex',
+                                                                        'constraints']) k
+                                   WHERE previous.old_definition -> k IS DISTINCT FROM definition -> k) THEN
+                        changed := changed || child;
+                    END IF;
                 END IF;
             END LOOP;
             CONTINUE;
