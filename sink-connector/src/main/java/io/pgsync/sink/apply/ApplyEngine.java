@@ -311,20 +311,17 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     private void accept(SinkRecord record, TopicPartition tp, ChangelogEntry entry) throws SQLException {
+        boundaries.read(tp, entry);
         if (entry instanceof ChangelogEntry.Marker marker) {
             boundaries.marker(tp, marker.status());
             if (marker.status() == TransactionMarker.Status.END) {
                 transaction.transactionEnded();
             }
         } else if (entry instanceof ChangelogEntry.Piece piece) {
-            boundaries.piece(tp);
             destination.piece(record, piece.piece());
         } else if (entry instanceof ChangelogEntry.Row row) {
             transaction.phase(row.event().op() == ChangeEvent.Op.READ ? OpenTransaction.Phase.FULL
                     : OpenTransaction.Phase.INCREMENTAL);
-            if (!row.event().assembled().isEmpty()) {
-                boundaries.assembled(tp);
-            }
             if (isDuplicate(tp, row.event().position())) {
                 return;
             }

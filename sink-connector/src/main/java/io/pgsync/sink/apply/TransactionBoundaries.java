@@ -21,8 +21,9 @@ import io.pgsync.common.pg.TableRef;
  * I/O.
  *
  * <p>The pieces of a large row ({@link ChangelogEntry.Piece}) and its change count as one more transaction inside
- * (or outside) the source's: from the first piece to the change, the partition is not between two, so no commit
- * falls between the pieces of a row, also in the full sync, which has no transactions.
+ * (or outside) the source's: from the first piece to the next record that is not a piece (the row's change), the
+ * partition is not between two, so no commit falls between the pieces of a row, also in the full sync, which has no
+ * transactions.
  *
  * <p>A full sync has no transactions. When its first chunk of a table comes while a partition is inside a transaction,
  * the source stopped while it was sending that transaction (its worker was killed before Connect flushed its offsets)
@@ -104,14 +105,18 @@ final class TransactionBoundaries {
         return wasInside;
     }
 
-    /** Notes a piece of a large row read from the partition. */
-    void piece(TopicPartition tp) {
-        inRow.add(tp);
-    }
-
-    /** Notes the change of a large row read from the partition, after its pieces. */
-    void assembled(TopicPartition tp) {
-        inRow.remove(tp);
+    /**
+     * Notes a record read from the partition: a piece of a large row, or any other record, which ends the row being
+     * read: its change, or what came instead when the change was left out ({@code columns.exclude} on the pieced
+     * column, a record the task could not read under {@code errors.tolerance=all}) or never came (the source stopped
+     * between the pieces and sends the row again from its first piece, or something else).
+     */
+    void read(TopicPartition tp, ChangelogEntry entry) {
+        if (entry instanceof ChangelogEntry.Piece) {
+            inRow.add(tp);
+        } else {
+            inRow.remove(tp);
+        }
     }
 
     /** Forgets every partially read transaction, and the barrier: the partitions are read again from a commit. */
@@ -183,9 +188,10 @@ final class TransactionBoundaries {
             if (unread.test(i)) {
                 if (entry instanceof ChangelogEntry.Marker marker) {
                     state.put(tp, marker.status() == TransactionMarker.Status.BEGIN);
-                } else if (entry instanceof ChangelogEntry.Piece) {
+                }
+                if (entry instanceof ChangelogEntry.Piece) {
                     rows.add(tp);
-                } else if (entry instanceof ChangelogEntry.Row row && !row.event().assembled().isEmpty()) {
+                } else {
                     rows.remove(tp);
                 }
             }

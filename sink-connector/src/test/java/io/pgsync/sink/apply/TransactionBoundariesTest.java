@@ -102,17 +102,47 @@ class TransactionBoundariesTest {
         assertThat(boundaries.lastBoundary(delivery, i -> true)).isEqualTo(5);
         assertThat(boundaries.lastBoundary(delivery("c", "piece", "piece"), i -> true))
                 .as("a delivery that ends between pieces commits before the first").isEqualTo(1);
-        boundaries.piece(P0);
+        read(delivery, 1);
         assertThat(boundaries.atBoundary()).isFalse();
         assertThat(boundaries.raiseBarrier()).as("not held between pieces").isEmpty();
-        boundaries.assembled(P0);
+        read(delivery, 3);
         assertThat(boundaries.atBoundary()).isTrue();
-        boundaries.piece(P0);
+        read(delivery, 1);
         boundaries.clear();
         assertThat(boundaries.atBoundary()).as("a rollback forgets partly read rows").isTrue();
     }
 
+    @Test
+    void aLargeRowEndsAtTheNextRecordThatIsNotAPieceEvenWhenItsChangeIsLeftOutOrNeverComes() {
+        boundaries.add(List.of(P0));
+        NameMapping excludePieced = NameMapping.of("s", List.of(), "t", List.of(), "c", List.of(), "x",
+                List.of("public.big.b"));
+        Delivery excluded = delivery(excludePieced, "piece", "piece", "row");
+        assertThat(excluded.entries[2]).as("the row's change, its pieced column left out")
+                .isInstanceOfSatisfying(ChangelogEntry.Row.class, row -> assertThat(row.event().assembled()).isEmpty());
+        assertThat(boundaries.lastBoundary(excluded, i -> true)).isEqualTo(3);
+        read(excluded, 0);
+        read(excluded, 2);
+        assertThat(boundaries.atBoundary()).as("after the change of a row whose pieced column is left out").isTrue();
+        // the source stopped between the pieces, then sent a transaction (or its full sync) from an earlier position
+        Delivery cut = delivery("piece", "BEGIN", "END");
+        assertThat(boundaries.lastBoundary(cut, i -> true)).isEqualTo(3);
+        read(cut, 0);
+        read(cut, 1);
+        boundaries.marker(P0, Status.BEGIN);
+        boundaries.marker(P0, Status.END);
+        assertThat(boundaries.atBoundary()).as("the row cut off is given up").isTrue();
+    }
+
+    private void read(Delivery delivery, int index) {
+        boundaries.read(delivery.partitions[index], delivery.entries[index]);
+    }
+
     private static Delivery delivery(String... kinds) {
+        return delivery(NameMapping.NONE, kinds);
+    }
+
+    private static Delivery delivery(NameMapping mapping, String... kinds) {
         List<SinkRecord> records = new ArrayList<>();
         TableRef table = new TableRef("public", "big");
         for (int i = 0; i < kinds.length; i++) {
@@ -127,6 +157,6 @@ class TransactionBoundariesTest {
                         .put("id", "1"), i);
             });
         }
-        return Delivery.read(1, records, new ChangelogDecoder("x", NameMapping.NONE));
+        return Delivery.read(1, records, new ChangelogDecoder("x", mapping));
     }
 }
