@@ -35,7 +35,8 @@ import io.pgsync.testkit.registry.SchemaRegistry;
  * producer {@code max.request.size}, consumer fetch sizes): rows of 2 MiB and 50 MiB of incompressible text and bytea
  * through the COPY full sync and the stream (inserts, updates of the large values and of other columns, deletes)
  * while another table keeps streaming, with JSON and with Avro; a worker killed after the sink stored the pieces of a
- * row but before it wrote the row; and an old row too large for one record, which fails naming table, key and size.
+ * row but before it wrote the row; rows of control characters, cut by their size in JSON; and an old row too large
+ * for one record, which fails naming table, key and size.
  *
  * <p>The class runs its own broker at Kafka's default {@code message.max.bytes} (the shared test broker takes 10 MB).
  * {@code -Dpgsync.it.large.row.mb} sets the largest row (50 MiB by default), {@code -Dpgsync.it.large.row.heap} the
@@ -198,6 +199,25 @@ class LargeRowsIT {
         }
     }
 
+    /**
+     * Rows of control characters, which JSON writes as 6 bytes each ({@code \u0001}): the full sync's chunks, and the
+     * streamed rows, are cut by the size the converter writes, not by the size PostgreSQL sends.
+     */
+    @Test
+    void rowsOfControlCharactersAreCutByTheirSizeInJson() throws Exception {
+        String db = "largeescape";
+        createTables(db);
+        String control = "repeat(chr(1), 150000)";
+        source.execute(db, "INSERT INTO big SELECT g, 'control', NULL, " + control + " FROM generate_series(1, 12) g");
+        deploy(db, Pipeline.jsonConverters());
+        awaitSameDigestsWhileSourceRuns(db);
+        source.execute(db, "INSERT INTO big SELECT g, 'control', NULL, " + control + " FROM generate_series(13, 24) "
+                + "g");
+        awaitSameDigestsWhileSourceRuns(db);
+        connect.delete(db + "-source");
+        connect.delete(db + "-sink");
+    }
+
     @Test
     void anOldRowAboveTheLimitFailsTheSourceTaskNamingTableKeyAndSize() throws Exception {
         String db = "largeold";
@@ -255,6 +275,19 @@ class LargeRowsIT {
         await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() ->
                 assertThat(target.query(db, digests)).as("digests on the destination (%s)",
                         connect.statusText(db + "-sink")).isEqualTo(source.query(db, digests)));
+    }
+
+    /** Waits until both sides hold the same rows of {@code big}; fails as soon as the source task fails. */
+    private static void awaitSameDigestsWhileSourceRuns(String db) {
+        String digests = "SELECT id, note, length(b), md5(b), length(t), md5(t) FROM big ORDER BY id";
+        await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            assertThat(connect.statusText(db + "-source")).as("the source connector").doesNotContain("FAILED");
+            try {
+                return target.query(db, digests).equals(source.query(db, digests));
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
     }
 
     /** Inserts a row into {@code ticks} every 20 ms, each in a transaction of its own, until closed. */

@@ -322,7 +322,7 @@ public final class CopyFullSync implements AutoCloseable {
             byte[] row;
             while ((row = copy.readFromCopy()) != null) {
                 throttle.acquire(1, row.length, () -> false);
-                long size = (long) row.length * 6 <= recordBudget ? row.length : EncodedSize.ofUtf8(row, row.length);
+                long size = EncodedSize.ofUtf8(row, row.length);
                 if (rows > 0 && chunkSize + size > recordBudget) {
                     queue.put(chunkRecord(table, columns, types, key, rows, chunk, reset, partitionOfTable, offset));
                     reset = false;
