@@ -181,9 +181,13 @@ public final class RecordLimit {
         }
         if (remaining > budget()) {
             throw tooLarge("a change of " + change.table() + " key " + key(change), size,
-                    " Only the new row's values other than the key travel in pieces; the old row (sent for a DELETE, "
-                            + "and for an UPDATE of a table without primary key) and the key must fit one record: "
-                            + "give the table a primary key or REPLICA IDENTITY DEFAULT.");
+                    " Only the new row's values other than the key travel in pieces; the old row (sent for a DELETE "
+                            + "or UPDATE when the table's REPLICA IDENTITY is FULL) and the key must fit one record: "
+                            + (change.key().isEmpty()
+                                    ? "the table has no primary key, so its whole old row identifies the row; give "
+                                            + "it a primary key, or a unique index on NOT NULL columns and REPLICA "
+                                            + "IDENTITY USING INDEX."
+                                    : "set the table's REPLICA IDENTITY DEFAULT, so that only its key is sent."));
         }
         List<String> names = pieced.stream().map(i -> change.columns().get(i)).toList();
         RowChange rest = change.withPieced(Arrays.asList(kept), names);

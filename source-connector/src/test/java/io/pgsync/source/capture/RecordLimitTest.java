@@ -103,7 +103,22 @@ class RecordLimitTest {
                 .hasMessageContaining("Cannot send a change of public.big key (id=7) to the changelog")
                 .hasMessageContaining("at producer.override.max.request.size=200000")
                 .hasMessageContaining("the old row")
+                .hasMessageContaining("REPLICA IDENTITY DEFAULT")
                 .hasMessageContaining("message.max.bytes");
+    }
+
+    @Test
+    void anOldRowAboveTheLimitOfATableWithoutKeyFailsNamingAFixThatKeepsTheRowIdentified() {
+        RecordLimit limit = RecordLimit.of(Map.of(RecordLimit.MAX_REQUEST_SIZE, "200000"));
+        List<String> old = Arrays.asList("7", "n", "y".repeat(300_000));
+        limit.add(List.of(record(new RowChange("u", BIG, List.of("id", "note", "body"), List.of("int", "text",
+                "text"), List.of(), Arrays.asList("7", "m", "y".repeat(300_000)), old, List.of(), null, -1)
+                .toStruct())));
+        assertThatThrownBy(limit::next).isInstanceOf(ConnectException.class)
+                .hasMessageContaining("Cannot send a change of public.big")
+                .hasMessageContaining("has no primary key")
+                .hasMessageContaining("REPLICA IDENTITY USING INDEX")
+                .message().doesNotContain("REPLICA IDENTITY DEFAULT");
     }
 
     @Test
