@@ -243,6 +243,9 @@ class DdlReplicationIT extends PipelineIT {
                 "ALTER TABLE app.list_parted DROP CONSTRAINT c_set",
                 "ALTER TABLE app.list_parted RENAME COLUMN c TO label",
                 "UPDATE app.list_parted SET label = 'renamed' WHERE a = 1 AND b = 1",
+                // a partition with a default of its own on a column it takes from its parent
+                "CREATE TABLE app.part_c PARTITION OF app.list_parted (label DEFAULT 'third') FOR VALUES IN (3)",
+                "INSERT INTO app.part_c (a, b) VALUES (3, 3)",
                 "INSERT INTO app.animal VALUES (1, 'generic')",
                 "INSERT INTO app.dog VALUES (2, 'rex', 'collie')",
                 // inheritance made while streaming: a new child, and a table that becomes one (its columns then
@@ -270,7 +273,8 @@ class DdlReplicationIT extends PipelineIT {
                 "INSERT INTO app.dog VALUES (6, 'lassie', 'collie')"));
 
         awaitSameSchema(db, "app", TIMEOUT);
-        for (String table : List.of("app.part_a", "app.part_b", "app.creature", "app.dog", "app.cat", "app.bird")) {
+        for (String table : List.of("app.part_a", "app.part_b", "app.part_c", "app.creature", "app.dog", "app.cat",
+                "app.bird")) {
             Tables.awaitEqual(source.cluster(), target.cluster(), db, table, TIMEOUT,
                     () -> connect.statusText(db + "-sink"));
         }

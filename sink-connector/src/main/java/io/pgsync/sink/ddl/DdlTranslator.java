@@ -181,6 +181,18 @@ public final class DdlTranslator {
             sql.append(" WITH (").append(String.join(", ", table.options())).append(')');
         }
         add(steps, table.table(), sql.toString());
+        // a column that comes from the parent gets the parent's DEFAULT and NOT NULL; the table's own may differ
+        for (Column column : table.columns()) {
+            if (!column.local() && column.generated() == null) {
+                String alter = alterTable(table.table()) + "ALTER COLUMN " + quote(column.name()) + " ";
+                if (column.defaultExpression() != null) {
+                    add(steps, table.table(), alter + "SET DEFAULT " + column.defaultExpression());
+                }
+                if (column.notNull()) {
+                    add(steps, table.table(), alter + "SET NOT NULL");
+                }
+            }
+        }
         for (Constraint constraint : table.constraints()) {
             if (constraint.local()) {
                 add(steps, table.table(), alterTable(table.table()) + "ADD CONSTRAINT " + quote(constraint.name())
