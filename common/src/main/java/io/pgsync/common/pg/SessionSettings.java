@@ -13,7 +13,9 @@ import java.util.Properties;
  * What every connection pgsync opens gets, so that no other role of the database can make it run code of theirs and
  * no wait on the server goes unnoticed: {@code search_path = pg_catalog, pg_temp} (a function, operator or type some
  * role creates in {@code public}, such as {@code public.unnest(text[])}, is never found),
- * {@code standard_conforming_strings = on}, {@code statement_timeout} and {@code lock_timeout} (a statement that
+ * {@code standard_conforming_strings = on}, {@code row_security = off} (a table's row-level security never filters
+ * what pgsync reads or writes: a statement a policy would filter fails instead, naming the table, as in pg_dump),
+ * {@code statement_timeout} and {@code lock_timeout} (a statement that
  * runs or waits too long is cancelled with an error the retry path handles: SQLState 57014 or 55P03), TCP keepalives on
  * both ends of the connection, and pgjdbc's {@code socketTimeout} (a server that stops answering closes the
  * connection, SQLState 08006, instead of leaving the task waiting forever).
@@ -57,6 +59,7 @@ public record SessionSettings(Duration statementTimeout, Duration lockTimeout, D
         List<String> statements = new ArrayList<>();
         statements.add("SET search_path = " + SEARCH_PATH);
         statements.add("SET standard_conforming_strings = on");
+        statements.add("SET row_security = off");
         statements.add("SET statement_timeout = " + statementTimeout.toMillis());
         statements.add("SET lock_timeout = " + lockTimeout.toMillis());
         if (!keepAlive.isZero()) {

@@ -15,7 +15,8 @@ class SessionSettingsTest {
     @Test
     void everySessionGetsAFixedSearchPathTimeoutsAndKeepalives() {
         assertThat(SETTINGS.statements()).containsExactly("SET search_path = pg_catalog, pg_temp",
-                "SET standard_conforming_strings = on", "SET statement_timeout = 3600000", "SET lock_timeout = 60000",
+                "SET standard_conforming_strings = on", "SET row_security = off", "SET statement_timeout = 3600000",
+                "SET lock_timeout = 60000",
                 "SET tcp_keepalives_idle = 30", "SET tcp_keepalives_interval = 10", "SET tcp_keepalives_count = 3");
     }
 
@@ -35,7 +36,8 @@ class SessionSettingsTest {
     void zeroKeepaliveLeavesTheOperatingSystemsTimes() {
         SessionSettings settings = new SessionSettings(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
         assertThat(settings.statements()).containsExactly("SET search_path = pg_catalog, pg_temp",
-                "SET standard_conforming_strings = on", "SET statement_timeout = 0", "SET lock_timeout = 0");
+                "SET standard_conforming_strings = on", "SET row_security = off", "SET statement_timeout = 0",
+                "SET lock_timeout = 0");
         assertThat(settings.properties(new Properties())).doesNotContainKey("socketFactory")
                 .containsEntry("socketTimeout", "0");
     }
