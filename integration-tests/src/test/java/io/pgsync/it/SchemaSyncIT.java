@@ -113,6 +113,8 @@ class SchemaSyncIT extends PipelineIT {
                 "COMMENT ON COLUMN " + S + ".\"Order\".\"Ключ\" IS 'the key'",
                 "COMMENT ON FUNCTION " + S + ".next_ticket() IS 'tickets'",
                 "ALTER TABLE " + S + ".line REPLICA IDENTITY FULL",
+                "ALTER TABLE " + S + ".line ENABLE ROW LEVEL SECURITY",
+                "ALTER TABLE " + S + ".line FORCE ROW LEVEL SECURITY",
                 "INSERT INTO " + S + ".\"Order\" (\"select\", amount, qty, ship, span, feelings) "
                         + "SELECT 'k' || g, g, g, ROW('main st', '1000' || g, 'ok'::" + S + ".mood)::" + S
                         + ".address, '[1.5,2.5)', ARRAY['sad', 'happy']::" + S + ".mood[] "

@@ -113,6 +113,7 @@ public final class SchemaReader {
         readForeignKeys();
         readTriggersAndRules();
         readReplicaIdentities();
+        readRowSecurity();
         readSequenceState();
         readComments();
         readMaterializedViewData();
@@ -593,6 +594,21 @@ public final class SchemaReader {
                     };
                     post.add(SchemaObject.of("replica identity", rs.getString(1), SchemaObject.POST_DATA,
                             List.of("ALTER TABLE " + rs.getString(1) + " REPLICA IDENTITY " + identity)));
+                });
+    }
+
+    private void readRowSecurity() throws SQLException {
+        forEach("""
+                SELECT c.oid::pg_catalog.regclass::text, c.relforcerowsecurity
+                  FROM pg_catalog.pg_class c
+                 WHERE c.oid IN %s AND c.relrowsecurity
+                 ORDER BY c.oid""".formatted(tableOids()), rs -> {
+                    List<String> statements = new ArrayList<>();
+                    statements.add("ALTER TABLE " + rs.getString(1) + " ENABLE ROW LEVEL SECURITY");
+                    if (rs.getBoolean(2)) {
+                        statements.add("ALTER TABLE " + rs.getString(1) + " FORCE ROW LEVEL SECURITY");
+                    }
+                    post.add(SchemaObject.of("row security", rs.getString(1), SchemaObject.POST_DATA, statements));
                 });
     }
 

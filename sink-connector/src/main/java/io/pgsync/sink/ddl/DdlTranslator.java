@@ -202,6 +202,7 @@ public final class DdlTranslator {
         if (!"d".equals(table.replicaIdentity())) {
             add(steps, table.table(), alterTable(table.table()) + replicaIdentity(table));
         }
+        rowSecurity(null, table, steps);
     }
 
     private static String columnDefinition(Column column) {
@@ -283,6 +284,8 @@ public final class DdlTranslator {
                 }
             } else if (column.local()) {
                 alterColumn(conversions, table, was, column, steps);
+            } else {
+                inheritedColumn(table, was, column, steps);
             }
         }
         Map<String, Constraint> previous = new HashMap<>();
@@ -299,6 +302,7 @@ public final class DdlTranslator {
                 || !Objects.equals(before.replicaIdentityIndex(), after.replicaIdentityIndex())) {
             add(steps, table, alterTable(table) + replicaIdentity(after));
         }
+        rowSecurity(before, after, steps);
         if (before.unlogged() != after.unlogged()) {
             add(steps, table, alterTable(table) + (after.unlogged() ? "SET UNLOGGED" : "SET LOGGED"));
         }
@@ -391,6 +395,25 @@ public final class DdlTranslator {
             } else {
                 add(steps, table, alter + "SET GENERATED " + identityKind(column.identity()));
             }
+        }
+    }
+
+    /**
+     * A column that comes from a parent: its name and type change with the parent's command (and so does all of it
+     * when either changed), but its DEFAULT and a NOT NULL may be the table's own (a NOT NULL the parent has cannot
+     * be dropped on the table alone).
+     */
+    private static void inheritedColumn(TableRef table, Column was, Column column, List<Step> steps) {
+        if (!was.name().equals(column.name()) || !was.type().equals(column.type())) {
+            return;
+        }
+        String alter = alterTable(table) + "ALTER COLUMN " + quote(column.name()) + " ";
+        if (column.generated() == null && !Objects.equals(was.defaultExpression(), column.defaultExpression())) {
+            add(steps, table, alter + (column.defaultExpression() == null ? "DROP DEFAULT"
+                    : "SET DEFAULT " + column.defaultExpression()));
+        }
+        if (column.notNull() && !was.notNull()) {
+            add(steps, table, alter + "SET NOT NULL");
         }
     }
 
@@ -491,6 +514,18 @@ public final class DdlTranslator {
                 return Optional.of("");
             }
             return mapping.rewrite(using.get(), before.table()).map(expression -> " USING " + expression);
+        }
+    }
+
+    /** Enables, disables, forces or unforces row-level security where it changed (from nothing, for a new table). */
+    private static void rowSecurity(TableDefinition before, TableDefinition after, List<Step> steps) {
+        if (after.rowSecurity() != (before != null && before.rowSecurity())) {
+            add(steps, after.table(), alterTable(after.table()) + (after.rowSecurity() ? "ENABLE" : "DISABLE")
+                    + " ROW LEVEL SECURITY");
+        }
+        if (after.forceRowSecurity() != (before != null && before.forceRowSecurity())) {
+            add(steps, after.table(), alterTable(after.table()) + (after.forceRowSecurity() ? "FORCE" : "NO FORCE")
+                    + " ROW LEVEL SECURITY");
         }
     }
 

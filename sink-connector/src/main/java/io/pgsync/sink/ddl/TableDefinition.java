@@ -23,12 +23,15 @@ import io.pgsync.sink.mapping.NameMapping;
  * @param bound for a partition, e.g. {@code FOR VALUES FROM (0) TO (10)}; else null
  * @param replicaIdentity {@code d}, {@code f}, {@code n} or {@code i}
  * @param replicaIdentityIndex with {@code i}, the index's name
+ * @param rowSecurity whether row-level security is enabled ({@code ENABLE ROW LEVEL SECURITY})
+ * @param forceRowSecurity whether it applies to the table's owner too ({@code FORCE ROW LEVEL SECURITY})
  * @param columns the columns in number order
  * @param constraints primary key, unique, check, foreign key and exclusion constraints
  */
 record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, List<String> options,
         String partitionKey, Parent parent, List<Parent> inherits, String bound, String replicaIdentity,
-        String replicaIdentityIndex, List<Column> columns, List<Constraint> constraints) {
+        String replicaIdentityIndex, boolean rowSecurity, boolean forceRowSecurity, List<Column> columns,
+        List<Constraint> constraints) {
 
     /**
      * A parent table.
@@ -104,7 +107,7 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
         return new TableDefinition(mapping.table(table), partitioned, unlogged, options,
                 expression(mapping, partitionKey), parent == null ? null : parent.mapped(mapping),
                 inherits.stream().map(p -> p.mapped(mapping)).toList(), bound, replicaIdentity, replicaIdentityIndex,
-                mappedColumns, mappedConstraints);
+                rowSecurity, forceRowSecurity, mappedColumns, mappedConstraints);
     }
 
     private String expression(NameMapping mapping, String expression) {
@@ -137,7 +140,8 @@ record TableDefinition(TableRef table, boolean partitioned, boolean unlogged, Li
                 "p".equals(node.path("kind").asText()), node.path("unlogged").asBoolean(), options,
                 text(node, "partitionKey"), parent.isObject() ? Parent.of(parent) : null, inherits,
                 text(node, "bound"), node.path("replicaIdentity").asText("d"), text(node, "replicaIdentityIndex"),
-                columns, constraints);
+                node.path("rowSecurity").asBoolean(false), node.path("forceRowSecurity").asBoolean(false), columns,
+                constraints);
     }
 
     private static String text(JsonNode node, String field) {

@@ -77,6 +77,8 @@ RETURN (SELECT jsonb_build_object(
     'replicaIdentity', c.relreplident::text,
     'replicaIdentityIndex', (SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
                               WHERE x.indrelid = c.oid AND x.indisreplident),
+    'rowSecurity', c.relrowsecurity,
+    'forceRowSecurity', c.relforcerowsecurity,
     'columns', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
                    'num', a.attnum,
