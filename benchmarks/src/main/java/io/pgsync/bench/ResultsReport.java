@@ -7,9 +7,12 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /** Renders the measurements as a markdown report (summary over runs, then every run) and writes it. */
 final class ResultsReport {
@@ -108,7 +111,7 @@ final class ResultsReport {
         out.append('\n');
     }
 
-    /** W1e and W2e: rates and the ratio pgsync / logical replication. */
+    /** W1e and W2e: rates, the ratio pgsync / logical replication, and CPU per row or change of each process. */
     private void endToEnd(StringBuilder out) {
         out.append("## End to end (W1e, W2e)\n\n");
         out.append("pgsync with the connector settings of config-examples/source-connector.json and "
@@ -134,6 +137,31 @@ final class ResultsReport {
                     .append(" | | ").append(ratio(Workload.CATCH_UP_END_TO_END)).append(" | |\n");
         }
         out.append('\n');
+        out.append("### CPU per row (W1e) or change (W2e)\n\n");
+        out.append("CPU microseconds per row or change over the timed interval, median over runs: the benchmark JVM "
+                + "(Kafka broker, Connect worker, connectors, the harness's probes), each PostgreSQL cluster, the "
+                + "three together, the whole machine, and the JVM by thread group (\"")
+                .append(CpuSampler.UNATTRIBUTED).append("\": threads that ended in the interval, such as pgsync's "
+                        + "full-sync reader).\n\n");
+        out.append("| system | workload | JVM | source PostgreSQL | destination PostgreSQL | together | machine "
+                + "| JVM by thread group |\n|---|---|---|---|---|---|---|---|\n");
+        for (SystemKind system : systems) {
+            for (Workload workload : List.of(Workload.FULL_SYNC_END_TO_END, Workload.CATCH_UP_END_TO_END)) {
+                List<Measurement> runs = successful(system, workload);
+                if (runs.isEmpty()) {
+                    continue;
+                }
+                out.append("| ").append(system.cliName()).append(" | ").append(workload.code())
+                        .append(" | ").append(micros(runs, m -> m.cpu().jvm()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().sourcePostgres()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().destinationPostgres()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().jvm() + m.cpu().sourcePostgres()
+                                + m.cpu().destinationPostgres()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().machine()))
+                        .append(" | ").append(threadGroups(runs)).append(" |\n");
+            }
+        }
+        out.append('\n');
     }
 
     /** The median rate of pgsync over that of logical replication, e.g. "0.37×". */
@@ -144,6 +172,30 @@ final class ResultsReport {
                 .mapToDouble(Measurement::rate).toArray());
         return Double.isNaN(pgsync) || Double.isNaN(replication) ? "–"
                 : String.format(Locale.ROOT, "%.2f×", pgsync / replication);
+    }
+
+    /** Median over runs of the CPU µs per row or change of what used {@code cores}. */
+    private static String micros(List<Measurement> runs, ToDoubleFunction<Measurement> cores) {
+        return String.format(Locale.ROOT, "%.1f",
+                Stats.median(runs.stream().mapToDouble(m -> m.microsPerUnit(cores.applyAsDouble(m))).toArray()));
+    }
+
+    /** The JVM's thread groups with their median µs per row or change (0 in a run without them), busiest first. */
+    private static String threadGroups(List<Measurement> runs) {
+        Map<String, double[]> perRun = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Measurement m = runs.get(i);
+            for (CpuUsage.Consumer group : m.cpu().jvmGroups()) {
+                perRun.computeIfAbsent(group.name(), name -> new double[runs.size()])[i] =
+                        m.microsPerUnit(group.cores());
+            }
+        }
+        return perRun.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), Stats.median(e.getValue())))
+                .filter(e -> e.getValue() >= 0.05)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", "));
     }
 
     private void limits(StringBuilder out) {
