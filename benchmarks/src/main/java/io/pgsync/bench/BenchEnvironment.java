@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,9 +20,14 @@ final class BenchEnvironment implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BenchEnvironment.class);
 
+    /** The settings the test kit turns off for speed, and that the end-to-end workloads turn on again. */
+    private static final List<String> DURABILITY = List.of("fsync", "synchronous_commit", "full_page_writes");
+    private static final long RELOAD_WAIT_MILLIS = 10_000;
+
     /**
-     * Server settings for both clusters on top of the test kit's (fsync, synchronous_commit and full_page_writes off):
-     * room for the data in shared buffers and no checkpoint storms during a run. Identical for every system.
+     * Server settings for both clusters on top of the test kit's (fsync, synchronous_commit and full_page_writes off,
+     * which {@link #durable} turns on for the end-to-end workloads): room for the data in shared buffers and no
+     * checkpoint storms during a run. Identical for every system.
      */
     static PostgresCluster.Options tuned(PostgresCluster.Options options) {
         return options.setting("shared_buffers", "1GB")
@@ -87,6 +93,36 @@ final class BenchEnvironment implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Turns {@code fsync}, {@code synchronous_commit} and {@code full_page_writes} on in both clusters (PostgreSQL's
+     * defaults, what users run), or back off, with {@code ALTER SYSTEM} and a reload, and waits until new connections
+     * have them. After turning them on, a checkpoint writes out whatever was written without fsync before, so that
+     * the workload does not pay for it.
+     */
+    void durable(boolean on) throws InterruptedException {
+        String value = on ? "on" : "off";
+        for (PostgresCluster cluster : List.of(source, destination)) {
+            for (String setting : DURABILITY) {
+                cluster.execute("postgres", on ? "ALTER SYSTEM SET " + setting + " = on" : "ALTER SYSTEM RESET "
+                        + setting);
+            }
+            cluster.execute("postgres", "SELECT pg_reload_conf()");
+            long deadline = System.currentTimeMillis() + RELOAD_WAIT_MILLIS;
+            while (!DURABILITY.stream().allMatch(setting -> value.equals(
+                    cluster.query("postgres", "SHOW " + setting).get(0).get(0)))) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException(cluster + " did not turn " + DURABILITY + " " + value + " within "
+                            + RELOAD_WAIT_MILLIS / 1000 + " s of the reload");
+                }
+                Thread.sleep(50);
+            }
+            if (on) {
+                cluster.execute("postgres", "CHECKPOINT");
+            }
+        }
+        log.info("{} {} on both clusters", DURABILITY, value);
     }
 
     PostgresCluster source() {

@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point: measures full sync (W1), catch-up (W2) and lag under load (W3) of pgsync and of the alternatives, on
- * one machine, in one run, on the same data, and writes a markdown results table. Run through Maven:
+ * Entry point: measures full sync (W1), catch-up (W2) and lag under load (W3) of pgsync and of the alternatives, and
+ * on request full sync and catch-up end to end (W1e, W2e), on one machine, in one run, on the same data, and writes a
+ * markdown results table. Run through Maven:
  * {@code mvn -B -Pbench -pl benchmarks -am verify -DskipTests -Dbench.args='--scale 0.02'}; options in
  * {@link BenchmarkOptions#USAGE}.
  */
@@ -60,6 +61,8 @@ public final class Benchmark {
         boolean kafka = options.systems().stream().anyMatch(SystemKind::usesKafka);
         Dataset data = new Dataset("bench_template", options.scale());
         List<Measurement> measurements = new ArrayList<>();
+        ConnectorConfigs.Examples examples = options.workloads().stream().anyMatch(Workload::endToEnd)
+                ? ConnectorConfigs.Examples.read(root.resolve("config-examples")) : null;
         try (BenchEnvironment env = BenchEnvironment.start(kafka, options.converter(), pluginPath)) {
             List<String> provenance = Provenance.describe(env.source(), pluginPath, root, options.converter());
             if (kafka && options.warmUp()) {
@@ -68,7 +71,12 @@ public final class Benchmark {
             data.createTemplate(env.source());
             for (int run = 1; run <= options.runs(); run++) {
                 for (SystemKind system : inRunOrder(options.systems(), run)) {
-                    measurements.addAll(new SystemRun(env, data, options, system, run).execute());
+                    if (SystemRun.applies(options, system, false)) {
+                        measurements.addAll(new SystemRun(env, data, options, system, run).execute());
+                    }
+                    if (SystemRun.applies(options, system, true)) {
+                        measurements.addAll(SystemRun.endToEnd(env, data, options, system, run, examples).execute());
+                    }
                 }
             }
             ResultsReport report = new ResultsReport(options, data, provenance, measurements, started,

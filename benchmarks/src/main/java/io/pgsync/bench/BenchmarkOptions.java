@@ -38,7 +38,8 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
                                  300,000 W2 changes); e.g. 0.02 for a smoke run
               --systems LIST     comma-separated: pgsync, debezium-jdbc, logical-replication (lr), copy-text,
                                  copy-binary, copy (both), all (default all)
-              --workloads LIST   comma-separated: W1, W2, W3 (default all)
+              --workloads LIST   comma-separated: W1, W2, W3, W1e, W2e (default W1,W2,W3); W1e and W2e
+                                 (end to end, example settings, fsync on) for pgsync and logical-replication
               --runs N           runs of every system (default 3; publish with at least 2)
               --w3-seconds S     duration of the W3 load (default 60)
               --w3-tps R         W3 load in transactions/s, 10 row changes each (default 1000)
@@ -77,7 +78,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
         }
         double scale = 1.0;
         List<SystemKind> systems = List.of(SystemKind.values());
-        Set<Workload> workloads = EnumSet.allOf(Workload.class);
+        Set<Workload> workloads = EnumSet.of(Workload.FULL_SYNC, Workload.CATCH_UP, Workload.LAG);
         int runs = 3;
         int lagSeconds = 60;
         int lagRate = 1000;

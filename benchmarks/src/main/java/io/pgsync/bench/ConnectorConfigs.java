@@ -1,18 +1,90 @@
 package io.pgsync.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pgsync.launch.PipelineConfigs;
 import io.pgsync.testkit.pg.PostgresCluster;
 
 /**
  * The connector configurations of the two Kafka pipelines, as an operator would PUT them, tuned as
- * {@code shared/reference/baselines.md} found best; both pipelines get the same producer and consumer settings.
+ * {@code shared/reference/baselines.md} found best; both pipelines get the same producer and consumer settings. The
+ * end-to-end workloads take pgsync's settings from the repository's {@code config-examples/} instead
+ * ({@link Examples}).
  */
 final class ConnectorConfigs {
+
+    /**
+     * The {@code config} objects of {@code config-examples/source-connector.json} and {@code sink-connector.json},
+     * what a user deploys. Only the keys that name the databases, tables, topics and slot are replaced (see
+     * {@link #source} and {@link #sink}); every other setting, converters included, stays as the example has it.
+     *
+     * <p>Example: {@code Examples.read(Path.of("config-examples")).sink(destination, "b_pgsync_1_e")} is the example
+     * sink with {@code topics=b_pgsync_1_e.changelog} and {@code connection.url} pointing at that database.
+     */
+    record Examples(Map<String, String> sourceExample, Map<String, String> sinkExample) {
+
+        static final String SOURCE_FILE = "source-connector.json";
+        static final String SINK_FILE = "sink-connector.json";
+
+        Examples {
+            sourceExample = Map.copyOf(sourceExample);
+            sinkExample = Map.copyOf(sinkExample);
+        }
+
+        /** Reads both examples from {@code dir}, the repository's {@code config-examples}. */
+        static Examples read(Path dir) {
+            return new Examples(config(dir.resolve(SOURCE_FILE)), config(dir.resolve(SINK_FILE)));
+        }
+
+        /** The example source, reading {@code tables} of {@code database} into {@code <database>.changelog}. */
+        Map<String, String> source(PostgresCluster source, String database, String slot, List<TableSpec> tables) {
+            Map<String, String> config = new LinkedHashMap<>(sourceExample);
+            config.put("database.hostname", source.host());
+            config.put("database.port", Integer.toString(source.port()));
+            config.put("database.user", PostgresCluster.SUPERUSER);
+            config.put("database.password", PostgresCluster.SUPERUSER_PASSWORD);
+            config.put("database.dbname", database);
+            config.put("topic.prefix", database);
+            config.put("table.include.list", tableList(tables));
+            config.put("slot.name", slot);
+            config.put("publication.name", slot);
+            return config;
+        }
+
+        /** The example sink, applying {@code <database>.changelog} to {@code database} on the destination. */
+        Map<String, String> sink(PostgresCluster destination, String database) {
+            Map<String, String> config = new LinkedHashMap<>(sinkExample);
+            config.put("topics", PipelineConfigs.changelog(database));
+            config.put("connection.url", destination.jdbcUrl(database) + "?ApplicationName=pgsync-sink");
+            config.put("connection.user", PostgresCluster.SUPERUSER);
+            config.put("connection.password", PostgresCluster.SUPERUSER_PASSWORD);
+            return config;
+        }
+
+        private static Map<String, String> config(Path file) {
+            JsonNode config;
+            try {
+                config = new ObjectMapper().readTree(file.toFile()).path("config");
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read the connector example " + file, e);
+            }
+            if (!config.isObject()) {
+                throw new IllegalStateException("The connector example " + file + " has no \"config\" object");
+            }
+            Map<String, String> settings = new LinkedHashMap<>();
+            config.properties().forEach(field -> settings.put(field.getKey(), field.getValue().asText()));
+            return settings;
+        }
+    }
 
     static final String PGSYNC_SOURCE = PipelineConfigs.SOURCE_CLASS;
     static final String PGSYNC_SINK = PipelineConfigs.SINK_CLASS;

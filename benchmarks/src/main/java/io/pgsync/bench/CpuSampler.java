@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import io.pgsync.testkit.pg.PostgresCluster;
@@ -24,7 +25,7 @@ import io.pgsync.testkit.pg.PostgresCluster;
  * Measures CPU time from {@code /proc}: the JVM itself, its exited children (pgbench), each PostgreSQL cluster (the
  * postmaster, its live children, and through the postmaster's child counters the children that exited), the whole
  * machine, and single JVM threads (through {@link ThreadMXBean}) and single PostgreSQL processes (labelled from
- * {@code pg_stat_activity}). Linux only.
+ * {@code pg_stat_activity}). JVM threads are also summed by pipeline stage ({@link #threadGroup}). Linux only.
  */
 final class CpuSampler implements AutoCloseable {
 
@@ -32,6 +33,9 @@ final class CpuSampler implements AutoCloseable {
     private static final double TICKS_PER_SECOND = 100.0;
     private static final int TOP = 4;
     private static final double LISTED_CORES = 0.02;
+    private static final Pattern SOURCE_TASK = Pattern.compile("task-thread-.*-source-\\d+");
+    private static final Pattern SINK_TASK = Pattern.compile("task-thread-.*-sink-\\d+");
+    static final String UNATTRIBUTED = "ended or native threads";
 
     /** Counters at one moment. */
     static final class Snapshot {
@@ -89,20 +93,63 @@ final class CpuSampler implements AutoCloseable {
         Snapshot end = snapshot();
         double seconds = Math.max(1e-3, (end.nanos - start.nanos) / 1e9);
         Tally tally = new Tally(seconds);
+        Tally groups = new Tally(seconds);
         Map<Long, String> names = threadNames(end.threadNanos.keySet());
-        end.threadNanos.forEach((id, nanos) -> tally.add("JVM thread " + names.getOrDefault(id, "#" + id),
-                (nanos - start.threadNanos.getOrDefault(id, 0L)) / 1e9));
-        end.internalTicks.forEach((thread, ticks) -> tally.add(thread.substring(0, thread.indexOf('#')),
-                (ticks - start.internalTicks.getOrDefault(thread, 0L)) / TICKS_PER_SECOND));
+        end.threadNanos.forEach((id, nanos) -> {
+            String name = names.getOrDefault(id, "#" + id);
+            double cpuSeconds = (nanos - start.threadNanos.getOrDefault(id, 0L)) / 1e9;
+            tally.add("JVM thread " + name, cpuSeconds);
+            groups.add(threadGroup(name), cpuSeconds);
+        });
+        end.internalTicks.forEach((thread, ticks) -> {
+            String category = thread.substring(0, thread.indexOf('#'));
+            double cpuSeconds = (ticks - start.internalTicks.getOrDefault(thread, 0L)) / TICKS_PER_SECOND;
+            tally.add(category, cpuSeconds);
+            groups.add(category, cpuSeconds);
+        });
+        double jvmSeconds = (end.jvmTicks - start.jvmTicks) / TICKS_PER_SECOND;
+        groups.addUnattributed(UNATTRIBUTED, Math.max(0, jvmSeconds - groups.sum()));
         addProcesses(tally, "src", start.source, end.source, sourceActivity);
         addProcesses(tally, "dst", start.destination, end.destination, destinationActivity);
         double load = (end.childTicks - start.childTicks) / TICKS_PER_SECOND;
         tally.add("pgbench", load);
-        return new CpuUsage((end.jvmTicks - start.jvmTicks) / TICKS_PER_SECOND / seconds,
+        return new CpuUsage(jvmSeconds / seconds,
                 (end.source.total() - start.source.total()) / TICKS_PER_SECOND / seconds,
                 (end.destination.total() - start.destination.total()) / TICKS_PER_SECOND / seconds,
                 load / seconds, (end.machineTicks - start.machineTicks) / TICKS_PER_SECOND / seconds, cores,
-                tally.top());
+                tally.top(), groups.all());
+    }
+
+    /**
+     * The pipeline stage of a JVM thread, from its name: the Connect task threads ({@code
+     * task-thread-<connector>-<task>}) of the source and the sink, Debezium's streaming thread, pgsync's full-sync
+     * reader, the source's producer ({@code kafka-producer-network-thread | connector-producer-<connector>-<task>}),
+     * pgsync's sink apply and write threads; everything else (Kafka broker, Connect worker, the harness's probes) is
+     * "other JVM threads". E.g. {@code task-thread-b_pgsync_1_e-sink-0} is "sink task".
+     */
+    static String threadGroup(String name) {
+        if (SOURCE_TASK.matcher(name).matches()) {
+            return "source task";
+        }
+        if (SINK_TASK.matcher(name).matches()) {
+            return "sink task";
+        }
+        if (name.startsWith("debezium-")) {
+            return "Debezium streaming";
+        }
+        if (name.startsWith("pgsync-full-sync-")) {
+            return "source full-sync reader";
+        }
+        if (name.contains("| connector-producer-")) {
+            return "source producer";
+        }
+        if (name.startsWith("pgsync-apply-")) {
+            return "sink apply thread";
+        }
+        if (name.startsWith("pgsync-write-")) {
+            return "sink write thread";
+        }
+        return "other JVM threads";
     }
 
     /**
@@ -135,13 +182,21 @@ final class CpuSampler implements AutoCloseable {
             sumMaxCount[2]++;
         }
 
-        List<CpuUsage.Consumer> top() {
+        double sum() {
+            return byName.values().stream().mapToDouble(sumMaxCount -> sumMaxCount[0]).sum();
+        }
+
+        /** Every name, busiest first. */
+        List<CpuUsage.Consumer> all() {
             return byName.entrySet().stream()
                     .map(e -> new CpuUsage.Consumer(e.getKey(), (int) e.getValue()[2], e.getValue()[0] / seconds,
                             e.getValue()[1] / seconds))
-                    .filter(c -> c.cores() >= LISTED_CORES)
                     .sorted(Comparator.comparingDouble(CpuUsage.Consumer::cores).reversed())
-                    .limit(TOP).toList();
+                    .toList();
+        }
+
+        List<CpuUsage.Consumer> top() {
+            return all().stream().filter(c -> c.cores() >= LISTED_CORES).limit(TOP).toList();
         }
     }
 

@@ -16,9 +16,12 @@ import java.util.stream.Collectors;
  * @param machine all busy CPU of the machine (from /proc/stat), including other work on it
  * @param cores CPUs of the machine
  * @param top the busiest single threads and processes, busiest first
+ * @param jvmGroups the JVM's CPU by pipeline stage ({@link CpuSampler#threadGroup}), busiest first; they add up to
+ *     {@code jvm}, with what no live thread accounts for (threads that ended in the interval) as
+ *     {@value CpuSampler#UNATTRIBUTED}
  */
 record CpuUsage(double jvm, double sourcePostgres, double destinationPostgres, double loadGenerator, double machine,
-        int cores, List<Consumer> top) {
+        int cores, List<Consumer> top, List<Consumer> jvmGroups) {
 
     /**
      * Threads or processes of one name and the cores they used.
@@ -44,6 +47,7 @@ record CpuUsage(double jvm, double sourcePostgres, double destinationPostgres, d
 
     CpuUsage {
         top = List.copyOf(top);
+        jvmGroups = List.copyOf(jvmGroups);
     }
 
     /**

@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 import io.pgsync.testkit.pg.PostgresCluster;
 
 /**
- * A source connector and a sink connector in the Connect worker. The sink is deployed first, outside the timed
+ * A source connector and a sink connector in the Connect worker. For W1 the sink is deployed first, outside the timed
  * interval; the full sync starts when the source connector is created; W2 pauses the sink, lets the source write every
- * change to Kafka, and resumes the sink.
+ * change to Kafka, and resumes the sink. End to end, W1e deploys both connectors in the timed interval, and W2e pauses
+ * both through Connect's REST API ({@code PUT /connectors/<name>/pause}), so that the changes wait in the source's WAL.
  */
 final class KafkaPipeline implements Pipeline {
 
@@ -77,6 +78,30 @@ final class KafkaPipeline implements Pipeline {
     @Override
     public void resumeApply() {
         connect.resume(sinkName);
+    }
+
+    @Override
+    public void startAll() {
+        sinkDeployed = true;
+        connect.deploy(sinkName, sinkConfig);
+        sourceDeployed = true;
+        connect.deploy(sourceName, sourceConfig);
+    }
+
+    /**
+     * Pauses the source, then the sink. A paused source task takes no more records from Debezium, whose streaming
+     * thread stops decoding once its queue ({@code max.queue.size}) is full.
+     */
+    @Override
+    public void pauseAll() throws InterruptedException {
+        connect.pause(sourceName);
+        connect.pause(sinkName);
+    }
+
+    @Override
+    public void resumeAll() {
+        connect.resume(sinkName);
+        connect.resume(sourceName);
     }
 
     @Override

@@ -69,6 +69,24 @@ final class LogicalReplicationPipeline implements Pipeline {
         destination.execute(database, "ALTER SUBSCRIPTION " + subscription + " ENABLE");
     }
 
+    /** Creates the publication and then the subscription, whose creation starts the initial copy. */
+    @Override
+    public void startAll() {
+        prepare();
+        startFullSync();
+    }
+
+    /** Disabling the subscription stops its walsender too, so the changes stay in the WAL: the same as W2. */
+    @Override
+    public void pauseAll() throws SQLException, InterruptedException {
+        pauseApply();
+    }
+
+    @Override
+    public void resumeAll() {
+        resumeApply();
+    }
+
     @Override
     public Optional<String> failure() {
         List<List<String>> errors = destination.query(database, "SELECT apply_error_count + sync_error_count"

@@ -7,9 +7,12 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /** Renders the measurements as a markdown report (summary over runs, then every run) and writes it. */
 final class ResultsReport {
@@ -55,7 +58,12 @@ final class ResultsReport {
         out.append("- Load average at end: ").append(endLoadAverage).append('\n');
         out.append("- Runs: ").append(options.runs()).append(" of every system; each cell is the median, the "
                 + "range over runs in brackets. How it is measured: benchmarks/README.md.\n\n");
-        summary(out);
+        if (options.workloads().stream().anyMatch(w -> !w.endToEnd())) {
+            summary(out);
+        }
+        if (options.workloads().stream().anyMatch(Workload::endToEnd)) {
+            endToEnd(out);
+        }
         limits(out);
         details(out);
         return out.toString();
@@ -103,6 +111,93 @@ final class ResultsReport {
         out.append('\n');
     }
 
+    /** W1e and W2e: rates, the ratio pgsync / logical replication, and CPU per row or change of each process. */
+    private void endToEnd(StringBuilder out) {
+        out.append("## End to end (W1e, W2e)\n\n");
+        out.append("pgsync with the connector settings of config-examples/source-connector.json and "
+                + "sink-connector.json; both clusters with fsync, synchronous_commit and full_page_writes on. W1e: "
+                + "both sides set up in the timed interval. W2e: the whole pipeline paused (both connectors, or the "
+                + "subscription) while the changes are made, so the timed catch-up also decodes the WAL backlog.\n\n");
+        out.append("| system | W1e full sync rows/s | W1e seconds | W2e catch-up changes/s | W2e seconds |\n");
+        out.append("|---|---|---|---|---|\n");
+        List<SystemKind> systems = options.systems().stream()
+                .filter(system -> system.supports(Workload.FULL_SYNC_END_TO_END)).toList();
+        for (SystemKind system : systems) {
+            List<Measurement> w1 = successful(system, Workload.FULL_SYNC_END_TO_END);
+            List<Measurement> w2 = successful(system, Workload.CATCH_UP_END_TO_END);
+            out.append("| ").append(system.cliName())
+                    .append(" | ").append(cell(system, Workload.FULL_SYNC_END_TO_END, w1, Measurement::rate, true))
+                    .append(" | ").append(cell(system, Workload.FULL_SYNC_END_TO_END, w1, Measurement::seconds, false))
+                    .append(" | ").append(cell(system, Workload.CATCH_UP_END_TO_END, w2, Measurement::rate, true))
+                    .append(" | ").append(cell(system, Workload.CATCH_UP_END_TO_END, w2, Measurement::seconds, false))
+                    .append(" |\n");
+        }
+        if (systems.contains(SystemKind.PGSYNC) && systems.contains(SystemKind.LOGICAL_REPLICATION)) {
+            out.append("| pgsync / logical-replication (medians) | ").append(ratio(Workload.FULL_SYNC_END_TO_END))
+                    .append(" | | ").append(ratio(Workload.CATCH_UP_END_TO_END)).append(" | |\n");
+        }
+        out.append('\n');
+        out.append("### CPU per row (W1e) or change (W2e)\n\n");
+        out.append("CPU microseconds per row or change over the timed interval, median over runs: the benchmark JVM "
+                + "(Kafka broker, Connect worker, connectors, the harness's probes), each PostgreSQL cluster, the "
+                + "three together, the whole machine, and the JVM by thread group (\"")
+                .append(CpuSampler.UNATTRIBUTED).append("\": threads that ended in the interval, such as pgsync's "
+                        + "full-sync reader).\n\n");
+        out.append("| system | workload | JVM | source PostgreSQL | destination PostgreSQL | together | machine "
+                + "| JVM by thread group |\n|---|---|---|---|---|---|---|---|\n");
+        for (SystemKind system : systems) {
+            for (Workload workload : List.of(Workload.FULL_SYNC_END_TO_END, Workload.CATCH_UP_END_TO_END)) {
+                List<Measurement> runs = successful(system, workload);
+                if (runs.isEmpty()) {
+                    continue;
+                }
+                out.append("| ").append(system.cliName()).append(" | ").append(workload.code())
+                        .append(" | ").append(micros(runs, m -> m.cpu().jvm()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().sourcePostgres()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().destinationPostgres()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().jvm() + m.cpu().sourcePostgres()
+                                + m.cpu().destinationPostgres()))
+                        .append(" | ").append(micros(runs, m -> m.cpu().machine()))
+                        .append(" | ").append(threadGroups(runs)).append(" |\n");
+            }
+        }
+        out.append('\n');
+    }
+
+    /** The median rate of pgsync over that of logical replication, e.g. "0.37×". */
+    private String ratio(Workload workload) {
+        double pgsync = Stats.median(successful(SystemKind.PGSYNC, workload).stream()
+                .mapToDouble(Measurement::rate).toArray());
+        double replication = Stats.median(successful(SystemKind.LOGICAL_REPLICATION, workload).stream()
+                .mapToDouble(Measurement::rate).toArray());
+        return Double.isNaN(pgsync) || Double.isNaN(replication) ? "–"
+                : String.format(Locale.ROOT, "%.2f×", pgsync / replication);
+    }
+
+    /** Median over runs of the CPU µs per row or change of what used {@code cores}. */
+    private static String micros(List<Measurement> runs, ToDoubleFunction<Measurement> cores) {
+        return String.format(Locale.ROOT, "%.1f",
+                Stats.median(runs.stream().mapToDouble(m -> m.microsPerUnit(cores.applyAsDouble(m))).toArray()));
+    }
+
+    /** The JVM's thread groups with their median µs per row or change (0 in a run without them), busiest first. */
+    private static String threadGroups(List<Measurement> runs) {
+        Map<String, double[]> perRun = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Measurement m = runs.get(i);
+            for (CpuUsage.Consumer group : m.cpu().jvmGroups()) {
+                perRun.computeIfAbsent(group.name(), name -> new double[runs.size()])[i] =
+                        m.microsPerUnit(group.cores());
+            }
+        }
+        return perRun.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), Stats.median(e.getValue())))
+                .filter(e -> e.getValue() >= 0.05)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", "));
+    }
+
     private void limits(StringBuilder out) {
         out.append("## What limited each (median run)\n\n");
         out.append("CPU in cores over the timed interval: JVM (Kafka, Connect, connectors, probes) / source "
@@ -148,9 +243,10 @@ final class ResultsReport {
             return "failed";
         }
         return switch (m.workload()) {
-            case FULL_SYNC -> String.format(Locale.ROOT, "%,d rows, %s rows/s, %.1f MB/s", m.units(),
-                    compact(m.rate()), m.megabytesPerSecond());
-            case CATCH_UP -> String.format(Locale.ROOT, "%,d changes, %s changes/s", m.units(), compact(m.rate()));
+            case FULL_SYNC, FULL_SYNC_END_TO_END -> String.format(Locale.ROOT, "%,d rows, %s rows/s, %.1f MB/s",
+                    m.units(), compact(m.rate()), m.megabytesPerSecond());
+            case CATCH_UP, CATCH_UP_END_TO_END -> String.format(Locale.ROOT, "%,d changes, %s changes/s",
+                    m.units(), compact(m.rate()));
             case LAG -> String.format(Locale.ROOT, "lag p50 %.3f s, p99 %.3f s, max %.3f s at %s changes/s",
                     m.lag().p50(), m.lag().p99(), m.lag().max(), compact(m.rate()));
         };

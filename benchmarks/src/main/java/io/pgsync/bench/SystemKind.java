@@ -12,7 +12,7 @@ enum SystemKind {
     PGSYNC("pgsync", "pgsync: PgSyncSourceConnector → changelog → PgSyncSinkConnector", true,
             EnumSet.allOf(Workload.class)),
     DEBEZIUM_JDBC("debezium-jdbc", "Debezium PostgresConnector → topic per table → Debezium JDBC sink", true,
-            EnumSet.allOf(Workload.class)),
+            EnumSet.of(Workload.FULL_SYNC, Workload.CATCH_UP, Workload.LAG)),
     LOGICAL_REPLICATION("logical-replication", "native logical replication (publication/subscription)", false,
             EnumSet.allOf(Workload.class)),
     COPY_TEXT("copy-text", "COPY pipe, text format (physical limit)", false, EnumSet.of(Workload.FULL_SYNC)),

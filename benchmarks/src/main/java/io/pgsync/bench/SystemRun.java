@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the selected workloads of one system once: fresh copies of the data on both clusters, the initial sync (timed
  * as W1, or untimed when W1 is not selected), then W2 and W3 on the same running pipeline; removes everything
- * afterwards. A failure ends this system's run with failed measurements, not the benchmark.
+ * afterwards. A failure ends this system's run with failed measurements, not the benchmark. An end-to-end run
+ * ({@link #endToEnd}) does the same for W1e and W2e, on databases of its own, with pgsync's connectors configured as
+ * the repository's examples and both clusters durable.
  */
 final class SystemRun {
 
@@ -27,30 +29,58 @@ final class SystemRun {
     private final BenchmarkOptions options;
     private final SystemKind system;
     private final int run;
+    /** pgsync's connector settings for W1e and W2e; null for W1–W3. */
+    private final ConnectorConfigs.Examples examples;
     private final String database;
     private final String label;
 
-    /** @param run the measured run's number from 1, or the warm-up round's as a negative number */
+    /** W1–W3. @param run the measured run's number from 1, or the warm-up round's as a negative number */
     SystemRun(BenchEnvironment env, Dataset data, BenchmarkOptions options, SystemKind system, int run) {
+        this(env, data, options, system, run, null);
+    }
+
+    private SystemRun(BenchEnvironment env, Dataset data, BenchmarkOptions options, SystemKind system, int run,
+            ConnectorConfigs.Examples examples) {
         this.env = env;
         this.data = data;
         this.options = options;
         this.system = system;
         this.run = run;
-        String name = run > 0 ? Integer.toString(run) : "warmup" + -run;
+        this.examples = examples;
+        String name = (run > 0 ? Integer.toString(run) : "warmup" + -run) + (examples == null ? "" : "e");
+        // A database name of its own also gives the end-to-end connectors names without offsets from W1–W3.
         this.database = "b_" + system.cliName().replace('-', '_') + "_" + name;
         this.label = "[" + system.cliName() + " run " + name + "]";
+    }
+
+    /**
+     * W1e and W2e of run {@code run}, with pgsync's connectors configured as {@code examples}, e.g.
+     * {@code SystemRun.endToEnd(env, data, options, SystemKind.PGSYNC, 1, examples).execute()}.
+     */
+    static SystemRun endToEnd(BenchEnvironment env, Dataset data, BenchmarkOptions options, SystemKind system,
+            int run, ConnectorConfigs.Examples examples) {
+        return new SystemRun(env, data, options, system, run, examples);
+    }
+
+    /** Whether {@code system} has a selected workload among the end-to-end ones ({@code endToEnd}) or W1–W3. */
+    static boolean applies(BenchmarkOptions options, SystemKind system, boolean endToEnd) {
+        return options.workloads().stream().anyMatch(w -> w.endToEnd() == endToEnd && system.supports(w));
     }
 
     List<Measurement> execute() {
         List<Measurement> results = new ArrayList<>();
         try {
+            if (examples != null) {
+                env.durable(true);
+            }
             data.createSource(env.source(), database);
             data.createDestination(env.destination(), database);
             try (Connection source = Databases.connect(env.source(), database, "bench-harness");
                     Connection destination = Databases.connect(env.destination(), database, "bench-harness")) {
                 if (system == SystemKind.COPY_TEXT || system == SystemKind.COPY_BINARY) {
                     results.add(copy(source, destination));
+                } else if (examples != null) {
+                    streamEndToEnd(source, destination, results);
                 } else {
                     stream(source, destination, results);
                 }
@@ -59,12 +89,15 @@ final class SystemRun {
             log.error("{} failed: {}", label, e.getMessage(), e);
             for (Workload workload : options.workloads()) {
                 boolean done = results.stream().anyMatch(m -> m.workload() == workload);
-                if (system.supports(workload) && !done) {
+                if (workload.endToEnd() == (examples != null) && system.supports(workload) && !done) {
                     results.add(Measurement.failed(system, workload, run, firstLine(e)));
                 }
             }
         } finally {
             dropDatabases();
+            if (examples != null) {
+                undoDurable();
+            }
         }
         return results;
     }
@@ -78,7 +111,7 @@ final class SystemRun {
         CpuUsage cpu = env.sampler().since(cpuStart);
         Convergence convergence = new Convergence(source, destination, data.tables(), Optional::empty,
                 options.timeout());
-        return fullSync(begin, end, rows, cpu, check(convergence), "");
+        return fullSync(Workload.FULL_SYNC, begin, end, rows, cpu, check(convergence), "");
     }
 
     private void stream(Connection source, Connection destination, List<Measurement> results) throws Exception {
@@ -95,7 +128,8 @@ final class SystemRun {
             CpuUsage cpu = env.sampler().since(cpuStart);
             String check = check(convergence);
             if (options.workloads().contains(Workload.FULL_SYNC)) {
-                results.add(fullSync(begin, synced.nanos(), data.rows(), cpu, check, synced.note()));
+                results.add(fullSync(Workload.FULL_SYNC, begin, synced.nanos(), data.rows(), cpu, check,
+                        synced.note()));
             }
             if (!check.equals(EQUAL)) {
                 throw new IllegalStateException("After the full sync the destination differs from the source: "
@@ -106,7 +140,7 @@ final class SystemRun {
             ChangeCounter counter = new ChangeCounter(source, data.tables().get(0));
             try (ProbeRow probe = new ProbeRow(source, destination)) {
                 if (options.workloads().contains(Workload.CATCH_UP)) {
-                    results.add(catchUp(pipeline, convergence, probe, load, counter));
+                    results.add(catchUp(Workload.CATCH_UP, pipeline, convergence, probe, load, counter));
                 }
                 if (options.workloads().contains(Workload.LAG)) {
                     results.add(lag(convergence, probe, load, counter));
@@ -114,6 +148,57 @@ final class SystemRun {
             }
         } finally {
             tearDown(pipeline);
+        }
+    }
+
+    /**
+     * W1e, then W2e on the same pipeline: the capture and apply sides set up together in the timed interval (the
+     * Kafka pipeline's two connectors, or the publication and the subscription), then the whole pipeline paused while
+     * the changes are made, so that resuming it decodes them from the WAL as well as applying them.
+     */
+    private void streamEndToEnd(Connection source, Connection destination, List<Measurement> results)
+            throws Exception {
+        Pipeline pipeline = createPipeline();
+        try {
+            Convergence convergence = new Convergence(source, destination, data.tables(), pipeline::failure,
+                    options.timeout());
+            log.info("{} end-to-end full sync of {} rows", label, data.rows());
+            CpuSampler.Snapshot cpuStart = env.sampler().snapshot();
+            long begin = System.nanoTime();
+            pipeline.startAll();
+            Convergence.Converged synced = convergence.awaitAllRows();
+            CpuUsage cpu = env.sampler().since(cpuStart);
+            String check = check(convergence);
+            if (options.workloads().contains(Workload.FULL_SYNC_END_TO_END)) {
+                results.add(fullSync(Workload.FULL_SYNC_END_TO_END, begin, synced.nanos(), data.rows(), cpu, check,
+                        synced.note()));
+            }
+            if (!check.equals(EQUAL)) {
+                throw new IllegalStateException("After the full sync the destination differs from the source: "
+                        + check);
+            }
+            if (options.workloads().contains(Workload.CATCH_UP_END_TO_END)) {
+                ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(), options.clients(),
+                        env.workDir());
+                ChangeCounter counter = new ChangeCounter(source, data.tables().get(0));
+                try (ProbeRow probe = new ProbeRow(source, destination)) {
+                    results.add(catchUp(Workload.CATCH_UP_END_TO_END, pipeline, convergence, probe, load, counter));
+                }
+            }
+        } finally {
+            tearDown(pipeline);
+        }
+    }
+
+    /** Turns durability off again for W1–W3, logging rather than hiding a failure on its way out. */
+    private void undoDurable() {
+        try {
+            env.durable(false);
+        } catch (InterruptedException | RuntimeException e) {
+            log.warn("{} could not turn durability off again: {}", label, e.getMessage(), e);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -126,41 +211,56 @@ final class SystemRun {
         }
     }
 
-    private Measurement fullSync(long begin, long end, long rows, CpuUsage cpu, String check, String note) {
+    /** W1 or W1e. */
+    private Measurement fullSync(Workload workload, long begin, long end, long rows, CpuUsage cpu, String check,
+            String note) {
         double seconds = (end - begin) / 1e9;
-        Measurement m = new Measurement(system, Workload.FULL_SYNC, run, seconds, rows, rows / seconds,
+        Measurement m = new Measurement(system, workload, run, seconds, rows, rows / seconds,
                 data.sizeBytes() / 1e6 / seconds, null, cpu, check, note);
-        log.info("{} W1 full sync: {} rows in {} s = {} rows/s, {} MB/s; CPU {}; {}", label, rows, fmt(seconds),
-                fmt(m.rate()), fmt(m.megabytesPerSecond()), cpu.split(), check);
+        log.info("{} {} {}: {} rows in {} s = {} rows/s, {} MB/s; CPU {}; {}", label, workload.code(),
+                workload.title(), rows, fmt(seconds), fmt(m.rate()), fmt(m.megabytesPerSecond()), cpu.split(), check);
         return m;
     }
 
     /**
      * W2: pause the apply side, make the changes, wait until they are queued for it, resume, and time until the
-     * destination equals the source.
+     * destination equals the source. W2e: pause the whole pipeline instead, so the changes stay in the WAL, and
+     * resume it.
      */
-    private Measurement catchUp(Pipeline pipeline, Convergence convergence, ProbeRow probe, ChangeLoad load,
-            ChangeCounter counter) throws Exception {
-        pipeline.pauseApply();
+    private Measurement catchUp(Workload workload, Pipeline pipeline, Convergence convergence, ProbeRow probe,
+            ChangeLoad load, ChangeCounter counter) throws Exception {
+        boolean endToEnd = workload.endToEnd();
+        if (endToEnd) {
+            pipeline.pauseAll();
+        } else {
+            pipeline.pauseApply();
+        }
         long before = counter.settled();
         ChangeLoad.Result generated = load.runTransactions(data.transactions());
         long changes = counter.settled() - before;
         long marker = probe.write();
-        log.info("{} W2: {} changes made in {} s while the apply side was paused; waiting until they are queued",
-                label, changes, fmt(generated.seconds()));
-        pipeline.awaitQueued();
+        log.info("{} {}: {} changes made in {} s while {} paused", label, workload.code(), changes,
+                fmt(generated.seconds()), endToEnd ? "the pipeline was" : "the apply side was");
+        if (!endToEnd) {
+            log.info("{} W2: waiting until the changes are queued", label);
+            pipeline.awaitQueued();
+        }
         CpuSampler.Snapshot cpuStart = env.sampler().snapshot();
         long begin = System.nanoTime();
-        pipeline.resumeApply();
+        if (endToEnd) {
+            pipeline.resumeAll();
+        } else {
+            pipeline.resumeApply();
+        }
         Convergence.Converged equal = convergence.awaitEqualAfter(probe, marker);
         CpuUsage cpu = env.sampler().since(cpuStart);
         double seconds = (equal.nanos() - begin) / 1e9;
         String note = String.format(Locale.ROOT, "changes made in %.1f s (%.0f tx/s)%s", generated.seconds(),
                 generated.tps(), equal.note().isEmpty() ? "" : "; " + equal.note());
-        Measurement m = new Measurement(system, Workload.CATCH_UP, run, seconds, changes, changes / seconds,
+        Measurement m = new Measurement(system, workload, run, seconds, changes, changes / seconds,
                 Double.NaN, null, cpu, EQUAL, note);
-        log.info("{} W2 catch-up: {} changes in {} s = {} changes/s; CPU {}", label, changes, fmt(seconds),
-                fmt(m.rate()), cpu.split());
+        log.info("{} {} {}: {} changes in {} s = {} changes/s; CPU {}", label, workload.code(), workload.title(),
+                changes, fmt(seconds), fmt(m.rate()), cpu.split());
         return m;
     }
 
@@ -194,6 +294,11 @@ final class SystemRun {
 
     private Pipeline createPipeline() {
         String slot = "bench_" + database;
+        if (examples != null && system == SystemKind.PGSYNC) {
+            return new KafkaPipeline(env.connect(), env.source(), database, slot,
+                    withOverrides(examples.source(env.source(), database, slot, data.tables()), "source"),
+                    withOverrides(examples.sink(env.destination(), database), "sink"));
+        }
         return switch (system) {
             case PGSYNC -> new KafkaPipeline(env.connect(), env.source(), database, slot,
                     withOverrides(withPgsyncConverters(ConnectorConfigs.pgsyncSource(env.source(), database, slot,

@@ -2,19 +2,27 @@ package io.pgsync.bench;
 
 import java.util.Locale;
 
-/** The three measured workloads, in the order a run executes them on one pipeline. */
+/**
+ * The measured workloads, in the order a run executes them. W1–W3 run on one pipeline with the harness's tuned
+ * connector settings; W1e and W2e run on another, end to end, with the settings of {@code config-examples/} and
+ * durable clusters.
+ */
 enum Workload {
 
-    FULL_SYNC("W1", "full sync"),
-    CATCH_UP("W2", "catch-up"),
-    LAG("W3", "lag under load");
+    FULL_SYNC("W1", "full sync", false),
+    CATCH_UP("W2", "catch-up", false),
+    LAG("W3", "lag under load", false),
+    FULL_SYNC_END_TO_END("W1e", "full sync end to end", true),
+    CATCH_UP_END_TO_END("W2e", "catch-up end to end", true);
 
     private final String code;
     private final String title;
+    private final boolean endToEnd;
 
-    Workload(String code, String title) {
+    Workload(String code, String title, boolean endToEnd) {
         this.code = code;
         this.title = title;
+        this.endToEnd = endToEnd;
     }
 
     String code() {
@@ -25,15 +33,20 @@ enum Workload {
         return title;
     }
 
-    /** Parses {@code W1}, {@code w2}, ... */
+    /** Whether the workload runs on the end-to-end pipeline (example settings, fsync on) rather than the tuned one. */
+    boolean endToEnd() {
+        return endToEnd;
+    }
+
+    /** Parses {@code W1}, {@code w2}, {@code W1e}, ... */
     static Workload parse(String text) {
         String wanted = text.strip().toUpperCase(Locale.ROOT);
         for (Workload workload : values()) {
-            if (workload.code.equals(wanted)) {
+            if (workload.code.toUpperCase(Locale.ROOT).equals(wanted)) {
                 return workload;
             }
         }
-        throw new IllegalArgumentException("Unknown workload '" + text + "': use W1 (full sync), W2 (catch-up) or "
-                + "W3 (lag under load)");
+        throw new IllegalArgumentException("Unknown workload '" + text + "': use W1 (full sync), W2 (catch-up), "
+                + "W3 (lag under load), W1e (full sync end to end) or W2e (catch-up end to end)");
     }
 }
