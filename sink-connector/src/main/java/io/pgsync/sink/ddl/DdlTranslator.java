@@ -181,16 +181,9 @@ public final class DdlTranslator {
             sql.append(" WITH (").append(String.join(", ", table.options())).append(')');
         }
         add(steps, table.table(), sql.toString());
-        // a column that comes from the parent gets the parent's DEFAULT and NOT NULL; the table's own may differ
         for (Column column : table.columns()) {
-            if (!column.local() && column.generated() == null) {
-                String alter = alterTable(table.table()) + "ALTER COLUMN " + quote(column.name()) + " ";
-                if (column.defaultExpression() != null) {
-                    add(steps, table.table(), alter + "SET DEFAULT " + column.defaultExpression());
-                }
-                if (column.notNull()) {
-                    add(steps, table.table(), alter + "SET NOT NULL");
-                }
+            if (!column.local()) {
+                inheritedColumn(table.table(), null, column, steps);
             }
         }
         for (Constraint constraint : table.constraints()) {
@@ -401,18 +394,20 @@ public final class DdlTranslator {
     /**
      * A column that comes from a parent: its name and type change with the parent's command (and so does all of it
      * when either changed), but its DEFAULT and a NOT NULL may be the table's own (a NOT NULL the parent has cannot
-     * be dropped on the table alone).
+     * be dropped on the table alone). On a table just created ({@code was} null) the parent's are set again, which
+     * changes nothing where the table has the parent's.
      */
     private static void inheritedColumn(TableRef table, Column was, Column column, List<Step> steps) {
-        if (!was.name().equals(column.name()) || !was.type().equals(column.type())) {
+        if (was != null && (!was.name().equals(column.name()) || !was.type().equals(column.type()))) {
             return;
         }
+        String wasDefault = was == null ? null : was.defaultExpression();
         String alter = alterTable(table) + "ALTER COLUMN " + quote(column.name()) + " ";
-        if (column.generated() == null && !Objects.equals(was.defaultExpression(), column.defaultExpression())) {
+        if (column.generated() == null && !Objects.equals(wasDefault, column.defaultExpression())) {
             add(steps, table, alter + (column.defaultExpression() == null ? "DROP DEFAULT"
                     : "SET DEFAULT " + column.defaultExpression()));
         }
-        if (column.notNull() && !was.notNull()) {
+        if (column.notNull() && (was == null || !was.notNull())) {
             add(steps, table, alter + "SET NOT NULL");
         }
     }
