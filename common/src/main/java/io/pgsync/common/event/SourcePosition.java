@@ -50,34 +50,41 @@ public record SourcePosition(long commitLsn, long lsn, long order) implements Co
         return parse(source.getString("sequence"));
     }
 
-    /** Parses Debezium's {@code ["123","456"]} (the first element may be null); null when it is not that shape. */
+    /**
+     * Parses Debezium's {@code ["123","456"]} (the first element may be null); null when it is not that shape. Read
+     * for every streamed change, so it scans the text in place.
+     */
     public static SourcePosition parse(String sequence) {
         if (sequence == null) {
             return null;
         }
         String body = sequence.trim();
-        if (!body.startsWith("[") || !body.endsWith("]")) {
+        int comma = body.indexOf(',');
+        if (!body.startsWith("[") || !body.endsWith("]") || comma < 0 || body.indexOf(',', comma + 1) >= 0) {
             return null;
         }
-        String[] parts = body.substring(1, body.length() - 1).split(",");
-        if (parts.length != 2) {
-            return null;
-        }
-        Long commit = number(parts[0]);
-        Long lsn = number(parts[1]);
+        Long commit = number(body, 1, comma);
+        Long lsn = number(body, comma + 1, body.length() - 1);
         return lsn == null ? null : new SourcePosition(commit == null ? -1 : commit, lsn, 0);
     }
 
-    private static Long number(String part) {
-        String text = part.trim();
-        if (text.equals("null") || text.isEmpty()) {
+    /** The number between {@code start} and {@code end}, blanks and one pair of quotes around it ignored. */
+    private static Long number(String text, int start, int end) {
+        while (start < end && Character.isWhitespace(text.charAt(start))) {
+            start++;
+        }
+        while (end > start && Character.isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        if (end - start >= 2 && text.charAt(start) == '"' && text.charAt(end - 1) == '"') {
+            start++;
+            end--;
+        }
+        if (start == end) {
             return null;
         }
-        if (text.startsWith("\"") && text.endsWith("\"") && text.length() >= 2) {
-            text = text.substring(1, text.length() - 1);
-        }
         try {
-            return Long.parseLong(text);
+            return Long.parseLong(text, start, end, 10);
         } catch (NumberFormatException e) {
             return null;
         }
