@@ -51,6 +51,8 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private static final Logger log = LoggerFactory.getLogger(PgSyncSourceTask.class);
 
     private volatile ChangelogRouter router;
+    /** Finds the table of Debezium's records on the task thread. */
+    private final DebeziumEnvelope.TableReader tables = new DebeziumEnvelope.TableReader();
     private volatile CopyFullSync fullSync;
     private volatile Throttle throttle;
     private volatile SequenceSync sequences;
@@ -245,13 +247,13 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
      * Leaves out the changes of pgsync's own tables (Debezium's signal table, the DDL capture's): they are the
      * source's bookkeeping, not data for the destination.
      */
-    private static List<SourceRecord> withoutInternalTables(List<SourceRecord> records) {
+    private List<SourceRecord> withoutInternalTables(List<SourceRecord> records) {
         if (records == null) {
             return null;
         }
         List<SourceRecord> kept = new ArrayList<>(records.size());
         for (SourceRecord record : records) {
-            if (!DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).map(PgSyncSourceConfig::isInternal)
+            if (!tables.tableOf(record.valueSchema(), record.value()).map(PgSyncSourceConfig::isInternal)
                     .orElse(false)) {
                 kept.add(record);
             }

@@ -4,10 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import io.pgsync.common.event.Changelog;
 import io.pgsync.common.event.DebeziumEnvelope;
+import io.pgsync.common.event.RowChange;
 import io.pgsync.common.pg.TableRef;
 
 /**
@@ -25,6 +27,7 @@ public final class ChangelogRouter {
     private final String topic;
     private final int partitions;
     private final RowChangeEncoder encoder;
+    private final DebeziumEnvelope.TableReader tables = new DebeziumEnvelope.TableReader();
 
     /** A router that keeps Debezium's change-event envelope ({@code changelog.format=debezium}). */
     public ChangelogRouter(String topic, int partitions) {
@@ -52,10 +55,12 @@ public final class ChangelogRouter {
                 routed.add(record);
                 continue;
             }
-            Optional<TableRef> table = DebeziumEnvelope.tableOf(record.valueSchema(), record.value());
+            Optional<TableRef> table = tables.tableOf(record.valueSchema(), record.value());
             if (table.isPresent()) {
-                SourceRecord change = encoder == null ? record : encoder.encode(record, table.get());
-                routed.add(readdress(change, Changelog.partitionFor(table.get(), partitions)));
+                int partition = Changelog.partitionFor(table.get(), partitions);
+                Struct change = encoder == null ? null : encoder.encode(record, table.get());
+                routed.add(change == null ? readdress(record, partition) : record.newRecord(topic, partition, null,
+                        null, RowChange.SCHEMA, change, record.timestamp(), record.headers()));
             } else {
                 for (int partition = 0; partition < partitions; partition++) {
                     routed.add(readdress(record, partition));

@@ -52,12 +52,15 @@ public final class RowChangeEncoder {
         this.placeholder = placeholder;
     }
 
-    /** Returns the change event of the table as a row-change record, or the record unchanged when it cannot be. */
-    public SourceRecord encode(SourceRecord record, TableRef table) {
+    /**
+     * Returns the change event of the table as the value of a row-change record ({@link RowChange#SCHEMA}), or null
+     * when it cannot be one, so that it travels in Debezium's envelope.
+     */
+    public Struct encode(SourceRecord record, TableRef table) {
         Struct value = (Struct) record.value();
         String op = value.getString(DebeziumEnvelope.FIELD_OP);
         if (!"rcudt".contains(op) || op.length() != 1) {
-            return record;
+            return null;
         }
         Struct source = value.getStruct(DebeziumEnvelope.FIELD_SOURCE);
         Struct transaction = struct(value, "transaction");
@@ -65,14 +68,14 @@ public final class RowChangeEncoder {
         SourcePosition position = SourcePosition.of(source, transaction);
         long sourceTimeMs = tsMs instanceof Number n ? n.longValue() : -1;
         if (op.equals("t")) {
-            return withValue(record, new RowChange(op, table, List.of(), List.of(), List.of(), null, null, List.of(),
-                    position, sourceTimeMs));
+            return new RowChange(op, table, List.of(), List.of(), List.of(), null, null, List.of(), position,
+                    sourceTimeMs).toStruct();
         }
         Struct after = struct(value, DebeziumEnvelope.FIELD_AFTER);
         Struct before = struct(value, DebeziumEnvelope.FIELD_BEFORE);
         Struct image = after != null ? after : before;
         if (image == null) {
-            return record;
+            return null;
         }
         Shape shape = shape(image.schema(), record.keySchema(), table);
         try {
@@ -81,12 +84,12 @@ public final class RowChangeEncoder {
             boolean needsBefore = op.equals("d") || (op.equals("u") && shape.key.isEmpty());
             List<String> beforeText = before == null || !needsBefore || before.schema() != image.schema() ? null
                     : text(before, shape, null);
-            return withValue(record, new RowChange(op, table, shape.columns, shape.types, shape.key, afterText,
-                    beforeText, unchanged, position, sourceTimeMs, op.equals("d") ? movedTo(record, shape) : null));
+            return new RowChange(op, table, shape.columns, shape.types, shape.key, afterText, beforeText, unchanged,
+                    position, sourceTimeMs, op.equals("d") ? movedTo(record, shape) : null).toStruct();
         } catch (DataException e) {
             log.warn("A change of {} has a value pgsync cannot put in text form ({}); it goes into the changelog in "
                     + "Debezium's format and the sink reports it", table, e.getMessage());
-            return record;
+            return null;
         }
     }
 
@@ -126,11 +129,6 @@ public final class RowChangeEncoder {
             }
         }
         return Arrays.asList(values);
-    }
-
-    private static SourceRecord withValue(SourceRecord record, RowChange change) {
-        return record.newRecord(record.topic(), record.kafkaPartition(), null, null, RowChange.SCHEMA,
-                change.toStruct(), record.timestamp(), record.headers());
     }
 
     private Shape shape(Schema row, Schema key, TableRef table) {

@@ -81,6 +81,7 @@ public final class DdlCapture {
     private final PgSyncSourceMetrics metrics;
     private final String publication;
     private final boolean identityAuto;
+    private final DebeziumEnvelope.TableReader tables = new DebeziumEnvelope.TableReader();
 
     private DdlCapture(String topic, int partitions, Predicate<TableRef> selected, Set<String> schemas,
             PgSyncSourceMetrics metrics, String publication, boolean identityAuto) {
@@ -241,7 +242,7 @@ public final class DdlCapture {
         List<SourceRecord> converted = null;
         for (int i = 0; i < records.size(); i++) {
             SourceRecord record = records.get(i);
-            boolean logged = DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).filter(LOG_TABLE::equals)
+            boolean logged = tables.tableOf(record.valueSchema(), record.value()).filter(LOG_TABLE::equals)
                     .isPresent();
             boolean message = !logged && isPgsyncMessage(record);
             if (!logged && !message) {
