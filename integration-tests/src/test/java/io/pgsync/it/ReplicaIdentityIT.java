@@ -137,6 +137,42 @@ class ReplicaIdentityIT extends PipelineIT {
         undeployPipeline(db);
     }
 
+    /**
+     * A partitioned table selected by its name alone: its rows live in partitions the include list does not name, and
+     * the capture reads rows under the partitions' names, so validation refuses the selection, naming the partitions
+     * and the pattern that selects them; with that pattern its keyless partitions stream.
+     */
+    @Test
+    void aPartitionedTableSelectedWithoutItsPartitionsIsRefusedAndStreamsWithThem() throws Exception {
+        String db = "identparent";
+        createDatabases(db);
+        source.execute(db, "CREATE TABLE public.parted (k int NOT NULL, v text) PARTITION BY LIST (k)",
+                "CREATE TABLE public.parted_odd PARTITION OF public.parted FOR VALUES IN (1, 3, 5)",
+                "CREATE TABLE public.parted_even PARTITION OF public.parted FOR VALUES IN (2, 4, 6)",
+                "INSERT INTO public.parted SELECT 1 + g % 6, 'v' || g FROM generate_series(1, 30) g",
+                "CREATE TABLE public.other (a int, b text)", "INSERT INTO public.other VALUES (1, 'x')");
+        Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public\\.parted",
+                1));
+        config.put("name", db + "-source");
+        assertThat(Pipeline.validationErrors(connect.validate(Pipeline.SOURCE_CLASS, config), "table.include.list"))
+                .singleElement().asString().contains("partitioned table \"public\".\"parted\" but not 2 of its "
+                        + "partitions: \"public\".\"parted_even\", \"public\".\"parted_odd\"",
+                        "public\\.parted.* in table.include.list");
+
+        config.put("table.include.list", "public\\.parted.*");
+        deployPipeline(db, config);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "public.parted", TIMEOUT, () -> status(db));
+        source.execute(db, "UPDATE public.parted SET v = 'changed' WHERE k IN (1, 2)",
+                "DELETE FROM public.parted WHERE k = 6", "INSERT INTO public.parted VALUES (3, 'new')",
+                "UPDATE public.other SET b = 'not selected'");
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "public.parted", TIMEOUT, () -> status(db));
+        assertThat(source.query(db, "SELECT c.relname, c.relreplident FROM pg_class c WHERE c.relnamespace = "
+                + "'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.relname COLLATE \"C\""))
+                .containsExactly(List.of("other", "d"), List.of("parted", "d"), List.of("parted_even", "f"),
+                        List.of("parted_odd", "f"));
+        undeployPipeline(db);
+    }
+
     private static String status(String db) {
         return connect.statusText(db + "-source") + " / " + connect.statusText(db + "-sink");
     }

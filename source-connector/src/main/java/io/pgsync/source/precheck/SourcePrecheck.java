@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -73,6 +74,17 @@ public final class SourcePrecheck {
              WHERE c.relkind = 'r' AND c.relpersistence IN ('p', 'u')
                AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2";
 
+    /** Each partitioned table and the partitions, at any depth, that hold its rows. */
+    private static final String PARTITIONS_SQL = """
+            SELECT n.nspname, p.relname, ln.nspname, l.relname
+              FROM pg_catalog.pg_class p
+              JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace
+             CROSS JOIN LATERAL pg_catalog.pg_partition_tree(p.oid) t
+              JOIN pg_catalog.pg_class l ON l.oid = t.relid
+              JOIN pg_catalog.pg_namespace ln ON ln.oid = l.relnamespace
+             WHERE p.relkind = 'p' AND t.isleaf AND l.relkind = 'r'
+               AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2, 3, 4";
+
     private SourcePrecheck() {
     }
 
@@ -94,6 +106,7 @@ public final class SourcePrecheck {
             Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
             List<String> notOwned = checkTables(connection, selected,
                     new PgSyncSourceConfig(props).replicaIdentityAutoEnabled(), failures);
+            checkPartitions(connection, selected, failures);
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
             checkRowFilters(connection, props, failures);
@@ -277,6 +290,33 @@ public final class SourcePrecheck {
     }
 
     /**
+     * A partitioned table selected without its partitions: PostgreSQL stores the rows in the partitions, and the
+     * capture reads each change under the partition's name, so rows of partitions left out would never be synced.
+     * Example: {@code table.include.list=public\\.events} with partitions {@code events_2025} and {@code events_2026}
+     * names both and suggests {@code public\\.events.*}.
+     */
+    private static void checkPartitions(Connection connection, Predicate<TableRef> selected, List<Failure> failures)
+            throws SQLException {
+        Map<TableRef, List<String>> missing = new LinkedHashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(PARTITIONS_SQL); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                TableRef parent = new TableRef(rs.getString(1), rs.getString(2));
+                TableRef partition = new TableRef(rs.getString(3), rs.getString(4));
+                if (selected.test(parent) && !selected.test(partition)) {
+                    missing.computeIfAbsent(parent, p -> new ArrayList<>()).add(partition.quoted());
+                }
+            }
+        }
+        missing.forEach((parent, partitions) -> failures.add(new Failure("table.include.list", "The selection "
+                + "names the partitioned table " + parent.quoted() + " but not " + partitions.size()
+                + " of its partitions: " + named(partitions) + ". PostgreSQL keeps the rows in the partitions and "
+                + "the capture reads them there, so their rows would not be synced. Select them too (e.g. "
+                + literal(parent.schema()) + "\\." + literal(parent.table()) + ".* in table.include.list, "
+                + "which also selects partitions created later under names that match), or leave "
+                + parent.quoted() + " out of the selection")));
+    }
+
+    /**
      * A missing publication is created by the task: FOR ALL TABLES needs a superuser, FOR TABLE needs ownership of
      * every table and CREATE on the database. An existing publication of listed tables gets the signal table added
      * by the task, which only its owner may do.
@@ -457,6 +497,18 @@ public final class SourcePrecheck {
                 }
             }
         }
+    }
+
+    /** The name as a regular expression that matches it alone: every character but letters, digits and _ escaped. */
+    private static String literal(String name) {
+        StringBuilder regex = new StringBuilder(name.length());
+        name.codePoints().forEach(c -> {
+            if (!Character.isLetterOrDigit(c) && c != '_') {
+                regex.append('\\');
+            }
+            regex.appendCodePoint(c);
+        });
+        return regex.toString();
     }
 
     private static String named(List<String> tables) {
