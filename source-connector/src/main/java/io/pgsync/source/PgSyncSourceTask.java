@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.data.Struct;
@@ -24,6 +25,7 @@ import io.debezium.pipeline.ChangeEventSourceCoordinator;
 import io.pgsync.common.Version;
 import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
+import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.capture.ChangelogRouter;
 import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.capture.RowChangeEncoder;
@@ -217,8 +219,7 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         if (start != null) {
             polled = start.apply(polled);
         }
-        List<SourceRecord> records = router.route(withoutInternalTables(capture == null ? polled
-                : capture.convert(polled)));
+        List<SourceRecord> records = polled == null ? null : toChangelog(polled, capture);
         if (records != null && throttle.limits()) {
             long rows = 0;
             long bytes = 0;
@@ -244,21 +245,20 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     }
 
     /**
-     * Leaves out the changes of pgsync's own tables (Debezium's signal table, the DDL capture's): they are the
-     * source's bookkeeping, not data for the destination.
+     * Debezium's records in one pass, each record's table read once: the DDL capture's rows become DDL records, the
+     * changes of pgsync's own tables (Debezium's signal table, the DDL capture's) are left out as the source's
+     * bookkeeping, and the rest is re-addressed to the changelog.
      */
-    private List<SourceRecord> withoutInternalTables(List<SourceRecord> records) {
-        if (records == null) {
-            return null;
-        }
-        List<SourceRecord> kept = new ArrayList<>(records.size());
-        for (SourceRecord record : records) {
-            if (!tables.tableOf(record.valueSchema(), record.value()).map(PgSyncSourceConfig::isInternal)
-                    .orElse(false)) {
-                kept.add(record);
+    private List<SourceRecord> toChangelog(List<SourceRecord> polled, DdlCapture capture) {
+        List<SourceRecord> records = new ArrayList<>(polled.size());
+        for (SourceRecord record : polled) {
+            Optional<TableRef> table = tables.tableOf(record.valueSchema(), record.value());
+            SourceRecord kept = capture == null ? record : capture.convert(record, table);
+            if (kept != null && (kept != record || !table.map(PgSyncSourceConfig::isInternal).orElse(false))) {
+                router.route(kept, table, records);
             }
         }
-        return kept;
+        return records;
     }
 
     /**

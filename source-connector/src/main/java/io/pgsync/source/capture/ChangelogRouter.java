@@ -1,6 +1,5 @@
 package io.pgsync.source.capture;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,7 +26,6 @@ public final class ChangelogRouter {
     private final String topic;
     private final int partitions;
     private final RowChangeEncoder encoder;
-    private final DebeziumEnvelope.TableReader tables = new DebeziumEnvelope.TableReader();
 
     /** A router that keeps Debezium's change-event envelope ({@code changelog.format=debezium}). */
     public ChangelogRouter(String topic, int partitions) {
@@ -42,32 +40,25 @@ public final class ChangelogRouter {
     }
 
     /**
-     * Returns the records re-addressed (and re-encoded) to the changelog, in order; source offsets are kept. A record
-     * already addressed to the changelog (a DDL record) keeps its partition.
+     * Adds the record to {@code out} re-addressed (and re-encoded) to the changelog, once for a change of the table
+     * and once per partition for a record of no table; source offsets are kept. A record already addressed to the
+     * changelog (a DDL record) keeps its partition.
+     *
+     * @param table the record's table ({@link DebeziumEnvelope#tableOf}), empty for a record of no table
      */
-    public List<SourceRecord> route(List<SourceRecord> records) {
-        if (records == null || records.isEmpty()) {
-            return records;
-        }
-        List<SourceRecord> routed = new ArrayList<>(records.size());
-        for (SourceRecord record : records) {
-            if (topic.equals(record.topic())) {
-                routed.add(record);
-                continue;
-            }
-            Optional<TableRef> table = tables.tableOf(record.valueSchema(), record.value());
-            if (table.isPresent()) {
-                int partition = Changelog.partitionFor(table.get(), partitions);
-                Struct change = encoder == null ? null : encoder.encode(record, table.get());
-                routed.add(change == null ? readdress(record, partition) : record.newRecord(topic, partition, null,
-                        null, RowChange.SCHEMA, change, record.timestamp(), record.headers()));
-            } else {
-                for (int partition = 0; partition < partitions; partition++) {
-                    routed.add(readdress(record, partition));
-                }
+    public void route(SourceRecord record, Optional<TableRef> table, List<SourceRecord> out) {
+        if (topic.equals(record.topic())) {
+            out.add(record);
+        } else if (table.isPresent()) {
+            int partition = Changelog.partitionFor(table.get(), partitions);
+            Struct change = encoder == null ? null : encoder.encode(record, table.get());
+            out.add(change == null ? readdress(record, partition) : record.newRecord(topic, partition, null, null,
+                    RowChange.SCHEMA, change, record.timestamp(), record.headers()));
+        } else {
+            for (int partition = 0; partition < partitions; partition++) {
+                out.add(readdress(record, partition));
             }
         }
-        return routed;
     }
 
     private SourceRecord readdress(SourceRecord record, int partition) {

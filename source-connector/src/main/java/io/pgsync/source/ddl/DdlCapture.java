@@ -8,9 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -81,7 +81,6 @@ public final class DdlCapture {
     private final PgSyncSourceMetrics metrics;
     private final String publication;
     private final boolean identityAuto;
-    private final DebeziumEnvelope.TableReader tables = new DebeziumEnvelope.TableReader();
 
     private DdlCapture(String topic, int partitions, Predicate<TableRef> selected, Set<String> schemas,
             PgSyncSourceMetrics metrics, String publication, boolean identityAuto) {
@@ -231,40 +230,25 @@ public final class DdlCapture {
     }
 
     /**
-     * Returns the records with each insert into {@code pgsync.ddl_log} replaced by a DDL record addressed to the
-     * changelog (or dropped when nothing in it concerns the selection), the table's deletes dropped, and every logical
-     * message with pgsync's prefix dropped as forged; other records are kept as they are.
+     * Returns what becomes of one streamed record: an insert into {@code pgsync.ddl_log} becomes a DDL record
+     * addressed to the changelog (or null when nothing in it concerns the selection), the table's deletes and every
+     * logical message with pgsync's prefix (as forged) become null; any other record is returned as it is.
+     *
+     * @param table the record's table ({@link DebeziumEnvelope#tableOf}), empty for a record of no table
      */
-    public List<SourceRecord> convert(List<SourceRecord> records) {
-        if (records == null || records.isEmpty()) {
-            return records;
-        }
-        List<SourceRecord> converted = null;
-        for (int i = 0; i < records.size(); i++) {
-            SourceRecord record = records.get(i);
-            boolean logged = tables.tableOf(record.valueSchema(), record.value()).filter(LOG_TABLE::equals)
-                    .isPresent();
-            boolean message = !logged && isPgsyncMessage(record);
-            if (!logged && !message) {
-                if (converted != null) {
-                    converted.add(record);
-                }
-                continue;
-            }
-            if (converted == null) {
-                converted = new ArrayList<>(records.subList(0, i));
-            }
-            if (message) {
-                reject(record);
-                continue;
+    public SourceRecord convert(SourceRecord record, Optional<TableRef> table) {
+        if (table.isPresent()) {
+            if (!table.get().equals(LOG_TABLE)) {
+                return record;
             }
             String content = loggedContent(record);
-            SourceRecord ddl = content == null ? null : toDdlRecord(record, content);
-            if (ddl != null) {
-                converted.add(ddl);
-            }
+            return content == null ? null : toDdlRecord(record, content);
         }
-        return converted == null ? records : converted;
+        if (isPgsyncMessage(record)) {
+            reject(record);
+            return null;
+        }
+        return record;
     }
 
     /**

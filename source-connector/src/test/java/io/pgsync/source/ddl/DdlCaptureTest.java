@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pgsync.common.event.DdlEvent;
+import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.source.metrics.PgSyncSourceMetrics;
 
 class DdlCaptureTest {
@@ -49,9 +51,22 @@ class DdlCaptureTest {
         metrics.close();
     }
 
+    /** The records as the source task passes them through the capture, one at a time, dropped ones left out. */
+    private List<SourceRecord> convert(List<SourceRecord> records) {
+        List<SourceRecord> converted = new ArrayList<>();
+        for (SourceRecord record : records) {
+            SourceRecord kept = capture.convert(record, DebeziumEnvelope.tableOf(record.valueSchema(),
+                    record.value()));
+            if (kept != null) {
+                converted.add(kept);
+            }
+        }
+        return converted;
+    }
+
     @Test
     void anInsertIntoTheCapturesLogBecomesADdlRecordAndItsDeleteIsDropped() {
-        List<SourceRecord> converted = capture.convert(List.of(logged("c", DDL), logged("d", null)));
+        List<SourceRecord> converted = convert(List.of(logged("c", DDL), logged("d", null)));
 
         assertThat(converted).hasSize(1);
         DdlEvent event = DdlEvent.of(converted.get(0).valueSchema(), converted.get(0).value()).orElseThrow();
@@ -64,7 +79,7 @@ class DdlCaptureTest {
     @Test
     void aLogicalMessageWithPgsyncsPrefixIsNeverDdlWhateverItSaysAndIsCounted() throws Exception {
         SourceRecord other = new SourceRecord(Map.of(), Map.of(), "db.message", 0, MESSAGE, message("other", DDL));
-        List<SourceRecord> converted = capture.convert(List.of(message(DDL), logged("c", DDL), message(DDL), other));
+        List<SourceRecord> converted = convert(List.of(message(DDL), logged("c", DDL), message(DDL), other));
 
         assertThat(converted).hasSize(2);
         assertThat(converted.get(0).valueSchema()).isEqualTo(DdlEvent.SCHEMA);
@@ -78,7 +93,7 @@ class DdlCaptureTest {
     void recordsOfOtherTablesPassUnchanged() {
         List<SourceRecord> records = List.of(new SourceRecord(Map.of(), Map.of(), "db.app.t", 0, CHANGE,
                 change("app", "t", "c", DDL)));
-        assertThat(capture.convert(records)).isSameAs(records);
+        assertThat(convert(records)).containsExactlyElementsOf(records).first().isSameAs(records.get(0));
     }
 
     @Test
@@ -91,7 +106,7 @@ class DdlCaptureTest {
                 + "{\"kind\":\"applied\",\"action\":\"publication\",\"publications\":[\"other\"],"
                 + "\"table\":{\"schema\":\"app\",\"name\":\"u\"}}]}";
 
-        assertThat(capture.convert(List.of(logged("c", applied), logged("d", null)))).isEmpty();
+        assertThat(convert(List.of(logged("c", applied), logged("d", null)))).isEmpty();
         ObjectName bean = new ObjectName("kafka.connect:type=pgsync-source-metrics,connector=capture-test,task=0");
         assertThat(ManagementFactory.getPlatformMBeanServer().getAttribute(bean, "publication-tables-added-total"))
                 .isEqualTo(1.0);
