@@ -20,6 +20,14 @@ public final class PipelineConfigs {
     /** Kafka's JSON converter with its bytes, faster for row changes; in the source connector's plugin. */
     public static final String CHANGELOG_JSON_CONVERTER = "io.pgsync.source.ChangelogJsonConverter";
 
+    /**
+     * The source's producer batching, as in {@code config-examples/}: batches of up to 256 KB, sent after at most
+     * 20 ms. With Kafka's defaults (16 KB, 5 ms) a catch-up of small changes goes out in many small produce
+     * requests, and the requests cost more CPU than the changes: 0.8x the rate on the benchmark's W2e.
+     */
+    public static final Map<String, String> PRODUCER_BATCHING = Map.of("producer.override.batch.size", "262144",
+            "producer.override.linger.ms", "20");
+
     /** How a source connector logs in to its database; {@code password} null when it comes from elsewhere. */
     public record Login(String host, int port, String database, String user, String password) {
     }
@@ -35,7 +43,7 @@ public final class PipelineConfigs {
     /**
      * A source connector of one task capturing {@code tables} (Debezium's {@code table.include.list}; null for every
      * table) into the changelog {@code <topicPrefix>.changelog} of {@code partitions} partitions, which Connect
-     * creates with the broker's default replication factor.
+     * creates with the broker's default replication factor; its producer batches as {@link #PRODUCER_BATCHING} says.
      */
     public static Map<String, String> source(Login database, String topicPrefix, String tables, int partitions) {
         Map<String, String> config = new LinkedHashMap<>();
@@ -55,6 +63,7 @@ public final class PipelineConfigs {
         config.put("changelog.partitions", Integer.toString(partitions));
         config.put("topic.creation.default.partitions", Integer.toString(partitions));
         config.put("topic.creation.default.replication.factor", "-1");
+        config.putAll(PRODUCER_BATCHING);
         return config;
     }
 
