@@ -273,7 +273,7 @@ final class SystemRun {
         lagProbe.start();
         ChangeLoad.Result generated = load.startSteady(options.lagRate(), options.lagSeconds()).await();
         CpuUsage cpu = env.sampler().since(cpuStart);
-        LagStats lag = lagProbe.finish(options.timeout());
+        LagStats lag = lagProbe.finish(options.timeout()).stats();
         long changes = counter.settled() - before - lag.samples();
         Convergence.Converged equal = convergence.awaitEqualAfter(probe, lagProbe.lastWritten());
         String note = String.format(Locale.ROOT, "load %.0f of %d tx/s requested, %d probes%s%s", generated.tps(),
