@@ -20,7 +20,7 @@ import java.util.Set;
  * @param runs how many times every system runs every workload
  * @param lagSeconds how long the W3 load runs
  * @param lagRate W3 load in transactions per second (10 row changes each)
- * @param clients pgbench client connections for W2, W3 and W4
+ * @param clients pgbench client connections for W2 and W3
  * @param stepping W4's steps
  * @param timeout how long any wait for the destination may take before the run counts as failed
  * @param warmUp whether each Kafka pipeline first syncs a small data set, unmeasured, so that no system pays for
@@ -35,10 +35,10 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
 
     /**
      * W4's steps, in pgbench transactions per second (10 row changes each): {@code startTps}, then {@code stepTps}
-     * more each step, each for {@code stepSeconds}, up to {@code maxTps}; e.g. 500, 1000, 1500, ... with the
-     * defaults.
+     * more each step, each for {@code stepSeconds}, up to {@code maxTps}, from {@code clients} pgbench clients; e.g.
+     * 500, 1000, 1500, ... with the defaults.
      */
-    record Stepping(int startTps, int stepTps, int stepSeconds, int maxTps) {
+    record Stepping(int startTps, int stepTps, int stepSeconds, int maxTps, int clients) {
 
         Stepping {
             if (maxTps < startTps) {
@@ -63,7 +63,8 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
               --w4-step-tps R    W4's increase per step in transactions/s (default 500)
               --w4-seconds S     duration of each W4 step (default 20)
               --w4-max-tps R     W4's last step at most, in transactions/s (default 20000)
-              --clients C        pgbench clients for W2, W3 and W4 (default 4)
+              --w4-clients C     pgbench clients for W4 (default 16)
+              --clients C        pgbench clients for W2 and W3 (default 4)
               --timeout-minutes M  longest wait for a destination before the run fails (default 30)
               --warmup on|off    sync a small data set through each Kafka pipeline first, unmeasured (default on)
               --converter json|avro  converters of both Kafka pipelines: JSON with schemas, or Avro in the
@@ -107,6 +108,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
         int stepTps = 500;
         int stepSeconds = 20;
         int stepMaxTps = 20000;
+        int stepClients = 16;
         long timeoutMinutes = 30;
         boolean warmUp = true;
         ConverterKind converter = ConverterKind.JSON;
@@ -131,6 +133,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
                 case "--w4-step-tps" -> stepTps = positiveInt(option, value);
                 case "--w4-seconds" -> stepSeconds = positiveInt(option, value);
                 case "--w4-max-tps" -> stepMaxTps = positiveInt(option, value);
+                case "--w4-clients" -> stepClients = positiveInt(option, value);
                 case "--clients" -> clients = positiveInt(option, value);
                 case "--timeout-minutes" -> timeoutMinutes = positiveInt(option, value);
                 case "--warmup" -> warmUp = onOff(option, value);
@@ -143,8 +146,8 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
             throw new IllegalArgumentException("--scale must be at most 1 (the full size), not " + scale);
         }
         return new BenchmarkOptions(scale, systems, workloads, runs, lagSeconds, lagRate, clients,
-                new Stepping(stepStartTps, stepTps, stepSeconds, stepMaxTps), Duration.ofMinutes(timeoutMinutes),
-                warmUp, converter, overrides, String.join(" ", tokens));
+                new Stepping(stepStartTps, stepTps, stepSeconds, stepMaxTps, stepClients),
+                Duration.ofMinutes(timeoutMinutes), warmUp, converter, overrides, String.join(" ", tokens));
     }
 
     private static Set<Workload> parseWorkloads(String value) {

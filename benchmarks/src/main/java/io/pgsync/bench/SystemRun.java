@@ -181,15 +181,17 @@ final class SystemRun {
             boolean catchUp = options.workloads().contains(Workload.CATCH_UP_END_TO_END);
             boolean steadyMax = options.workloads().contains(Workload.STEADY_MAX_END_TO_END);
             if (catchUp || steadyMax) {
-                ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(), options.clients(),
-                        env.workDir());
                 ChangeCounter counter = new ChangeCounter(source, data.tables().get(0));
                 try (ProbeRow probe = new ProbeRow(source, destination)) {
                     if (catchUp) {
+                        ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(), options.clients(),
+                                env.workDir());
                         results.add(catchUp(Workload.CATCH_UP_END_TO_END, pipeline, convergence, probe, load,
                                 counter));
                     }
                     if (steadyMax) {
+                        ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(),
+                                options.stepping().clients(), env.workDir());
                         results.add(steadyMax(convergence, probe, load, counter));
                     }
                 }
