@@ -57,8 +57,8 @@ final class ResultsReport {
         if (options.workloads().contains(Workload.STEADY_MAX_END_TO_END)) {
             BenchmarkOptions.Stepping stepping = options.stepping();
             out.append(String.format(Locale.ROOT, "- W4 steps: from %d transactions/s, %d more each step, %d s each, "
-                    + "up to %d transactions/s\n", stepping.startTps(), stepping.stepTps(), stepping.stepSeconds(),
-                    stepping.maxTps()));
+                    + "up to %d transactions/s, %d pgbench clients\n", stepping.startTps(), stepping.stepTps(),
+                    stepping.stepSeconds(), stepping.maxTps(), stepping.clients()));
         }
         provenance.forEach(line -> out.append(line).append('\n'));
         out.append("- Load average at end: ").append(endLoadAverage).append('\n');
@@ -127,7 +127,7 @@ final class ResultsReport {
                 + "sink-connector.json; both clusters with fsync, synchronous_commit and full_page_writes on. W1e: "
                 + "both sides set up in the timed interval. W2e: the whole pipeline paused (both connectors, or the "
                 + "subscription) while the changes are made, so the timed catch-up also decodes the WAL backlog. W4: "
-                + "the highest steady rate of the steps that passed: pgbench reached ")
+                + "the highest steady rate of the steps that passed: pgbench reached at least ")
                 .append(Math.round(RateStep.ACHIEVED_SHARE * 100)).append("% of the rate, lag p99 at most ")
                 .append(String.format(Locale.ROOT, "%.0f s and growing at most %.1f s over the step",
                         RateStep.LAG_BOUND_SECONDS, RateStep.GROWTH_BOUND_SECONDS))
@@ -200,7 +200,7 @@ final class ResultsReport {
     }
 
     /**
-     * W4: what ended each run's stepping, the failed step's reasons and CPU. When pgbench fell short, the source
+     * W4: what ended each run's stepping, the failed step's reasons and CPU. When only pgbench fell short, the source
      * side capped the result, which is then a lower bound on what the pipeline takes.
      */
     private void steadyMaxLimits(StringBuilder out, List<SystemKind> systems) {
