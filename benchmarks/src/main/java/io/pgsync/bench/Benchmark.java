@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Entry point: measures full sync (W1), catch-up (W2) and lag under load (W3) of pgsync and of the alternatives, and
- * on request full sync and catch-up end to end (W1e, W2e), on one machine, in one run, on the same data, and writes a
- * markdown results table. Run through Maven:
+ * on request full sync, catch-up and the highest steady rate end to end (W1e, W2e, W4), on one machine, in one run,
+ * on the same data, and writes a markdown results table. Run through Maven:
  * {@code mvn -B -Pbench -pl benchmarks -am verify -DskipTests -Dbench.args='--scale 0.02'}; options in
  * {@link BenchmarkOptions#USAGE}.
  */

@@ -21,6 +21,7 @@ import java.util.Set;
  * @param lagSeconds how long the W3 load runs
  * @param lagRate W3 load in transactions per second (10 row changes each)
  * @param clients pgbench client connections for W2 and W3
+ * @param stepping W4's steps
  * @param timeout how long any wait for the destination may take before the run counts as failed
  * @param warmUp whether each Kafka pipeline first syncs a small data set, unmeasured, so that no system pays for
  *     the JVM's warm-up (class loading, JIT) of the Kafka broker and Connect worker they share
@@ -29,8 +30,23 @@ import java.util.Set;
  * @param arguments the arguments as given, for the report
  */
 record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> workloads, int runs, int lagSeconds,
-        int lagRate, int clients, Duration timeout, boolean warmUp, ConverterKind converter,
+        int lagRate, int clients, Stepping stepping, Duration timeout, boolean warmUp, ConverterKind converter,
         Map<String, Map<String, String>> overrides, String arguments) {
+
+    /**
+     * W4's steps, in pgbench transactions per second (10 row changes each): {@code startTps}, then {@code stepTps}
+     * more each step, each for {@code stepSeconds}, up to {@code maxTps}, from {@code clients} pgbench clients; e.g.
+     * 500, 1000, 1500, ... with the defaults.
+     */
+    record Stepping(int startTps, int stepTps, int stepSeconds, int maxTps, int clients) {
+
+        Stepping {
+            if (maxTps < startTps) {
+                throw new IllegalArgumentException("--w4-max-tps (" + maxTps + ") must be at least --w4-start-tps ("
+                        + startTps + ")");
+            }
+        }
+    }
 
     static final String USAGE = """
             Options (pass as -Dbench.args='...'):
@@ -38,11 +54,16 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
                                  300,000 W2 changes); e.g. 0.02 for a smoke run
               --systems LIST     comma-separated: pgsync, debezium-jdbc, logical-replication (lr), copy-text,
                                  copy-binary, copy (both), all (default all)
-              --workloads LIST   comma-separated: W1, W2, W3, W1e, W2e (default W1,W2,W3); W1e and W2e
+              --workloads LIST   comma-separated: W1, W2, W3, W1e, W2e, W4 (default W1,W2,W3); W1e, W2e and W4
                                  (end to end, example settings, fsync on) for pgsync and logical-replication
               --runs N           runs of every system (default 3; publish with at least 2)
               --w3-seconds S     duration of the W3 load (default 60)
               --w3-tps R         W3 load in transactions/s, 10 row changes each (default 1000)
+              --w4-start-tps R   W4's first step in transactions/s, 10 row changes each (default 500)
+              --w4-step-tps R    W4's increase per step in transactions/s (default 500)
+              --w4-seconds S     duration of each W4 step (default 20)
+              --w4-max-tps R     W4's last step at most, in transactions/s (default 20000)
+              --w4-clients C     pgbench clients for W4 (default 16)
               --clients C        pgbench clients for W2 and W3 (default 4)
               --timeout-minutes M  longest wait for a destination before the run fails (default 30)
               --warmup on|off    sync a small data set through each Kafka pipeline first, unmeasured (default on)
@@ -63,7 +84,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
     /** The options of the unmeasured warm-up: W1 and W2 only. */
     BenchmarkOptions forWarmUp() {
         return new BenchmarkOptions(scale, systems, EnumSet.of(Workload.FULL_SYNC, Workload.CATCH_UP), 1, lagSeconds,
-                lagRate, clients, timeout, false, converter, overrides, arguments);
+                lagRate, clients, stepping, timeout, false, converter, overrides, arguments);
     }
 
     /** The settings given with {@code --set} for one connector, e.g. {@code pgsync} and {@code sink}. */
@@ -83,6 +104,11 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
         int lagSeconds = 60;
         int lagRate = 1000;
         int clients = 4;
+        int stepStartTps = 500;
+        int stepTps = 500;
+        int stepSeconds = 20;
+        int stepMaxTps = 20000;
+        int stepClients = 16;
         long timeoutMinutes = 30;
         boolean warmUp = true;
         ConverterKind converter = ConverterKind.JSON;
@@ -103,6 +129,11 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
                 case "--runs" -> runs = positiveInt(option, value);
                 case "--w3-seconds" -> lagSeconds = positiveInt(option, value);
                 case "--w3-tps" -> lagRate = positiveInt(option, value);
+                case "--w4-start-tps" -> stepStartTps = positiveInt(option, value);
+                case "--w4-step-tps" -> stepTps = positiveInt(option, value);
+                case "--w4-seconds" -> stepSeconds = positiveInt(option, value);
+                case "--w4-max-tps" -> stepMaxTps = positiveInt(option, value);
+                case "--w4-clients" -> stepClients = positiveInt(option, value);
                 case "--clients" -> clients = positiveInt(option, value);
                 case "--timeout-minutes" -> timeoutMinutes = positiveInt(option, value);
                 case "--warmup" -> warmUp = onOff(option, value);
@@ -115,6 +146,7 @@ record BenchmarkOptions(double scale, List<SystemKind> systems, Set<Workload> wo
             throw new IllegalArgumentException("--scale must be at most 1 (the full size), not " + scale);
         }
         return new BenchmarkOptions(scale, systems, workloads, runs, lagSeconds, lagRate, clients,
+                new Stepping(stepStartTps, stepTps, stepSeconds, stepMaxTps, stepClients),
                 Duration.ofMinutes(timeoutMinutes), warmUp, converter, overrides, String.join(" ", tokens));
     }
 

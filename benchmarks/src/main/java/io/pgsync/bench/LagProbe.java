@@ -3,6 +3,7 @@ package io.pgsync.bench;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * W3's lag meter. One thread writes the next number into the probe row at the source every
+ * The lag meter of W3 and W4. One thread writes the next number into the probe row at the source every
  * {@value #WRITE_EVERY_MILLIS} ms and notes the time its commit returned; another reads the probe row at the
  * destination every {@value #POLL_EVERY_MILLIS} ms and notes, for every number up to the one it sees, the time of
  * the first read that showed it. A write's lag is the difference, on this JVM's monotonic clock, so no clocks need
@@ -54,8 +55,8 @@ final class LagProbe {
         return lastSent.get();
     }
 
-    /** Stops writing, waits up to {@code timeout} for the last write to arrive, and returns the lag statistics. */
-    LagStats finish(Duration timeout) throws InterruptedException {
+    /** Stops writing, waits up to {@code timeout} for the last write to arrive, and returns every write's lag. */
+    LagSeries finish(Duration timeout) throws InterruptedException {
         writing = false;
         writer.join();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -71,7 +72,7 @@ final class LagProbe {
         double[] lags = new double[sentAt.size()];
         int i = 0;
         int missing = 0;
-        for (Map.Entry<Long, Long> sent : sentAt.entrySet()) {
+        for (Map.Entry<Long, Long> sent : new TreeMap<>(sentAt).entrySet()) {
             Long seen = seenAt.get(sent.getKey());
             if (seen == null) {
                 missing++;
@@ -82,8 +83,7 @@ final class LagProbe {
             log.warn("{} of {} probe writes had not arrived after waiting {} s", missing, lags.length,
                     timeout.toSeconds());
         }
-        return new LagStats(lags.length, missing, Stats.percentile(lags, 50), Stats.percentile(lags, 99),
-                Stats.max(lags));
+        return new LagSeries(lags, missing);
     }
 
     private void write() {

@@ -1,7 +1,7 @@
 package io.pgsync.bench;
 
 /**
- * End-to-end lag of the W3 probe writes, in seconds.
+ * End-to-end lag of the probe writes of W3 or of one W4 step, in seconds.
  *
  * @param samples probe writes made during the load
  * @param missing writes that had not arrived when the wait ended; their lag counts as at least the wait

@@ -30,7 +30,7 @@ final class Provenance {
         lines.add("- Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), "
                 + memory() + " RAM; load average at start " + loadAverage());
         lines.add("- PostgreSQL " + source.query("postgres", "SHOW server_version").get(0).get(0)
-                + " (both clusters; fsync, synchronous_commit and full_page_writes off, on in W1e and W2e;"
+                + " (both clusters; fsync, synchronous_commit and full_page_writes off, on in W1e, W2e and W4;"
                 + " shared_buffers 1GB)");
         lines.add("- Kafka " + AppInfoParser.getVersion() + " (one in-JVM broker and Connect worker, "
                 + converter.label() + "); " + pluginVersions(pluginPath));

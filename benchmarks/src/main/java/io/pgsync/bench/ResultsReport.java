@@ -54,6 +54,12 @@ final class ResultsReport {
                 data.accounts(), data.items(), data.rows(), data.sizeBytes() / 1e6, data.transactions(),
                 Dataset.CHANGES_PER_TRANSACTION, options.lagRate(),
                 options.lagRate() * Dataset.CHANGES_PER_TRANSACTION, options.lagSeconds(), options.clients()));
+        if (options.workloads().contains(Workload.STEADY_MAX_END_TO_END)) {
+            BenchmarkOptions.Stepping stepping = options.stepping();
+            out.append(String.format(Locale.ROOT, "- W4 steps: from %d transactions/s, %d more each step, %d s each, "
+                    + "up to %d transactions/s, %d pgbench clients\n", stepping.startTps(), stepping.stepTps(),
+                    stepping.stepSeconds(), stepping.maxTps(), stepping.clients()));
+        }
         provenance.forEach(line -> out.append(line).append('\n'));
         out.append("- Load average at end: ").append(endLoadAverage).append('\n');
         out.append("- Runs: ").append(options.runs()).append(" of every system; each cell is the median, the "
@@ -111,15 +117,24 @@ final class ResultsReport {
         out.append('\n');
     }
 
-    /** W1e and W2e: rates, the ratio pgsync / logical replication, and CPU per row or change of each process. */
+    /**
+     * W1e, W2e and W4: rates, the ratio pgsync / logical replication, what ended each W4 run, and CPU per row or
+     * change of each process.
+     */
     private void endToEnd(StringBuilder out) {
-        out.append("## End to end (W1e, W2e)\n\n");
+        out.append("## End to end (W1e, W2e, W4)\n\n");
         out.append("pgsync with the connector settings of config-examples/source-connector.json and "
                 + "sink-connector.json; both clusters with fsync, synchronous_commit and full_page_writes on. W1e: "
                 + "both sides set up in the timed interval. W2e: the whole pipeline paused (both connectors, or the "
-                + "subscription) while the changes are made, so the timed catch-up also decodes the WAL backlog.\n\n");
-        out.append("| system | W1e full sync rows/s | W1e seconds | W2e catch-up changes/s | W2e seconds |\n");
-        out.append("|---|---|---|---|---|\n");
+                + "subscription) while the changes are made, so the timed catch-up also decodes the WAL backlog. W4: "
+                + "the highest steady rate of the steps that passed: pgbench reached at least ")
+                .append(Math.round(RateStep.ACHIEVED_SHARE * 100)).append("% of the rate, lag p99 at most ")
+                .append(String.format(Locale.ROOT, "%.0f s and growing at most %.1f s over the step",
+                        RateStep.LAG_BOUND_SECONDS, RateStep.GROWTH_BOUND_SECONDS))
+                .append(" (0 when the first step failed).\n\n");
+        out.append("| system | W1e full sync rows/s | W1e seconds | W2e catch-up changes/s | W2e seconds "
+                + "| W4 highest steady changes/s |\n");
+        out.append("|---|---|---|---|---|---|\n");
         List<SystemKind> systems = options.systems().stream()
                 .filter(system -> system.supports(Workload.FULL_SYNC_END_TO_END)).toList();
         for (SystemKind system : systems) {
@@ -130,15 +145,21 @@ final class ResultsReport {
                     .append(" | ").append(cell(system, Workload.FULL_SYNC_END_TO_END, w1, Measurement::seconds, false))
                     .append(" | ").append(cell(system, Workload.CATCH_UP_END_TO_END, w2, Measurement::rate, true))
                     .append(" | ").append(cell(system, Workload.CATCH_UP_END_TO_END, w2, Measurement::seconds, false))
+                    .append(" | ").append(steadyMaxCell(system))
                     .append(" |\n");
         }
         if (systems.contains(SystemKind.PGSYNC) && systems.contains(SystemKind.LOGICAL_REPLICATION)) {
             out.append("| pgsync / logical-replication (medians) | ").append(ratio(Workload.FULL_SYNC_END_TO_END))
-                    .append(" | | ").append(ratio(Workload.CATCH_UP_END_TO_END)).append(" | |\n");
+                    .append(" | | ").append(ratio(Workload.CATCH_UP_END_TO_END)).append(" | | ")
+                    .append(ratio(Workload.STEADY_MAX_END_TO_END))
+                    .append(sourceLimitedRuns(SystemKind.PGSYNC) + sourceLimitedRuns(SystemKind.LOGICAL_REPLICATION) > 0
+                            ? " (a source-capped rate in it)" : "").append(" |\n");
         }
         out.append('\n');
-        out.append("### CPU per row (W1e) or change (W2e)\n\n");
-        out.append("CPU microseconds per row or change over the timed interval, median over runs: the benchmark JVM "
+        steadyMaxLimits(out, systems);
+        out.append("### CPU per row (W1e) or change (W2e, W4)\n\n");
+        out.append("CPU microseconds per row or change over the timed interval (W4: the highest passing step's, or "
+                + "the first step's when none passed), median over runs: the benchmark JVM "
                 + "(Kafka broker, Connect worker, connectors, the harness's probes), each PostgreSQL cluster, the "
                 + "three together, the whole machine, and the JVM by thread group (\"")
                 .append(CpuSampler.UNATTRIBUTED).append("\": threads that ended in the interval, such as pgsync's "
@@ -146,7 +167,8 @@ final class ResultsReport {
         out.append("| system | workload | JVM | source PostgreSQL | destination PostgreSQL | together | machine "
                 + "| JVM by thread group |\n|---|---|---|---|---|---|---|---|\n");
         for (SystemKind system : systems) {
-            for (Workload workload : List.of(Workload.FULL_SYNC_END_TO_END, Workload.CATCH_UP_END_TO_END)) {
+            for (Workload workload : List.of(Workload.FULL_SYNC_END_TO_END, Workload.CATCH_UP_END_TO_END,
+                    Workload.STEADY_MAX_END_TO_END)) {
                 List<Measurement> runs = successful(system, workload);
                 if (runs.isEmpty()) {
                     continue;
@@ -164,13 +186,47 @@ final class ResultsReport {
         out.append('\n');
     }
 
+    /** The W4 cell, saying in how many runs the source load generator, not the pipeline, capped the rate. */
+    private String steadyMaxCell(SystemKind system) {
+        String cell = cell(system, Workload.STEADY_MAX_END_TO_END, successful(system, Workload.STEADY_MAX_END_TO_END),
+                Measurement::rate, true);
+        long capped = sourceLimitedRuns(system);
+        return capped == 0 ? cell : cell + ", capped by the source load generator in " + capped + " run(s)";
+    }
+
+    private long sourceLimitedRuns(SystemKind system) {
+        return successful(system, Workload.STEADY_MAX_END_TO_END).stream()
+                .filter(m -> m.steadyMax().sourceLimited()).count();
+    }
+
+    /**
+     * W4: what ended each run's stepping, the failed step's reasons and CPU. When only pgbench fell short, the source
+     * side capped the result, which is then a lower bound on what the pipeline takes.
+     */
+    private void steadyMaxLimits(StringBuilder out, List<SystemKind> systems) {
+        List<Measurement> runs = measurements.stream()
+                .filter(m -> m.workload() == Workload.STEADY_MAX_END_TO_END && systems.contains(m.system()))
+                .filter(Measurement::valid).toList();
+        if (runs.isEmpty()) {
+            return;
+        }
+        out.append("What ended W4 (the steps are under Every run):\n\n");
+        for (Measurement m : runs) {
+            out.append("- ").append(m.system().cliName()).append(" run ").append(m.run()).append(": ")
+                    .append(m.steadyMax().sourceLimited() ? "limited by the source load generator, not the "
+                            + "pipeline: " : "")
+                    .append(escape(m.steadyMax().limit())).append('\n');
+        }
+        out.append('\n');
+    }
+
     /** The median rate of pgsync over that of logical replication, e.g. "0.37×". */
     private String ratio(Workload workload) {
         double pgsync = Stats.median(successful(SystemKind.PGSYNC, workload).stream()
                 .mapToDouble(Measurement::rate).toArray());
         double replication = Stats.median(successful(SystemKind.LOGICAL_REPLICATION, workload).stream()
                 .mapToDouble(Measurement::rate).toArray());
-        return Double.isNaN(pgsync) || Double.isNaN(replication) ? "–"
+        return Double.isNaN(pgsync) || !(replication > 0) ? "–"
                 : String.format(Locale.ROOT, "%.2f×", pgsync / replication);
     }
 
@@ -236,6 +292,25 @@ final class ResultsReport {
                     .append(escape(m.note())).append(" |\n");
         }
         out.append('\n');
+        for (Measurement m : measurements) {
+            if (m.steadyMax() != null) {
+                steps(out, m);
+            }
+        }
+    }
+
+    /** One W4 run's steps, in order. */
+    private static void steps(StringBuilder out, Measurement m) {
+        out.append("### W4 steps, ").append(m.system().cliName()).append(" run ").append(m.run()).append("\n\n");
+        out.append("| requested tx/s | requested changes/s | achieved tx/s | lag p50 / p99 / max (s) | lag growth (s) "
+                + "| CPU cores | result |\n|---|---|---|---|---|---|---|\n");
+        for (RateStep step : m.steadyMax().steps()) {
+            out.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.3f / %.3f / %.3f | %.3f | %s | %s |\n",
+                    step.requestedTps(), compact(step.requestedChangesPerSecond()), step.achievedTps(),
+                    step.lag().p50(), step.lag().p99(), step.lag().max(), step.growth(), step.cpu().split(),
+                    step.passed() ? "passed" : "failed: " + escape(String.join("; ", step.failures()))));
+        }
+        out.append('\n');
     }
 
     private static String result(Measurement m) {
@@ -249,6 +324,9 @@ final class ResultsReport {
                     m.units(), compact(m.rate()));
             case LAG -> String.format(Locale.ROOT, "lag p50 %.3f s, p99 %.3f s, max %.3f s at %s changes/s",
                     m.lag().p50(), m.lag().p99(), m.lag().max(), compact(m.rate()));
+            case STEADY_MAX_END_TO_END -> String.format(Locale.ROOT, "highest steady %s changes/s (%d tx/s), "
+                    + "lag there p50 %.3f s, p99 %.3f s", compact(m.rate()),
+                    Math.round(m.rate() / Dataset.CHANGES_PER_TRANSACTION), m.lag().p50(), m.lag().p99());
         };
     }
 

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * Runs the selected workloads of one system once: fresh copies of the data on both clusters, the initial sync (timed
  * as W1, or untimed when W1 is not selected), then W2 and W3 on the same running pipeline; removes everything
  * afterwards. A failure ends this system's run with failed measurements, not the benchmark. An end-to-end run
- * ({@link #endToEnd}) does the same for W1e and W2e, on databases of its own, with pgsync's connectors configured as
- * the repository's examples and both clusters durable.
+ * ({@link #endToEnd}) does the same for W1e, W2e and W4, on databases of its own, with pgsync's connectors configured
+ * as the repository's examples and both clusters durable.
  */
 final class SystemRun {
 
@@ -29,7 +29,7 @@ final class SystemRun {
     private final BenchmarkOptions options;
     private final SystemKind system;
     private final int run;
-    /** pgsync's connector settings for W1e and W2e; null for W1–W3. */
+    /** pgsync's connector settings for W1e, W2e and W4; null for W1–W3. */
     private final ConnectorConfigs.Examples examples;
     private final String database;
     private final String label;
@@ -54,7 +54,7 @@ final class SystemRun {
     }
 
     /**
-     * W1e and W2e of run {@code run}, with pgsync's connectors configured as {@code examples}, e.g.
+     * W1e, W2e and W4 of run {@code run}, with pgsync's connectors configured as {@code examples}, e.g.
      * {@code SystemRun.endToEnd(env, data, options, SystemKind.PGSYNC, 1, examples).execute()}.
      */
     static SystemRun endToEnd(BenchEnvironment env, Dataset data, BenchmarkOptions options, SystemKind system,
@@ -152,9 +152,10 @@ final class SystemRun {
     }
 
     /**
-     * W1e, then W2e on the same pipeline: the capture and apply sides set up together in the timed interval (the
-     * Kafka pipeline's two connectors, or the publication and the subscription), then the whole pipeline paused while
-     * the changes are made, so that resuming it decodes them from the WAL as well as applying them.
+     * W1e, then W2e and W4 on the same pipeline: the capture and apply sides set up together in the timed interval
+     * (the Kafka pipeline's two connectors, or the publication and the subscription), then the whole pipeline paused
+     * while the changes are made, so that resuming it decodes them from the WAL as well as applying them, then the
+     * steady load stepped up until the lag is no longer bounded.
      */
     private void streamEndToEnd(Connection source, Connection destination, List<Measurement> results)
             throws Exception {
@@ -177,12 +178,22 @@ final class SystemRun {
                 throw new IllegalStateException("After the full sync the destination differs from the source: "
                         + check);
             }
-            if (options.workloads().contains(Workload.CATCH_UP_END_TO_END)) {
-                ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(), options.clients(),
-                        env.workDir());
+            boolean catchUp = options.workloads().contains(Workload.CATCH_UP_END_TO_END);
+            boolean steadyMax = options.workloads().contains(Workload.STEADY_MAX_END_TO_END);
+            if (catchUp || steadyMax) {
                 ChangeCounter counter = new ChangeCounter(source, data.tables().get(0));
                 try (ProbeRow probe = new ProbeRow(source, destination)) {
-                    results.add(catchUp(Workload.CATCH_UP_END_TO_END, pipeline, convergence, probe, load, counter));
+                    if (catchUp) {
+                        ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(), options.clients(),
+                                env.workDir());
+                        results.add(catchUp(Workload.CATCH_UP_END_TO_END, pipeline, convergence, probe, load,
+                                counter));
+                    }
+                    if (steadyMax) {
+                        ChangeLoad load = new ChangeLoad(env.source(), database, data.accounts(),
+                                options.stepping().clients(), env.workDir());
+                        results.add(steadyMax(convergence, probe, load, counter));
+                    }
                 }
             }
         } finally {
@@ -216,7 +227,7 @@ final class SystemRun {
             String note) {
         double seconds = (end - begin) / 1e9;
         Measurement m = new Measurement(system, workload, run, seconds, rows, rows / seconds,
-                data.sizeBytes() / 1e6 / seconds, null, cpu, check, note);
+                data.sizeBytes() / 1e6 / seconds, null, cpu, check, note, null);
         log.info("{} {} {}: {} rows in {} s = {} rows/s, {} MB/s; CPU {}; {}", label, workload.code(),
                 workload.title(), rows, fmt(seconds), fmt(m.rate()), fmt(m.megabytesPerSecond()), cpu.split(), check);
         return m;
@@ -258,7 +269,7 @@ final class SystemRun {
         String note = String.format(Locale.ROOT, "changes made in %.1f s (%.0f tx/s)%s", generated.seconds(),
                 generated.tps(), equal.note().isEmpty() ? "" : "; " + equal.note());
         Measurement m = new Measurement(system, workload, run, seconds, changes, changes / seconds,
-                Double.NaN, null, cpu, EQUAL, note);
+                Double.NaN, null, cpu, EQUAL, note, null);
         log.info("{} {} {}: {} changes in {} s = {} changes/s; CPU {}", label, workload.code(), workload.title(),
                 changes, fmt(seconds), fmt(m.rate()), cpu.split());
         return m;
@@ -273,16 +284,39 @@ final class SystemRun {
         lagProbe.start();
         ChangeLoad.Result generated = load.startSteady(options.lagRate(), options.lagSeconds()).await();
         CpuUsage cpu = env.sampler().since(cpuStart);
-        LagStats lag = lagProbe.finish(options.timeout());
+        LagStats lag = lagProbe.finish(options.timeout()).stats();
         long changes = counter.settled() - before - lag.samples();
         Convergence.Converged equal = convergence.awaitEqualAfter(probe, lagProbe.lastWritten());
         String note = String.format(Locale.ROOT, "load %.0f of %d tx/s requested, %d probes%s%s", generated.tps(),
                 options.lagRate(), lag.samples(), lag.missing() > 0 ? ", " + lag.missing() + " never arrived" : "",
                 equal.note().isEmpty() ? "" : "; " + equal.note());
         Measurement m = new Measurement(system, Workload.LAG, run, generated.seconds(), changes,
-                changes / generated.seconds(), Double.NaN, lag, cpu, EQUAL, note);
+                changes / generated.seconds(), Double.NaN, lag, cpu, EQUAL, note, null);
         log.info("{} W3 lag at {} changes/s: p50 {} s, p99 {} s, max {} s; CPU {}", label, fmt(m.rate()),
                 fmt(lag.p50()), fmt(lag.p99()), fmt(lag.max()), cpu.split());
+        return m;
+    }
+
+    /**
+     * W4: the steady load stepped up ({@link SteadyMaxSearch}) on the pipeline in sync; then the destination must
+     * equal the source.
+     */
+    private Measurement steadyMax(Convergence convergence, ProbeRow probe, ChangeLoad load, ChangeCounter counter)
+            throws Exception {
+        // After the full sync the capture may not stream yet (pgsync's source switches from its snapshot to the
+        // slot), so the first step would measure the start: wait, untimed, until a probe write has come through.
+        convergence.awaitProbe(probe, probe.write());
+        SteadyMax result = new SteadyMaxSearch(load, probe, counter, env.sampler(), options.stepping(),
+                options.timeout(), label).run();
+        Convergence.Converged equal = convergence.awaitEqualAfter(probe, probe.write());
+        RateStep step = result.representative();
+        String note = String.format(Locale.ROOT, "%d steps; ended %s%s", result.steps().size(), result.limit(),
+                equal.note().isEmpty() ? "" : "; " + equal.note());
+        Measurement m = new Measurement(system, Workload.STEADY_MAX_END_TO_END, run, step.seconds(), step.changes(),
+                result.changesPerSecond(), Double.NaN, step.lag(), step.cpu(), EQUAL, note, result);
+        log.info("{} W4 {}: {} changes/s ({} tx/s); ended {}", label, Workload.STEADY_MAX_END_TO_END.title(),
+                result.changesPerSecond(), result.changesPerSecond() / Dataset.CHANGES_PER_TRANSACTION,
+                result.limit());
         return m;
     }
 

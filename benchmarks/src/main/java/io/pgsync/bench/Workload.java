@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The measured workloads, in the order a run executes them. W1–W3 run on one pipeline with the harness's tuned
- * connector settings; W1e and W2e run on another, end to end, with the settings of {@code config-examples/} and
+ * connector settings; W1e, W2e and W4 run on another, end to end, with the settings of {@code config-examples/} and
  * durable clusters.
  */
 enum Workload {
@@ -13,7 +13,8 @@ enum Workload {
     CATCH_UP("W2", "catch-up", false),
     LAG("W3", "lag under load", false),
     FULL_SYNC_END_TO_END("W1e", "full sync end to end", true),
-    CATCH_UP_END_TO_END("W2e", "catch-up end to end", true);
+    CATCH_UP_END_TO_END("W2e", "catch-up end to end", true),
+    STEADY_MAX_END_TO_END("W4", "highest steady rate end to end", true);
 
     private final String code;
     private final String title;
@@ -38,7 +39,7 @@ enum Workload {
         return endToEnd;
     }
 
-    /** Parses {@code W1}, {@code w2}, {@code W1e}, ... */
+    /** Parses {@code W1}, {@code w2}, {@code W1e}, {@code w4}, ... */
     static Workload parse(String text) {
         String wanted = text.strip().toUpperCase(Locale.ROOT);
         for (Workload workload : values()) {
@@ -47,6 +48,7 @@ enum Workload {
             }
         }
         throw new IllegalArgumentException("Unknown workload '" + text + "': use W1 (full sync), W2 (catch-up), "
-                + "W3 (lag under load), W1e (full sync end to end) or W2e (catch-up end to end)");
+                + "W3 (lag under load), W1e (full sync end to end), W2e (catch-up end to end) or W4 (highest steady "
+                + "rate end to end)");
     }
 }
