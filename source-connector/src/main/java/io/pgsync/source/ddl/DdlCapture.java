@@ -234,10 +234,11 @@ public final class DdlCapture {
      * addressed to the changelog (or null when nothing in it concerns the selection), the table's deletes and every
      * logical message with pgsync's prefix (as forged) become null; any other record is returned as it is.
      *
-     * @param table the record's table ({@link DebeziumEnvelope#tableOf}), empty for a record of no table
+     * @param table the record's table ({@link DebeziumEnvelope#tableOf}): empty for a record of no table, and of an
+     *     empty name for a logical message (Debezium's source block names no table there)
      */
     public SourceRecord convert(SourceRecord record, Optional<TableRef> table) {
-        if (table.isPresent()) {
+        if (table.isPresent() && !table.get().table().isEmpty()) {
             if (!table.get().equals(LOG_TABLE)) {
                 return record;
             }

@@ -25,8 +25,9 @@ import io.pgsync.source.metrics.PgSyncSourceMetrics;
 
 class DdlCaptureTest {
 
+    /** As Debezium's: schema and table required, and empty in a logical message's source block. */
     private static final Schema SOURCE = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
-            .field("schema", Schema.OPTIONAL_STRING_SCHEMA).field("table", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA)
             .field("lsn", Schema.OPTIONAL_INT64_SCHEMA).field("txId", Schema.OPTIONAL_INT64_SCHEMA)
             .field("sequence", Schema.OPTIONAL_STRING_SCHEMA).field("ts_ms", Schema.INT64_SCHEMA).build();
     private static final Schema LOG_ROW = SchemaBuilder.struct().name("pgsync.pgsync.ddl_log.Value")
@@ -145,7 +146,7 @@ class DdlCaptureTest {
     }
 
     private static Struct message(String prefix, String content) {
-        return new Struct(MESSAGE).put("op", "m").put("source", source(null, null))
+        return new Struct(MESSAGE).put("op", "m").put("source", source("", ""))
                 .put("message", new Struct(MESSAGE_BLOCK).put("prefix", prefix)
                         .put("content", content.getBytes(StandardCharsets.UTF_8)));
     }
