@@ -157,7 +157,13 @@ class ReplicaIdentityIT extends PipelineIT {
         assertThat(Pipeline.validationErrors(connect.validate(Pipeline.SOURCE_CLASS, config), "table.include.list"))
                 .singleElement().asString().contains("partitioned table \"public\".\"parted\" but not 2 of its "
                         + "partitions: \"public\".\"parted_even\", \"public\".\"parted_odd\"",
-                        "public\\.parted.* in table.include.list");
+                        "Add them to table.include.list (e.g. public\\.parted.*,");
+        Map<String, String> excluding = new LinkedHashMap<>(config);
+        excluding.remove("table.include.list");
+        excluding.put("table.exclude.list", "public\\.parted_even");
+        assertThat(Pipeline.validationErrors(connect.validate(Pipeline.SOURCE_CLASS, excluding),
+                "table.exclude.list")).singleElement().asString().contains("but not 1 of its partitions: "
+                        + "\"public\".\"parted_even\"", "Take them out of table.exclude.list");
 
         config.put("table.include.list", "public\\.parted.*");
         deployPipeline(db, config);

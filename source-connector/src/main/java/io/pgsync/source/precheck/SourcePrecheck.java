@@ -74,16 +74,28 @@ public final class SourcePrecheck {
              WHERE c.relkind = 'r' AND c.relpersistence IN ('p', 'u')
                AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2";
 
-    /** Each partitioned table and the partitions, at any depth, that hold its rows. */
+    /** Each partitioned table and the partitions, at any depth, that hold its rows (pg_inherits: any version). */
     private static final String PARTITIONS_SQL = """
+            WITH RECURSIVE tree(root, relid) AS (
+                SELECT i.inhparent, i.inhrelid
+                  FROM pg_catalog.pg_inherits i
+                  JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+                 WHERE p.relkind = 'p'
+                UNION ALL
+                SELECT t.root, i.inhrelid
+                  FROM tree t
+                  JOIN pg_catalog.pg_inherits i ON i.inhparent = t.relid)
             SELECT n.nspname, p.relname, ln.nspname, l.relname
-              FROM pg_catalog.pg_class p
+              FROM tree t
+              JOIN pg_catalog.pg_class p ON p.oid = t.root
               JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace
-             CROSS JOIN LATERAL pg_catalog.pg_partition_tree(p.oid) t
               JOIN pg_catalog.pg_class l ON l.oid = t.relid
               JOIN pg_catalog.pg_namespace ln ON ln.oid = l.relnamespace
-             WHERE p.relkind = 'p' AND t.isleaf AND l.relkind = 'r'
-               AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2, 3, 4";
+             WHERE l.relkind = 'r' AND\s""" + SchemaReader.USER_SCHEMA + " ORDER BY 1, 2, 3, 4";
+
+    /** Whether the publication sends its partitions' changes as their root's (any version: null before 13). */
+    private static final String VIA_ROOT_SQL = "SELECT pg_catalog.to_jsonb(p) ->> 'pubviaroot' "
+            + "FROM pg_catalog.pg_publication p WHERE p.pubname = ?";
 
     private SourcePrecheck() {
     }
@@ -106,7 +118,7 @@ public final class SourcePrecheck {
             Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
             List<String> notOwned = checkTables(connection, selected,
                     new PgSyncSourceConfig(props).replicaIdentityAutoEnabled(), failures);
-            checkPartitions(connection, selected, failures);
+            checkPartitions(connection, props, debezium.publicationName(), selected, failures);
             checkPublication(connection, debezium.publicationName(),
                     config.getString("publication.autocreate.mode", "all_tables"), notOwned, failures);
             checkRowFilters(connection, props, failures);
@@ -291,29 +303,58 @@ public final class SourcePrecheck {
 
     /**
      * A partitioned table selected without its partitions: PostgreSQL stores the rows in the partitions, and the
-     * capture reads each change under the partition's name, so rows of partitions left out would never be synced.
-     * Example: {@code table.include.list=public\\.events} with partitions {@code events_2025} and {@code events_2026}
-     * names both and suggests {@code public\\.events.*}.
+     * capture reads each change under the partition's name, so rows of partitions left out would never be synced
+     * (unless an existing publication sends them as their root's, {@code publish_via_partition_root}). The failure
+     * goes on the list that left them out. Example: {@code table.include.list=public\\.events} with partitions
+     * {@code events_2025} and {@code events_2026} names both and suggests {@code public\\.events.*}, which takes both.
      */
-    private static void checkPartitions(Connection connection, Predicate<TableRef> selected, List<Failure> failures)
-            throws SQLException {
-        Map<TableRef, List<String>> missing = new LinkedHashMap<>();
+    private static void checkPartitions(Connection connection, Map<String, String> props, String publication,
+            Predicate<TableRef> selected, List<Failure> failures) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(VIA_ROOT_SQL)) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && "true".equals(rs.getString(1))) {
+                    return;
+                }
+            }
+        }
+        Map<TableRef, List<TableRef>> missing = new LinkedHashMap<>();
         try (PreparedStatement ps = connection.prepareStatement(PARTITIONS_SQL); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 TableRef parent = new TableRef(rs.getString(1), rs.getString(2));
                 TableRef partition = new TableRef(rs.getString(3), rs.getString(4));
                 if (selected.test(parent) && !selected.test(partition)) {
-                    missing.computeIfAbsent(parent, p -> new ArrayList<>()).add(partition.quoted());
+                    missing.computeIfAbsent(parent, p -> new ArrayList<>()).add(partition);
                 }
             }
         }
-        missing.forEach((parent, partitions) -> failures.add(new Failure("table.include.list", "The selection "
-                + "names the partitioned table " + parent.quoted() + " but not " + partitions.size()
-                + " of its partitions: " + named(partitions) + ". PostgreSQL keeps the rows in the partitions and "
-                + "the capture reads them there, so their rows would not be synced. Select them too (e.g. "
-                + literal(parent.schema()) + "\\." + literal(parent.table()) + ".* in table.include.list, "
-                + "which also selects partitions created later under names that match), or leave "
-                + parent.quoted() + " out of the selection")));
+        String key = selectionKey(props);
+        missing.forEach((parent, partitions) -> {
+            String pattern = literal(parent.schema()) + "\\." + literal(parent.table()) + ".*";
+            boolean patternTakesAll = partitions.stream()
+                    .allMatch(p -> (p.schema() + "." + p.table()).matches(pattern));
+            String fix = !key.equals("table.include.list") ? "Take them out of " + key
+                    : patternTakesAll ? "Add them to table.include.list (e.g. " + pattern + ", which also takes "
+                            + "partitions created later under names that match)"
+                    : "Add them to table.include.list";
+            failures.add(new Failure(key, "The selection takes the partitioned table " + parent.quoted()
+                    + " but not " + partitions.size() + " of its partitions: "
+                    + named(partitions.stream().map(TableRef::quoted).toList()) + ". PostgreSQL keeps the rows in "
+                    + "the partitions and the capture reads them there, so their rows would not be synced. " + fix
+                    + ", or leave " + parent.quoted() + " out of the selection"));
+        });
+    }
+
+    /** The include or exclude list that decides which tables are selected, as the user set them. */
+    private static String selectionKey(Map<String, String> props) {
+        if (!props.getOrDefault("table.include.list", "").isBlank()) {
+            return "table.include.list";
+        }
+        if (!PgSyncSourceConfig.userTableExcludeList(props.getOrDefault("table.exclude.list", "")).isEmpty()) {
+            return "table.exclude.list";
+        }
+        return props.getOrDefault("schema.exclude.list", "").isBlank() ? "schema.include.list"
+                : "schema.exclude.list";
     }
 
     /**
