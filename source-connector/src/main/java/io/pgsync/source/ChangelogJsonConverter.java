@@ -41,6 +41,17 @@ public final class ChangelogJsonConverter implements Converter, Versioned {
 
     private static final JsonFactory JSON = new ObjectMapper().getFactory();
 
+    static {
+        for (Field field : RowChange.SCHEMA.fields()) {
+            Schema.Type type = field.schema().type();
+            if (type != Schema.Type.STRING && type != Schema.Type.INT64 && !(type == Schema.Type.ARRAY
+                    && field.schema().valueSchema().type() == Schema.Type.STRING)) {
+                throw new IllegalStateException("ChangelogJsonConverter writes texts, numbers and lists of texts; "
+                        + "teach it the type of field " + field.name() + " of " + RowChange.SCHEMA_NAME);
+            }
+        }
+    }
+
     private final JsonConverter json = new JsonConverter();
     /** The row-change schema as the JsonConverter writes it in each record, or null without schemas. */
     private String schemaJson;
@@ -56,7 +67,8 @@ public final class ChangelogJsonConverter implements Converter, Versioned {
 
     @Override
     public byte[] fromConnectData(String topic, Schema schema, Object value) {
-        if (schema != RowChange.SCHEMA || !(value instanceof Struct change) || change.schema() != RowChange.SCHEMA) {
+        if (schema != RowChange.SCHEMA || !(value instanceof Struct change) || change.schema() != RowChange.SCHEMA
+                || lacksRequired(change)) {
             return json.fromConnectData(topic, schema, value);
         }
         ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
@@ -80,6 +92,16 @@ public final class ChangelogJsonConverter implements Converter, Versioned {
             throw new SerializationException("Cannot write a row change of topic " + topic + " as JSON", e);
         }
         return bytes.toByteArray();
+    }
+
+    /** Whether a required field is null: the JsonConverter's refusal then names it. */
+    private static boolean lacksRequired(Struct change) {
+        for (Field field : RowChange.SCHEMA.fields()) {
+            if (!field.schema().isOptional() && change.get(field) == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A field of {@link RowChange#SCHEMA}: a text, a number or a list of texts, each possibly null. */

@@ -1,6 +1,7 @@
 package io.pgsync.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -11,7 +12,9 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.json.JsonConverter;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -70,5 +73,14 @@ class ChangelogJsonConverterTest {
         assertThat(converter.fromConnectData("t", null, null)).isNull();
         assertThat(converter.toConnectData("t", kafka.fromConnectData("t", marker, end)))
                 .isEqualTo(kafka.toConnectData("t", kafka.fromConnectData("t", marker, end)));
+    }
+
+    @Test
+    void aRowChangeLackingARequiredFieldIsRefusedAsTheJsonConverterRefusesIt() {
+        ChangelogJsonConverter converter = new ChangelogJsonConverter();
+        converter.configure(settings(false), false);
+        Struct incomplete = new Struct(RowChange.SCHEMA).put("op", "c").put("schema", "public").put("table", "t");
+        assertThatThrownBy(() -> converter.fromConnectData("t", RowChange.SCHEMA, incomplete))
+                .isInstanceOf(DataException.class).hasMessageContaining("null value for field that is required");
     }
 }
