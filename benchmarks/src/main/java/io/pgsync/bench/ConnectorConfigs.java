@@ -114,12 +114,13 @@ final class ConnectorConfigs {
     }
 
     /**
-     * pgsync's converter settings on top of the worker's: with JSON, schemas off, as the README recommends (pgsync's
-     * changelog format carries column names and types as data); the Debezium JDBC sink needs schemas and keeps the
+     * The pgsync connector's config with its converter settings on top of the worker's: with JSON, schemas off, as
+     * the README recommends (pgsync's changelog format carries column names and types as data), the source's values
+     * written by ChangelogJsonConverter as in the examples; the Debezium JDBC sink needs schemas and keeps the
      * worker's JSON with schemas. With Avro, the worker's converters.
      */
-    static Map<String, String> pgsyncConverters(ConverterKind converter) {
-        return converter == ConverterKind.JSON ? PipelineConfigs.withJson(Map.of(), false) : Map.of();
+    static Map<String, String> withPgsyncConverters(Map<String, String> config, ConverterKind converter) {
+        return converter == ConverterKind.JSON ? PipelineConfigs.withJson(config, false) : config;
     }
 
     static String tableList(List<TableSpec> tables) {

@@ -42,8 +42,8 @@ final class SteadyMaxSearch {
 
     SteadyMax run() throws SQLException, InterruptedException {
         List<RateStep> steps = new ArrayList<>();
-        for (int tps = stepping.startTps(); tps <= stepping.maxTps(); tps += stepping.stepTps()) {
-            RateStep step = step(tps);
+        for (long tps = stepping.startTps(); tps <= stepping.maxTps(); tps += stepping.stepTps()) {
+            RateStep step = step((int) tps);
             steps.add(step);
             log.info("{} W4 step {}", label, step.describe());
             if (!step.passed()) {

@@ -3,7 +3,6 @@ package io.pgsync.bench;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -321,9 +320,7 @@ final class SystemRun {
     }
 
     private Map<String, String> withPgsyncConverters(Map<String, String> config) {
-        Map<String, String> result = new LinkedHashMap<>(config);
-        result.putAll(ConnectorConfigs.pgsyncConverters(options.converter()));
-        return result;
+        return ConnectorConfigs.withPgsyncConverters(config, options.converter());
     }
 
     private Pipeline createPipeline() {

@@ -35,7 +35,7 @@ final class WorkerConverters implements AutoCloseable {
 
     /**
      * JSON with schemas, which the Debezium JDBC sink needs; pgsync's connectors turn them off
-     * ({@link ConnectorConfigs#pgsyncConverters}).
+     * ({@link ConnectorConfigs#withPgsyncConverters}).
      */
     private static WorkerConverters json() {
         Map<String, String> settings = new LinkedHashMap<>();
