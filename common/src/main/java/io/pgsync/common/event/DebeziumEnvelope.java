@@ -27,26 +27,45 @@ public final class DebeziumEnvelope {
 
     /**
      * Returns the source table of a row-change record (snapshot read, insert, update, delete, truncate), or empty
-     * for any other record (transaction BEGIN/END markers, heartbeats, tombstones).
+     * for any other record (transaction BEGIN/END markers, heartbeats, tombstones). A logical message's table has
+     * empty names: Debezium's source block names none.
      */
     public static Optional<TableRef> tableOf(Schema valueSchema, Object value) {
+        return tableOf(valueSchema, value, DebeziumEnvelope::lookUp);
+    }
+
+    /** Where an envelope schema holds {@code source} and {@code op}, or a source block's schema the two names. */
+    @FunctionalInterface
+    private interface Fields {
+        /** The two fields, or {@link #NONE} when the schema lacks one. */
+        Field[] of(Schema schema, boolean envelope);
+    }
+
+    private static final Field[] NONE = new Field[0];
+
+    private static Optional<TableRef> tableOf(Schema valueSchema, Object value, Fields fields) {
         if (!(value instanceof Struct struct) || valueSchema == null || valueSchema.type() != Schema.Type.STRUCT) {
             return Optional.empty();
         }
-        Field sourceField = valueSchema.field(FIELD_SOURCE);
-        if (sourceField == null || valueSchema.field(FIELD_OP) == null) {
+        Field[] envelope = fields.of(struct.schema(), true);
+        if (envelope == NONE || !(struct.get(envelope[0]) instanceof Struct source)) {
             return Optional.empty();
         }
-        Struct source = struct.getStruct(FIELD_SOURCE);
-        if (source == null || source.schema().field("schema") == null || source.schema().field("table") == null) {
-            return Optional.empty();
-        }
-        String schema = source.getString("schema");
-        String table = source.getString("table");
-        if (schema == null || table == null) {
+        Field[] names = fields.of(source.schema(), false);
+        if (names == NONE || !(source.get(names[0]) instanceof String schema)
+                || !(source.get(names[1]) instanceof String table)) {
             return Optional.empty();
         }
         return Optional.of(new TableRef(schema, table));
+    }
+
+    private static Field[] lookUp(Schema schema, boolean envelope) {
+        if (schema.type() != Schema.Type.STRUCT) {
+            return NONE;
+        }
+        Field first = schema.field(envelope ? FIELD_SOURCE : "schema");
+        Field second = schema.field(envelope ? FIELD_OP : "table");
+        return first == null || second == null ? NONE : new Field[] {first, second};
     }
 
     /**
@@ -61,38 +80,24 @@ public final class DebeziumEnvelope {
     public static final class TableReader {
 
         private static final int MAX_CACHED_SCHEMAS = 10_000;
-        private static final Field[] NONE = new Field[0];
 
         private final Map<Schema, Field[]> envelopes = new IdentityHashMap<>();
         private final Map<Schema, Field[]> sources = new IdentityHashMap<>();
+        private final Fields cachedFields = this::cached;
 
         /** The table of a row-change record, or empty for any other record. */
         public Optional<TableRef> tableOf(Schema valueSchema, Object value) {
-            if (!(value instanceof Struct struct) || valueSchema == null || valueSchema.type() != Schema.Type.STRUCT) {
-                return Optional.empty();
-            }
-            Field[] envelope = fields(envelopes, struct.schema(), FIELD_SOURCE, FIELD_OP);
-            if (envelope == NONE || !(struct.get(envelope[0]) instanceof Struct source)) {
-                return Optional.empty();
-            }
-            Field[] names = fields(sources, source.schema(), "schema", "table");
-            if (names == NONE || !(source.get(names[0]) instanceof String schema)
-                    || !(source.get(names[1]) instanceof String table)) {
-                return Optional.empty();
-            }
-            return Optional.of(new TableRef(schema, table));
+            return DebeziumEnvelope.tableOf(valueSchema, value, cachedFields);
         }
 
-        /** The named fields of the schema, cached, or {@code NONE} when it lacks one of them. */
-        private static Field[] fields(Map<Schema, Field[]> cache, Schema schema, String first, String second) {
+        private Field[] cached(Schema schema, boolean envelope) {
+            Map<Schema, Field[]> cache = envelope ? envelopes : sources;
             Field[] found = cache.get(schema);
             if (found == null) {
                 if (cache.size() >= MAX_CACHED_SCHEMAS) {
                     cache.clear();
                 }
-                Field a = schema.type() == Schema.Type.STRUCT ? schema.field(first) : null;
-                Field b = schema.type() == Schema.Type.STRUCT ? schema.field(second) : null;
-                found = a == null || b == null ? NONE : new Field[] {a, b};
+                found = lookUp(schema, envelope);
                 cache.put(schema, found);
             }
             return found;
