@@ -33,6 +33,18 @@ class SourcePositionTest {
         assertThat(SourcePosition.parse("not json")).isNull();
         assertThat(SourcePosition.parse("[\"1\"]")).isNull();
         assertThat(SourcePosition.parse(null)).isNull();
+        assertThat(SourcePosition.parse("[\"1\",\"2\",\"3\"]")).isNull();
+        assertThat(SourcePosition.parse("[\"1\",\"2\",]")).isNull();
+        assertThat(SourcePosition.parse("[\"1\",\"x\"]")).isNull();
+        assertThat(SourcePosition.parse("[\"1\",\"\"]")).isNull();
+        assertThat(SourcePosition.parse("[\"1\",null]")).isNull();
+    }
+
+    @Test
+    void blanksAndQuotesAroundTheNumbersAreRead() {
+        assertThat(SourcePosition.parse(" [ \"7\" , 9 ] ")).isEqualTo(new SourcePosition(7, 9, 0));
+        assertThat(SourcePosition.parse("[ null ,\"-1\"]")).isEqualTo(new SourcePosition(-1, -1, 0));
+        assertThat(SourcePosition.parse("[\"\",\"5\"]")).isEqualTo(new SourcePosition(-1, 5, 0));
     }
 
     @Test
