@@ -265,12 +265,12 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
      * The size of a row change's values in text form (what the incremental MB/s limit counts): 0 for a change in
      * Debezium's envelope, -1 for a record that is not a row change (a transaction marker, a heartbeat).
      */
-    private static long rowSize(SourceRecord record) {
+    private long rowSize(SourceRecord record) {
         if (record.valueSchema() != null && RowChange.SCHEMA_NAME.equals(record.valueSchema().name())
                 && record.value() instanceof Struct struct) {
             return textLength(struct.getArray("after")) + textLength(struct.getArray("before"));
         }
-        return DebeziumEnvelope.tableOf(record.valueSchema(), record.value()).isPresent() ? 0 : -1;
+        return tables.tableOf(record.valueSchema(), record.value()).isPresent() ? 0 : -1;
     }
 
     private static long textLength(List<Object> values) {
