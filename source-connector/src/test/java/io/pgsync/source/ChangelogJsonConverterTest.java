@@ -42,13 +42,25 @@ class ChangelogJsonConverterTest {
         return Map.of("schemas.enable", Boolean.toString(schemas));
     }
 
+    /** pgsync's converter of values, with or without schemas. */
+    private static ChangelogJsonConverter ours(boolean schemas) {
+        ChangelogJsonConverter converter = new ChangelogJsonConverter();
+        converter.configure(settings(schemas), false);
+        return converter;
+    }
+
+    /** Kafka's converter of values, set as ours is. */
+    private static JsonConverter kafkas(boolean schemas) {
+        JsonConverter converter = new JsonConverter();
+        converter.configure(settings(schemas), false);
+        return converter;
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void rowChangesAreTheJsonConvertersBytes(boolean schemas) {
-        ChangelogJsonConverter converter = new ChangelogJsonConverter();
-        converter.configure(settings(schemas), false);
-        JsonConverter kafka = new JsonConverter();
-        kafka.configure(settings(schemas), false);
+        ChangelogJsonConverter converter = ours(schemas);
+        JsonConverter kafka = kafkas(schemas);
         for (RowChange change : CHANGES) {
             Struct value = change.toStruct();
             byte[] ours = converter.fromConnectData("shop.changelog", RowChange.SCHEMA, value);
@@ -62,10 +74,8 @@ class ChangelogJsonConverterTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void everyOtherRecordIsWrittenByTheJsonConverter(boolean schemas) {
-        ChangelogJsonConverter converter = new ChangelogJsonConverter();
-        converter.configure(settings(schemas), false);
-        JsonConverter kafka = new JsonConverter();
-        kafka.configure(settings(schemas), false);
+        ChangelogJsonConverter converter = ours(schemas);
+        JsonConverter kafka = kafkas(schemas);
         Schema marker = SchemaBuilder.struct().name("io.debezium.connector.common.TransactionMetadataValue")
                 .field("status", Schema.STRING_SCHEMA).field("id", Schema.STRING_SCHEMA).build();
         Struct end = new Struct(marker).put("status", "END").put("id", "771:24023128");
@@ -77,8 +87,7 @@ class ChangelogJsonConverterTest {
 
     @Test
     void aRowChangeLackingARequiredFieldIsRefusedAsTheJsonConverterRefusesIt() {
-        ChangelogJsonConverter converter = new ChangelogJsonConverter();
-        converter.configure(settings(false), false);
+        ChangelogJsonConverter converter = ours(false);
         Struct incomplete = new Struct(RowChange.SCHEMA).put("op", "c").put("schema", "public").put("table", "t");
         assertThatThrownBy(() -> converter.fromConnectData("t", RowChange.SCHEMA, incomplete))
                 .isInstanceOf(DataException.class).hasMessageContaining("null value for field that is required");
