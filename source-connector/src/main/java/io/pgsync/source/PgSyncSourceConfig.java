@@ -26,6 +26,7 @@ import io.pgsync.common.event.Changelog;
 import io.pgsync.common.pg.QualifiedName;
 import io.pgsync.common.pg.SessionSettings;
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.source.capture.SourceTextConverter;
 
 /**
  * The source connector's own keys (the changelog) and the Debezium defaults it applies for lossless
@@ -159,6 +160,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
 
     /** Debezium's placeholder for unchanged TOASTed values, and its default. */
     static final String DBZ_UNAVAILABLE_PLACEHOLDER = "unavailable.value.placeholder";
+    static final String DBZ_CONVERTERS = "converters";
     static final String DBZ_UNAVAILABLE_PLACEHOLDER_DEFAULT = "__debezium_unavailable_value";
 
     public static final String TOPIC_CREATION_PARTITIONS = "topic.creation.default.partitions";
@@ -424,6 +426,13 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *       {@code include.unknown.datatypes=true}: hstore as a map with NULL values, bytea as bytes, and types
      *       Debezium does not know (tsquery, multiranges, composite types) as the bytes of their text instead of being
      *       dropped;</li>
+     *   <li>with changelog.format=pgsync, Debezium converter {@value SourceTextConverter#NAME}
+     *       ({@link SourceTextConverter}) appended to {@code converters}: arrays, {@code time} and
+     *       {@code bit varying} travel in the text form PostgreSQL sent, which Debezium's mapping does not keep
+     *       (multi-dimensional arrays, lower bounds, {@code NaN} in {@code numeric[]}, {@code 24:00:00}, ...);</li>
+     *   <li>{@code event.converting.failure.handling.mode=fail}: a value Debezium cannot convert stops the task,
+     *       naming the table, column and type; Debezium's default ({@code warn}) would send NULL in its place and
+     *       the destination would diverge with nothing but a log line;</li>
      *   <li>{@code poll.interval.ms=50}: Debezium hands over a batch once it is full or this long after the poll
      *       began (500 ms by default), which bounds the lag of a lightly loaded database;</li>
      *   <li>{@code extended.headers.enabled=false}: no Debezium context headers on every record; the sink would only
@@ -465,6 +474,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         result.putIfAbsent("skipped.operations", "none");
         result.putIfAbsent("tombstones.on.delete", "false");
         result.putIfAbsent("include.unknown.datatypes", "true");
+        result.putIfAbsent("event.converting.failure.handling.mode", "fail");
         result.putIfAbsent("poll.interval.ms", "50");
         result.putIfAbsent("extended.headers.enabled", "false");
         result.putIfAbsent(DBZ_SIGNAL_DATA_COLLECTION, SIGNAL_TABLE);
@@ -484,6 +494,12 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         String tables = result.get("table.include.list");
         if (tables == null || tables.isBlank()) {
             appendToList(result, "table.exclude.list", INTERNAL_TABLES, true);
+        }
+        if (FORMAT_PGSYNC.equals(props.getOrDefault(CHANGELOG_FORMAT, FORMAT_PGSYNC).trim())) {
+            appendToList(result, DBZ_CONVERTERS, SourceTextConverter.NAME, true);
+            result.put(SourceTextConverter.NAME + ".type", SourceTextConverter.class.getName());
+            result.put(SourceTextConverter.NAME + "." + SourceTextConverter.PLACEHOLDER,
+                    props.getOrDefault(DBZ_UNAVAILABLE_PLACEHOLDER, DBZ_UNAVAILABLE_PLACEHOLDER_DEFAULT));
         }
         String fullSync = effectiveFullSyncMode(props);
         result.put(FULL_SYNC_MODE, fullSync);

@@ -23,6 +23,7 @@ class PgSyncSourceConfigTest {
                 .containsEntry("hstore.handling.mode", "map")
                 .containsEntry("binary.handling.mode", "bytes")
                 .containsEntry("include.unknown.datatypes", "true")
+                .containsEntry("event.converting.failure.handling.mode", "fail")
                 .containsEntry("poll.interval.ms", "50")
                 .containsEntry("extended.headers.enabled", "false")
                 .containsEntry("skipped.operations", "none")
@@ -35,6 +36,20 @@ class PgSyncSourceConfigTest {
                 "decimal.handling.mode", "precise"));
         assertThat(props).containsEntry("slot.name", "mine").containsEntry("decimal.handling.mode", "precise")
                 .containsEntry("publication.name", "pgsync_x");
+    }
+
+    @Test
+    void pgsyncsFormatCarriesArraysTimesAndBitStringsAsTheirSourceTextAfterTheUsersConverters() {
+        assertThat(PgSyncSourceConfig.withDefaults(Map.of("name", "x")))
+                .containsEntry("converters", "pgsync_text")
+                .containsEntry("pgsync_text.type", "io.pgsync.source.capture.SourceTextConverter")
+                .containsEntry("pgsync_text.unavailable.value.placeholder", "__debezium_unavailable_value");
+        assertThat(PgSyncSourceConfig.withDefaults(Map.of("name", "x", "converters", "mine",
+                "unavailable.value.placeholder", "?")))
+                .containsEntry("converters", "mine,pgsync_text")
+                .containsEntry("pgsync_text.unavailable.value.placeholder", "?");
+        assertThat(PgSyncSourceConfig.withDefaults(Map.of("name", "x", "changelog.format", "debezium")))
+                .doesNotContainKey("converters").doesNotContainKey("pgsync_text.type");
     }
 
     @Test

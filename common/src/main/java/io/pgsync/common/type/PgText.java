@@ -11,6 +11,12 @@ import org.apache.kafka.connect.data.Schema;
  */
 public final class PgText {
 
+    /**
+     * Name of a string schema whose value is the source column's value in PostgreSQL's text output form, as the
+     * replication stream sent it; written as it is.
+     */
+    public static final String SOURCE_TEXT = "io.pgsync.SourceText";
+
     private PgText() {
     }
 

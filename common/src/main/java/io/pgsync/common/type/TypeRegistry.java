@@ -9,6 +9,7 @@ import org.apache.kafka.connect.errors.DataException;
 final class TypeRegistry {
 
     private static final List<ValueType> TYPES = List.of(
+            new SourceTextType(),
             new NumericType(),
             new TemporalType(),
             new IntervalType(),

@@ -1,0 +1,80 @@
+package io.pgsync.source.capture;
+
+import java.sql.Array;
+import java.time.LocalTime;
+import java.util.Properties;
+import java.util.Set;
+
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.postgresql.util.PGobject;
+
+import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
+import io.debezium.spi.converter.CustomConverter;
+import io.debezium.spi.converter.RelationalColumn;
+import io.pgsync.common.type.PgText;
+
+/**
+ * A Debezium custom converter that carries the values of arrays, {@code time} and {@code bit varying} columns in the
+ * text form PostgreSQL sent, instead of Debezium's mapping, which loses legal values of those types: a 2-D
+ * {@code text[]} became {@code {[Ljava.lang.String;@6d03c4f5,...}}, {@code '[0:2]={7,8,9}'} lost its lower bound,
+ * {@code '{NaN,1.5}'::numeric[]}, {@code time '24:00:00'} and arrays of {@code money}, {@code interval} or enums with
+ * NULL elements became NULL, {@code bit varying '0001'} became {@code '1'}.
+ *
+ * <p>The replication stream gives Debezium these values as PostgreSQL's text output (an array as a
+ * {@link org.postgresql.jdbc.PgArray} holding its literal, a time or bit string as a string), and so does Debezium's
+ * snapshot; the converter passes that text on in a {@value PgText#SOURCE_TEXT} string, which the sink writes as it is.
+ * The column's source type still travels in the field's parameters ({@code column.propagate.source.type}).
+ *
+ * <p>Configured by {@link io.pgsync.source.PgSyncSourceConfig#withDefaults} as Debezium converter
+ * {@value #NAME}, with changelog.format=pgsync only: Debezium's own format keeps Debezium's mapping.
+ */
+public final class SourceTextConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
+
+    /** The name under which the converter is listed in Debezium's {@code converters}. */
+    public static final String NAME = "pgsync_text";
+    /** The converter's setting (under {@value #NAME}.) for Debezium's placeholder of an unchanged TOASTed value. */
+    public static final String PLACEHOLDER = "unavailable.value.placeholder";
+
+    private static final Set<String> TEXT_TYPES = Set.of("time", "varbit", "bit varying");
+
+    private String placeholder;
+
+    @Override
+    public void configure(Properties props) {
+        placeholder = props.getProperty(PLACEHOLDER);
+        if (placeholder == null) {
+            throw new IllegalArgumentException("Debezium converter " + NAME + " needs its " + PLACEHOLDER
+                    + " setting: " + NAME + "." + PLACEHOLDER + " must equal unavailable.value.placeholder");
+        }
+    }
+
+    @Override
+    public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        if (carriedAsText(column.typeName())) {
+            registration.register(SchemaBuilder.string().name(PgText.SOURCE_TEXT), value -> text(column, value));
+        }
+    }
+
+    /** Whether values of the type (Debezium's name: {@code _int4} for {@code int4[]}) travel as their text. */
+    static boolean carriedAsText(String typeName) {
+        return typeName != null && (typeName.startsWith("_") || TEXT_TYPES.contains(typeName));
+    }
+
+    private Object text(RelationalColumn column, Object value) {
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(value)) {
+            return placeholder;
+        }
+        if (value == null || value instanceof String) {
+            return value;
+        }
+        if (value instanceof Array || value instanceof PGobject) {
+            return value.toString();
+        }
+        if (value instanceof LocalTime time) {
+            return time.toString();
+        }
+        throw new IllegalArgumentException("Column " + column.name() + " of " + column.dataCollection() + " (type "
+                + column.typeName() + ") has a value of class " + value.getClass().getName() + ", which pgsync "
+                + "does not know how to carry as text; set changelog.format=debezium to use Debezium's mapping");
+    }
+}
