@@ -193,12 +193,14 @@ class BadInputIT extends PipelineIT {
         awaitFailed(db);
         assertThat(connect.statusText(db + "-sink")).contains("Writing public.t: ",
                 "column public.t.v is integer at the destination but text at the source",
-                "ALTER TABLE \"public\".\"t\" ALTER COLUMN \"v\" TYPE text", "SQLState 42804");
+                "ALTER TABLE \"public\".\"t\" ALTER COLUMN \"v\" TYPE text", "SQLState 42804")
+                .doesNotContain("column public.t.id");
 
         connect.cluster().restartTask(db + "-sink", 0);
         await().atMost(TIMEOUT).until(() -> connect.statusText(db + "-sink").contains("invalid input syntax"));
         assertThat(connect.statusText(db + "-sink")).contains("Cannot apply CREATE to public.t key [id]=[21]",
-                "column public.t.v is integer at the destination but text at the source", "SQLState 22P02");
+                "column public.t.v is integer at the destination but text at the source", "SQLState 22P02")
+                .as("int4 at the source is integer at the destination: the same type").doesNotContain("public.t.id");
 
         target.execute(db, "ALTER TABLE t ALTER COLUMN v TYPE text");
         connect.cluster().restartTask(db + "-sink", 0);

@@ -40,7 +40,46 @@ public final class ColumnTypes {
             "timestamp", "timestamp", "timestamptz", "timestamptz", "time", "time", "timetz", "timetz",
             "interval", "interval");
 
+    /** PostgreSQL's internal and short type names, as {@code format_type} spells them. */
+    private static final Map<String, String> CANONICAL_NAMES = Map.ofEntries(
+            Map.entry("int2", "smallint"), Map.entry("int4", "integer"), Map.entry("int", "integer"),
+            Map.entry("int8", "bigint"), Map.entry("float4", "real"), Map.entry("float8", "double precision"),
+            Map.entry("bool", "boolean"), Map.entry("varchar", "character varying"), Map.entry("bpchar", "character"),
+            Map.entry("char", "character"), Map.entry("varbit", "bit varying"), Map.entry("decimal", "numeric"),
+            Map.entry("timestamptz", "timestamp with time zone"),
+            Map.entry("timestamp", "timestamp without time zone"), Map.entry("timetz", "time with time zone"),
+            Map.entry("time", "time without time zone"));
+    private static final String TIME_ZONE = " time zone";
+
     private ColumnTypes() {
+    }
+
+    /**
+     * Spells a type name as PostgreSQL's {@code format_type} does, so that two spellings of one type compare equal:
+     * {@code int4[]} is {@code integer[]}, {@code timestamptz(3)} is {@code timestamp(3) with time zone},
+     * {@code varchar(5)} is {@code character varying(5)}. Other names are only lower-cased.
+     */
+    public static String canonical(String type) {
+        String rest = type.trim().toLowerCase(Locale.ROOT);
+        StringBuilder arrays = new StringBuilder();
+        while (rest.endsWith("[]")) {
+            rest = rest.substring(0, rest.length() - 2).trim();
+            arrays.append("[]");
+        }
+        String modifier = "";
+        int open = rest.indexOf('(');
+        int close = open < 0 ? -1 : rest.indexOf(')', open);
+        if (close > open) {
+            modifier = rest.substring(open, close + 1).replace(" ", "");
+            rest = rest.substring(0, open) + " " + rest.substring(close + 1);
+        }
+        String name = String.join(" ", rest.trim().split("\\s+"));
+        name = CANONICAL_NAMES.getOrDefault(name, name);
+        if (name.endsWith(TIME_ZONE) && !modifier.isEmpty()) {
+            int space = name.indexOf(' ');
+            return name.substring(0, space) + modifier + name.substring(space) + arrays;
+        }
+        return name + modifier + arrays;
     }
 
     /**

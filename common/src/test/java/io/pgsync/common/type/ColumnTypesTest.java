@@ -114,4 +114,15 @@ class ColumnTypesTest {
                     .hasMessageContaining("Column c");
         }
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "int4|integer", "int4[]|integer[]", "INT8|bigint", "varchar(5)|character varying(5)",
+            "bpchar(3)[]|character(3)[]", "timestamptz(3)|timestamp(3) with time zone",
+            "timestamp|timestamp without time zone", "time(3)|time(3) without time zone",
+            "timetz|time with time zone", "varbit(5)|bit varying(5)", "numeric(12, 2)|numeric(12,2)",
+            "decimal|numeric", "double precision|double precision", "\"My Type\"[]|\"my type\"[]"})
+    void spellsTypesAsFormatTypeDoes(String type, String expected) {
+        assertThat(ColumnTypes.canonical(type)).isEqualTo(expected);
+    }
 }

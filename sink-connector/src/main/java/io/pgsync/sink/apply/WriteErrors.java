@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
+import io.pgsync.common.type.ColumnTypes;
 import io.pgsync.sink.schema.DestinationCatalog;
 import io.pgsync.sink.schema.DestinationTable;
 
@@ -102,7 +103,8 @@ final class WriteErrors {
             String sourceType = sourceType(change, column);
             String destinationType = now.get(column);
             if (sourceType != null && destinationType != null
-                    && !unqualified(sourceType).equals(unqualified(destinationType))) {
+                    && !ColumnTypes.canonical(unqualified(sourceType))
+                            .equals(ColumnTypes.canonical(unqualified(destinationType)))) {
                 mismatches.add("column " + table + "." + column + " is " + destinationType + " at the destination but "
                         + sourceType + " at the source");
                 fixes.add("ALTER TABLE " + table.quoted() + " ALTER COLUMN " + Identifiers.quote(column) + " TYPE "
