@@ -229,7 +229,8 @@ abstract class AbstractTypeMatrixIT extends PipelineIT {
      * Legal values Debezium's own mapping loses (the README's "Types" section), which pgsync's format carries in the
      * text PostgreSQL sent: {@code 24:00:00}, bit strings with leading zeros, multi-dimensional arrays, lower bounds,
      * {@code NaN} and infinities in {@code numeric[]}, BC and infinite values and microseconds in temporal arrays,
-     * arrays Debezium has no mapping for, and a TOASTed array that a later UPDATE leaves unchanged.
+     * arrays Debezium has no mapping for, polygons whose last point repeats the first, and a TOASTed array that a
+     * later UPDATE leaves unchanged.
      */
     static final String SOURCE_TEXT = """
             CREATE TABLE source_text (
@@ -237,7 +238,7 @@ abstract class AbstractTypeMatrixIT extends PipelineIT {
               t time, t3 time(3), vb varbit, vb5 bit varying(5),
               a2_t text[], a3_i int[], a_lb int[], a_n numeric[], a_tz timestamptz[], a_d date[], a_ts timestamp[],
               a_t time[], a_money money[], a_iv interval[], a_x xml[], a_bit bit(3)[], a_vb varbit[], a_pt point[],
-              a_name name[], a_box box[], a_circle circle[]
+              a_name name[], a_box box[], a_circle circle[], pg polygon
             );
             INSERT INTO source_text VALUES
               (1, '24:00:00', '24:00:00', '0001', '00010', '{{a,"b c"},{NULL,"}"}}', '{{{1,2}},{{3,4}}}',
@@ -246,14 +247,15 @@ abstract class AbstractTypeMatrixIT extends PipelineIT {
                '{"0044-03-15 12:34:56.789012 BC",-infinity}', '{00:00:00.000001,24:00:00,NULL}',
                '{1.50,-92233720368547758.08,NULL}', '{"1 year 2 mons -3 days 04:05:06.789",NULL}',
                ARRAY['<a b="1"/>', NULL]::xml[], '{101,000,NULL}', '{0001,"",NULL}', '{"(1.5,-2)",NULL}',
-               '{pg_class,"x y",NULL}', '{(1,1),(0,0);(2,2),(1,1)}', '{"<(0,0),1>",NULL}'),
+               '{pg_class,"x y",NULL}', '{(1,1),(0,0);(2,2),(1,1)}', '{"<(0,0),1>",NULL}',
+               '((0,0),(1,1e300),(2,-0.5),(0,0))'),
               (2, '00:00:00', '23:59:59.999', '', '1', '{}', '{{1},{2}}', '[-3:-2]={1,2}', '{}', '{}', '{}', '{}', '{}',
-               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}'),
+               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '((NaN,-0),(Infinity,1))'),
               (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-               NULL, NULL, NULL, NULL),
+               NULL, NULL, NULL, NULL, NULL),
               (4, '12:00', '12:00', '1', '1', (SELECT array_agg(ARRAY[md5(i::text), md5((-i)::text)])
                                                  FROM generate_series(1, 3000) i),
-               NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+               NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
             """;
 
     /** Enum and composite arrays with NULL elements, which Debezium's mapping declares non-optional. */

@@ -427,8 +427,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *       Debezium does not know (tsquery, multiranges, composite types) as the bytes of their text instead of being
      *       dropped;</li>
      *   <li>with changelog.format=pgsync, Debezium converter {@value SourceTextConverter#NAME}
-     *       ({@link SourceTextConverter}) appended to {@code converters}: arrays, {@code time} and
-     *       {@code bit varying} travel in the text form PostgreSQL sent, which Debezium's mapping does not keep
+     *       ({@link SourceTextConverter}) appended to {@code converters}: arrays, {@code time},
+     *       {@code bit varying} and {@code polygon} travel in the text form PostgreSQL sent, which Debezium's mapping does not keep
      *       (multi-dimensional arrays, lower bounds, {@code NaN} in {@code numeric[]}, {@code 24:00:00}, ...);</li>
      *   <li>{@code event.converting.failure.handling.mode=fail}: a value Debezium cannot convert stops the task,
      *       naming the table, column and type; Debezium's default ({@code warn}) would send NULL in its place and

@@ -14,14 +14,17 @@ import io.debezium.spi.converter.RelationalColumn;
 import io.pgsync.common.type.PgText;
 
 /**
- * A Debezium custom converter that carries the values of arrays, {@code time} and {@code bit varying} columns in the
- * text form PostgreSQL sent, instead of Debezium's mapping, which loses legal values of those types: a 2-D
+ * A Debezium custom converter that carries the values of arrays, {@code time}, {@code bit varying} and
+ * {@code polygon} columns in the text form PostgreSQL sent, instead of Debezium's mapping, which loses legal values of
+ * those types: a 2-D
  * {@code text[]} became {@code {[Ljava.lang.String;@6d03c4f5,...}}, {@code '[0:2]={7,8,9}'} lost its lower bound,
  * {@code '{NaN,1.5}'::numeric[]}, {@code time '24:00:00'} and arrays of {@code money}, {@code interval} or enums with
- * NULL elements became NULL, {@code bit varying '0001'} became {@code '1'}.
+ * NULL elements became NULL, {@code bit varying '0001'} became {@code '1'}, a polygon whose last point repeats its first
+ * lost that point.
  *
  * <p>The replication stream gives Debezium these values as PostgreSQL's text output (an array as a
- * {@link org.postgresql.jdbc.PgArray} holding its literal, a time or bit string as a string), and so does Debezium's
+ * {@link org.postgresql.jdbc.PgArray} holding its literal, a time or bit string as a string, a polygon as a
+ * {@link org.postgresql.geometric.PGpolygon} of all its points), and so does Debezium's
  * snapshot; the converter passes that text on in a {@value PgText#SOURCE_TEXT} string, which the sink writes as it is.
  * The column's source type still travels in the field's parameters ({@code column.propagate.source.type}).
  *
@@ -35,7 +38,7 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
     /** The converter's setting (under {@value #NAME}.) for Debezium's placeholder of an unchanged TOASTed value. */
     public static final String PLACEHOLDER = "unavailable.value.placeholder";
 
-    private static final Set<String> TEXT_TYPES = Set.of("time", "varbit", "bit varying");
+    private static final Set<String> TEXT_TYPES = Set.of("time", "varbit", "bit varying", "polygon");
 
     private String placeholder;
 

@@ -12,6 +12,7 @@ import java.util.Properties;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.junit.jupiter.api.Test;
+import org.postgresql.geometric.PGpolygon;
 import org.postgresql.util.PGobject;
 
 import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
@@ -23,7 +24,7 @@ class SourceTextConverterTest {
 
     @Test
     void arraysTimesAndBitStringsTravelAsTextOtherTypesKeepDebeziumsMapping() {
-        for (String type : List.of("_int4", "_text", "_numeric", "_mood", "time", "varbit")) {
+        for (String type : List.of("_int4", "_text", "_numeric", "_mood", "time", "varbit", "polygon")) {
             assertThat(registered(type)).as(type).hasSize(1);
         }
         for (String type : List.of("int4", "text", "numeric", "timetz", "timestamp", "bit", "interval")) {
@@ -49,6 +50,8 @@ class SourceTextConverterTest {
         bits.setType("varbit");
         bits.setValue("0001");
         assertThat(registered("varbit").get(0).converter.convert(bits)).isEqualTo("0001");
+        assertThat(registered("polygon").get(0).converter.convert(new PGpolygon("((0,0),(1,1.5),(0,0))")))
+                .isEqualTo("((0.0,0.0),(1.0,1.5),(0.0,0.0))");
         assertThat(time.convert(UnchangedToastedReplicationMessageColumn.UNCHANGED_TOAST_VALUE)).isEqualTo("?toast?");
         CustomConverter.Converter array = registered("_text").get(0).converter;
         assertThat(array.convert(UnchangedToastedReplicationMessageColumn.UNCHANGED_TEXT_ARRAY_TOAST_VALUE))
