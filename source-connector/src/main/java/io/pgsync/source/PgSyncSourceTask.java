@@ -27,6 +27,7 @@ import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.capture.ChangelogRouter;
+import io.pgsync.source.capture.ChangelogSource;
 import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.capture.RowChangeEncoder;
 import io.pgsync.source.capture.StreamStart;
@@ -55,19 +56,20 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     private volatile ChangelogRouter router;
     /** Finds the table of Debezium's records on the task thread. */
     private final DebeziumEnvelope.TableReader tables = new DebeziumEnvelope.TableReader();
+    /** The full sync ({@link #sources}' first), null without one; kept for its throttle's waits. */
     private volatile CopyFullSync fullSync;
     private volatile Throttle throttle;
-    private volatile SequenceSync sequences;
     private volatile DdlCapture ddl;
     private volatile RecordLimit recordLimit;
     /** Stamps the changes of a stream that started without Debezium offsets; null when it had offsets. */
     private volatile StreamStart streamStart;
-    /** The schema of tables that joined the selection, sent before Debezium's records; emptied once sent. */
-    private volatile List<SourceRecord> addedTablesSchema = List.of();
+    /**
+     * Where the records come from, asked in this order: the full sync, the schema of tables that joined the
+     * selection, Debezium's stream, the sequence positions.
+     */
+    private volatile List<ChangelogSource> sources = List.of();
     private volatile boolean stopping;
     private volatile PgSyncSourceMetrics metrics;
-    /** The full sync's throttle waits, kept when the full sync is over. */
-    private volatile long fullSyncThrottledMs;
 
     /**
      * Starts Debezium's capture, after checking that the source takes the connection (else fails naming the key to
@@ -96,7 +98,6 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         }
         throttle = pgsync.incrementalThrottle();
         recordLimit = RecordLimit.of(config.asMap());
-        sequences = pgsync.sequenceSyncIntervalMs() > 0 ? new SequenceSync(config, pgsync) : null;
         if (pgsync.pgsyncHeartbeat()) {
             Heartbeat.ensureTable(config);
         }
@@ -123,12 +124,21 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         } else {
             firstStart = fresh;
         }
-        addedTablesSchema = new ArrayList<>(AddedTables.start(config, pgsync, firstStart));
+        List<ChangelogSource> all = new ArrayList<>();
+        if (fullSync != null) {
+            all.add(fullSync);
+        }
+        all.add(AddedTables.start(config, pgsync, firstStart));
         ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
         if (ddl != null) {
             registerPublication(config, pgsync);
         }
         streamStart = fresh ? streamStart(config) : null;
+        all.add(new DebeziumStream());
+        if (pgsync.sequenceSyncIntervalMs() > 0) {
+            all.add(new SequenceSync(config, pgsync));
+        }
+        sources = List.copyOf(all);
         return coordinator;
     }
 
@@ -169,24 +179,16 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     }
 
     /**
-     * Returns the full sync's chunks while it runs, then Debezium's records re-addressed to the changelog, paced by
-     * the incremental throttle; a row too large for one record goes out in pieces over several calls, before any
-     * later record ({@link RecordLimit}).
+     * Returns what the {@link #sources} have ready, fitted within the producer's limits: a row too large for one
+     * record goes out in pieces over several calls, before any later record ({@link RecordLimit}).
      */
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {
         RecordLimit limit = recordLimit;
-        List<SourceRecord> records;
-        if (limit.hasNext()) {
-            records = limit.next();
-        } else {
-            List<SourceRecord> polled = nextRecords();
-            if (polled == null) {
-                return null;
-            }
-            limit.add(polled);
-            records = limit.next();
+        if (!limit.hasNext()) {
+            limit.add(nextRecords());
         }
+        List<SourceRecord> records = limit.next();
         PgSyncSourceMetrics taskMetrics = metrics;
         if (taskMetrics != null) {
             taskMetrics.sent(records);
@@ -194,54 +196,57 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
         return records;
     }
 
+    /**
+     * Asks the sources in order, each that has not finished; an exclusive one that has not finished ends the batch.
+     */
     private List<SourceRecord> nextRecords() throws InterruptedException {
-        CopyFullSync sync = fullSync;
-        if (sync != null) {
-            if (!sync.finished()) {
-                return sync.poll();
-            }
-            sync.close();
-            fullSyncThrottledMs = sync.throttledMillis();
-            fullSync = null;
-        }
-        PgSyncSourceMetrics taskMetrics = metrics;
-        if (taskMetrics != null) {
-            taskMetrics.streaming();
-        }
-        if (!addedTablesSchema.isEmpty()) {
-            List<SourceRecord> schema = addedTablesSchema;
-            addedTablesSchema = List.of();
-            return schema;
-        }
-        DdlCapture capture = ddl;
-        StreamStart start = streamStart;
-        List<SourceRecord> polled = super.doPoll();
-        if (start != null) {
-            polled = start.apply(polled);
-        }
-        List<SourceRecord> records = polled == null ? null : toChangelog(polled, capture);
-        if (records != null && throttle.limits()) {
-            long rows = 0;
-            long bytes = 0;
-            for (SourceRecord record : records) {
-                long size = rowSize(record);
-                if (size >= 0) {
-                    rows++;
-                    bytes += size;
+        List<SourceRecord> records = new ArrayList<>();
+        for (ChangelogSource source : sources) {
+            if (!source.finished()) {
+                records.addAll(source.poll());
+                if (source.exclusive()) {
+                    break;
                 }
-            }
-            throttle.acquire(rows, bytes, () -> stopping);
-        }
-        SequenceSync positions = sequences;
-        if (positions != null) {
-            List<SourceRecord> moved = positions.poll();
-            if (!moved.isEmpty()) {
-                List<SourceRecord> all = new ArrayList<>(records == null ? List.of() : records);
-                all.addAll(moved);
-                return all;
             }
         }
         return records;
+    }
+
+    /**
+     * Debezium's records re-addressed to the changelog, with the DDL capture's rows as DDL records, paced by the
+     * incremental throttle.
+     */
+    private final class DebeziumStream implements ChangelogSource {
+
+        @Override
+        public List<SourceRecord> poll() throws InterruptedException {
+            PgSyncSourceMetrics taskMetrics = metrics;
+            if (taskMetrics != null) {
+                taskMetrics.streaming();
+            }
+            List<SourceRecord> polled = PgSyncSourceTask.super.doPoll();
+            StreamStart start = streamStart;
+            if (start != null) {
+                polled = start.apply(polled);
+            }
+            if (polled == null) {
+                return List.of();
+            }
+            List<SourceRecord> records = toChangelog(polled, ddl);
+            if (throttle.limits()) {
+                long rows = 0;
+                long bytes = 0;
+                for (SourceRecord record : records) {
+                    long size = rowSize(record);
+                    if (size >= 0) {
+                        rows++;
+                        bytes += size;
+                    }
+                }
+                throttle.acquire(rows, bytes, () -> stopping);
+            }
+            return records;
+        }
     }
 
     /**
@@ -284,38 +289,35 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     }
 
     /**
-     * Keeps the full sync's offsets, and the placeholders of the pieces of large rows, from Debezium, which commits the
-     * offsets of its own records to the slot.
+     * Keeps the offsets of the sources' own records (the full sync's chunks, the added tables' schema, sequence
+     * positions), and the placeholders of the pieces of large rows, from Debezium, which commits the offsets of its
+     * own records to the slot. The sources stay listed after the task stopped: records sent before are acknowledged
+     * later.
      */
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) throws InterruptedException {
-        if (!CopyFullSync.isFullSyncRecord(record) && !SequenceSync.isSequenceRecord(record)
-                && !AddedTables.isAddedTablesRecord(record) && !RecordLimit.isPiece(record)) {
-            super.commitRecord(record, metadata);
+        if (RecordLimit.isPiece(record)) {
+            return;
         }
+        for (ChangelogSource source : sources) {
+            if (source.owns(record)) {
+                return;
+            }
+        }
+        super.commitRecord(record, metadata);
     }
 
     /** The time the full sync's and the incremental sync's throttles have made the task wait, in milliseconds. */
     private long throttledMillis() {
         CopyFullSync sync = fullSync;
         Throttle incremental = throttle;
-        return (sync == null ? fullSyncThrottledMs : sync.throttledMillis())
-                + (incremental == null ? 0 : incremental.waitedMillis());
+        return (sync == null ? 0 : sync.throttledMillis()) + (incremental == null ? 0 : incremental.waitedMillis());
     }
 
     @Override
     protected void doStop() {
         stopping = true;
-        SequenceSync positions = sequences;
-        if (positions != null) {
-            positions.close();
-            sequences = null;
-        }
-        CopyFullSync sync = fullSync;
-        if (sync != null) {
-            sync.close();
-            fullSync = null;
-        }
+        sources.forEach(ChangelogSource::close);
         super.doStop();
         PgSyncSourceMetrics taskMetrics = metrics;
         if (taskMetrics != null) {

@@ -38,6 +38,7 @@ import io.pgsync.common.event.TypedColumns;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.capture.ChangelogSource;
 import io.pgsync.source.capture.EncodedSize;
 import io.pgsync.source.capture.RecordLimit;
 import io.pgsync.source.ddl.DdlCapture;
@@ -58,7 +59,7 @@ import io.pgsync.source.Throttle;
  * the end starts the full sync again, with the first chunk of each table marked {@code reset} so that the sink empties
  * the table first (rows deleted in between must not stay behind); one restarted after it goes straight to streaming.
  */
-public final class CopyFullSync implements AutoCloseable {
+public final class CopyFullSync implements ChangelogSource {
 
     /** The key of the source partition under which the full sync's progress is stored. */
     public static final String PARTITION_KEY = "pgsync_full_sync";
@@ -192,17 +193,25 @@ public final class CopyFullSync implements AutoCloseable {
         return throttle.waitedMillis();
     }
 
-    /** Whether the record is one of the full sync's, whose offsets are pgsync's and not Debezium's. */
-    public static boolean isFullSyncRecord(SourceRecord record) {
+    /** The full sync's records carry pgsync's offsets, not Debezium's. */
+    @Override
+    public boolean owns(SourceRecord record) {
         return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
     }
 
-    /** Whether the last chunk has been handed out: Debezium's records may follow. */
+    /** Debezium's records wait until the last chunk has been handed out. */
+    @Override
+    public boolean exclusive() {
+        return true;
+    }
+
+    @Override
     public boolean finished() {
         return finished;
     }
 
     /** Returns the chunks copied so far (waiting briefly when there are none). */
+    @Override
     public List<SourceRecord> poll() throws InterruptedException {
         List<SourceRecord> records = new ArrayList<>();
         SourceRecord first = queue.poll(POLL_WAIT_MS, TimeUnit.MILLISECONDS);

@@ -27,6 +27,7 @@ import io.pgsync.common.event.SchemaObject;
 import io.pgsync.common.pg.Identifiers;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.capture.ChangelogSource;
 import io.pgsync.source.ddl.DdlCapture;
 import io.pgsync.source.fullsync.SourceDatabase;
 
@@ -69,11 +70,48 @@ public final class AddedTables {
 
     /**
      * Records the selection, and when tables joined it since the last start, prepares their incremental snapshot.
-     * Returns the schema records of the added tables, to be sent before Debezium's records (empty when none joined).
+     * Returns the source of the added tables' schema records, which go out once, before Debezium's records (none when
+     * no table joined).
      *
      * @param firstStart whether the connector has never streamed: its full sync covers every selected table
      */
-    public static List<SourceRecord> start(Configuration config, PgSyncSourceConfig pgsync, boolean firstStart) {
+    public static ChangelogSource start(Configuration config, PgSyncSourceConfig pgsync, boolean firstStart) {
+        return new Schema(read(config, pgsync, firstStart));
+    }
+
+    /** The schema records of the tables that joined the selection, handed out once. */
+    private static final class Schema implements ChangelogSource {
+
+        private List<SourceRecord> pending;
+
+        Schema(List<SourceRecord> records) {
+            this.pending = records;
+        }
+
+        @Override
+        public List<SourceRecord> poll() {
+            List<SourceRecord> records = pending;
+            pending = List.of();
+            return records;
+        }
+
+        @Override
+        public boolean exclusive() {
+            return true;
+        }
+
+        @Override
+        public boolean finished() {
+            return pending.isEmpty();
+        }
+
+        @Override
+        public boolean owns(SourceRecord record) {
+            return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
+        }
+    }
+
+    private static List<SourceRecord> read(Configuration config, PgSyncSourceConfig pgsync, boolean firstStart) {
         PostgresConnectorConfig debezium = new PostgresConnectorConfig(config);
         Predicate<TableRef> selected = PgSyncSourceConfig.tableSelection(debezium);
         SourceDatabase database = new SourceDatabase(config);
@@ -150,11 +188,6 @@ public final class AddedTables {
         return "{\"data-collections\": [" + String.join(", ", tables.stream()
                 .map(t -> "\"" + t.quoted().replace("\\", "\\\\").replace("\"", "\\\"") + "\"").toList())
                 + "], \"type\": \"incremental\"}";
-    }
-
-    /** Whether the record is one of the added tables' schema records, whose offsets are pgsync's. */
-    public static boolean isAddedTablesRecord(SourceRecord record) {
-        return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
     }
 
     private static List<String> stored(Connection connection, String slot) throws SQLException {

@@ -21,6 +21,7 @@ import io.pgsync.common.event.Changelog;
 import io.pgsync.common.event.SequencePosition;
 import io.pgsync.common.pg.TableRef;
 import io.pgsync.source.PgSyncSourceConfig;
+import io.pgsync.source.capture.ChangelogSource;
 import io.pgsync.source.fullsync.SourceDatabase;
 
 /**
@@ -32,7 +33,7 @@ import io.pgsync.source.fullsync.SourceDatabase;
  * <p>A failed read is logged and tried again at the next interval: a sequence position that arrives late only delays
  * the destination's readiness, it loses no data.
  */
-public final class SequenceSync implements AutoCloseable {
+public final class SequenceSync implements ChangelogSource {
 
     /** The key of the source partition of sequence records, whose offsets are pgsync's and not Debezium's. */
     public static final String PARTITION_KEY = "pgsync_sequences";
@@ -63,12 +64,14 @@ public final class SequenceSync implements AutoCloseable {
         this.partition = Map.of(PARTITION_KEY, config.getString("topic.prefix"));
     }
 
-    /** Whether the record is a sequence position, whose offsets are pgsync's and not Debezium's. */
-    public static boolean isSequenceRecord(SourceRecord record) {
+    /** Sequence positions carry pgsync's offsets, not Debezium's. */
+    @Override
+    public boolean owns(SourceRecord record) {
         return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
     }
 
     /** Returns the positions that moved since they were last sent, once the interval has passed; else nothing. */
+    @Override
     public List<SourceRecord> poll() {
         long now = System.currentTimeMillis();
         if (intervalMs <= 0 || now < nextReadMs) {
