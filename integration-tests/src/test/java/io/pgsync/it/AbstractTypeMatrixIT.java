@@ -50,14 +50,14 @@ abstract class AbstractTypeMatrixIT extends PipelineIT {
 
     /**
      * Whether the values Debezium's mapping loses arrive: yes in pgsync's format, where the source carries arrays,
-     * {@code time} and {@code bit varying} in the text PostgreSQL sent ({@link #SOURCE_TEXT}).
+     * {@code time}, {@code bit varying} and {@code polygon} in the text PostgreSQL sent ({@link #SOURCE_TEXT}).
      */
     boolean carriesSourceText() {
         return true;
     }
 
     static final List<String> BUILT_IN_TABLES = List.of("numbers", "texts", "times", "documents", "networks",
-            "geometries", "ranges", "arrays");
+            "geometries", "ranges", "arrays", "column_defaults");
 
     /**
      * The built-in types with their edge values. Values that Debezium 3.7 or a converter cannot carry are left out
@@ -210,6 +210,16 @@ abstract class AbstractTypeMatrixIT extends PipelineIT {
                '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}'),
               (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+
+            -- Debezium gives each column's field its DEFAULT, which Connect returns for a NULL unless asked not to
+            CREATE TABLE column_defaults (
+              id int PRIMARY KEY,
+              i int DEFAULT 5, t text DEFAULT 'x', n numeric DEFAULT 1.5, d date DEFAULT '2024-01-01',
+              vb varbit DEFAULT B'1101', b1 varbit(1) DEFAULT B'1', tm time DEFAULT '12:00', a int[] DEFAULT '{1,2}',
+              bo boolean DEFAULT true
+            );
+            INSERT INTO column_defaults VALUES (1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+            INSERT INTO column_defaults (id) VALUES (2);
             """;
 
     /**

@@ -19,6 +19,8 @@ public final class PipelineConfigs {
     public static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
     /** Kafka's JSON converter with its bytes, faster for row changes; in the source connector's plugin. */
     public static final String CHANGELOG_JSON_CONVERTER = "io.pgsync.source.ChangelogJsonConverter";
+    /** The JsonConverter's setting that writes and reads a field's NULL as the schema's default when true. */
+    private static final String REPLACE_NULL_WITH_DEFAULT = "replace.null.with.default";
 
     /**
      * The source's producer batching, as in {@code config-examples/}: batches of up to 256 KB, sent after at most
@@ -84,7 +86,8 @@ public final class PipelineConfigs {
     /**
      * A copy of the config with Kafka's JSON converters for keys and values, the source's values written by
      * {@value #CHANGELOG_JSON_CONVERTER} (the same bytes); {@code schemas} false is the fastest setting for pgsync's
-     * changelog format, true is needed for Debezium's envelope.
+     * changelog format, true is needed for Debezium's envelope; with schemas, a NULL value stays NULL
+     * ({@code replace.null.with.default=false}).
      */
     public static Map<String, String> withJson(Map<String, String> config, boolean schemas) {
         Map<String, String> result = new LinkedHashMap<>(config);
@@ -93,6 +96,10 @@ public final class PipelineConfigs {
         result.put("value.converter", SOURCE_CLASS.equals(config.get("connector.class")) ? CHANGELOG_JSON_CONVERTER
                 : JSON_CONVERTER);
         result.put("value.converter.schemas.enable", Boolean.toString(schemas));
+        if (schemas) {
+            // Debezium gives a column's field its DEFAULT; the JsonConverter would write and read a NULL as it
+            result.put("value.converter." + REPLACE_NULL_WITH_DEFAULT, "false");
+        }
         return result;
     }
 }

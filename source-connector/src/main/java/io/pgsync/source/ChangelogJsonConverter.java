@@ -60,6 +60,7 @@ public final class ChangelogJsonConverter implements Converter, Versioned {
     public void configure(Map<String, ?> configs, boolean isKey) {
         Map<String, Object> settings = new HashMap<>(configs);
         settings.put(ConverterConfig.TYPE_CONFIG, isKey ? ConverterType.KEY.getName() : ConverterType.VALUE.getName());
+        settings.putIfAbsent(JsonConverterConfig.REPLACE_NULL_WITH_DEFAULT_CONFIG, false);
         json.configure(settings);
         schemaJson = new JsonConverterConfig(settings).schemasEnabled()
                 ? json.asJsonSchema(RowChange.SCHEMA).toString() : null;

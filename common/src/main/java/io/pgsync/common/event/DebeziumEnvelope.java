@@ -105,6 +105,15 @@ public final class DebeziumEnvelope {
     }
 
     /**
+     * The field's value as the row holds it: SQL NULL stays null. Connect's {@link Struct#get(Field)} returns the
+     * schema's default instead, and Debezium gives a column's field its DEFAULT, so {@code INSERT ... (v) VALUES
+     * (NULL)} into {@code v int DEFAULT 5} would read as 5.
+     */
+    public static Object value(Struct row, Field field) {
+        return field.schema().defaultValue() == null ? row.get(field) : row.getWithoutDefault(field.name());
+    }
+
+    /**
      * Tells whether a field value is Debezium's placeholder for an unchanged TOASTed value
      * ({@code unavailable.value.placeholder}): as a string, as its UTF-8 bytes, or as a one-element array.
      */

@@ -220,7 +220,7 @@ final class ChangeReader {
     private static Map<String, String> image(Struct row, String placeholder) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Field field : row.schema().fields()) {
-            Object value = row.get(field);
+            Object value = DebeziumEnvelope.value(row, field);
             if (placeholder != null && DebeziumEnvelope.isUnavailable(value, placeholder)) {
                 continue;
             }

@@ -14,6 +14,7 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 
+import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.RowChange;
 import io.pgsync.common.event.RowChunk;
 import io.pgsync.common.event.ValuePiece;
@@ -212,7 +213,7 @@ public final class RecordLimit {
     private static long sizeBound(Struct value) {
         long bound = 0;
         for (Field field : value.schema().fields()) {
-            Object text = value.get(field);
+            Object text = DebeziumEnvelope.value(value, field);
             if (text instanceof String string) {
                 bound += 6L * string.length() + 4;
             } else if (text instanceof List<?> texts) {

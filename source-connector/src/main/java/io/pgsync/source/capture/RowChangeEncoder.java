@@ -108,7 +108,7 @@ public final class RowChangeEncoder {
             if (field == null) {
                 return null;
             }
-            values.add(PgText.of(field.schema(), key.get(field)));
+            values.add(PgText.of(field.schema(), DebeziumEnvelope.value(key, field)));
         }
         return values;
     }
@@ -121,7 +121,7 @@ public final class RowChangeEncoder {
         String[] values = new String[shape.fields.size()];
         for (int i = 0; i < values.length; i++) {
             Field field = shape.fields.get(i);
-            Object value = row.get(field);
+            Object value = DebeziumEnvelope.value(row, field);
             if (unchanged != null && value != null && DebeziumEnvelope.isUnavailable(value, placeholder)) {
                 unchanged.add(field.name());
             } else {

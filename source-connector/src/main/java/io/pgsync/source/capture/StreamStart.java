@@ -12,6 +12,7 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.postgresql.replication.LogSequenceNumber;
 
+import io.pgsync.common.event.DebeziumEnvelope;
 import io.pgsync.common.event.SourcePosition;
 
 /**
@@ -86,7 +87,7 @@ public final class StreamStart {
     private static Struct copy(Struct struct) {
         Struct copy = new Struct(struct.schema());
         for (Field field : struct.schema().fields()) {
-            copy.put(field, struct.get(field));
+            copy.put(field, DebeziumEnvelope.value(struct, field));
         }
         return copy;
     }

@@ -23,7 +23,7 @@ class RowChangeEncoderTest {
     private static final Schema ROW = SchemaBuilder.struct().optional()
             .field("id", typed(SchemaBuilder.int32(), "INT4"))
             .field("body", typed(SchemaBuilder.string().optional(), "TEXT"))
-            .field("price", typed(SchemaBuilder.string().optional(), "NUMERIC", "12", "2"))
+            .field("price", typed(SchemaBuilder.string().optional().defaultValue("0.00"), "NUMERIC", "12", "2"))
             .build();
     private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
     private static final Schema SOURCE = SchemaBuilder.struct()
@@ -76,6 +76,12 @@ class RowChangeEncoderTest {
         assertThat(change.before()).isNull();
         assertThat(change.position()).isEqualTo(new SourcePosition(100, 150, 3));
         assertThat(change.sourceTimeMs()).isEqualTo(1700L);
+    }
+
+    @Test
+    void aNullInAColumnWithADefaultStaysNull() {
+        RowChange change = encode(event("c", null, row(7, "x", null), true));
+        assertThat(change.after()).containsExactly("7", "x", null);
     }
 
     @Test
