@@ -428,8 +428,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *       dropped;</li>
      *   <li>with changelog.format=pgsync, Debezium converter {@value SourceTextConverter#NAME}
      *       ({@link SourceTextConverter}) appended to {@code converters}: arrays, {@code time},
-     *       {@code bit varying} and {@code polygon} travel in the text form PostgreSQL sent, which Debezium's mapping does not keep
-     *       (multi-dimensional arrays, lower bounds, {@code NaN} in {@code numeric[]}, {@code 24:00:00}, ...);</li>
+     *       {@code bit varying} and {@code polygon} travel in the text form PostgreSQL sent, which Debezium's
+     *       mapping does not keep (multi-dimensional arrays, lower bounds, {@code NaN} in {@code numeric[]},
+     *       {@code 24:00:00}, ...);</li>
      *   <li>{@code event.converting.failure.handling.mode=fail}: a value Debezium cannot convert stops the task,
      *       naming the table, column and type; Debezium's default ({@code warn}) would send NULL in its place and
      *       the destination would diverge with nothing but a log line;</li>

@@ -318,6 +318,10 @@ public class PgSyncSourceTask extends PostgresConnectorTask {
     protected void doStop() {
         stopping = true;
         sources.forEach(ChangelogSource::close);
+        CopyFullSync sync = fullSync;
+        if (sync != null && !sources.contains(sync)) {
+            sync.close();
+        }
         super.doStop();
         PgSyncSourceMetrics taskMetrics = metrics;
         if (taskMetrics != null) {

@@ -48,7 +48,9 @@ public final class ColumnTypes {
             Map.entry("char", "character"), Map.entry("varbit", "bit varying"), Map.entry("decimal", "numeric"),
             Map.entry("timestamptz", "timestamp with time zone"),
             Map.entry("timestamp", "timestamp without time zone"), Map.entry("timetz", "time with time zone"),
-            Map.entry("time", "time without time zone"));
+            Map.entry("time", "time without time zone"), Map.entry("serial", "integer"),
+            Map.entry("serial4", "integer"), Map.entry("bigserial", "bigint"), Map.entry("serial8", "bigint"),
+            Map.entry("smallserial", "smallint"), Map.entry("serial2", "smallint"));
     private static final String TIME_ZONE = " time zone";
 
     private ColumnTypes() {

@@ -39,7 +39,7 @@ public interface ChangelogSource extends AutoCloseable {
         return false;
     }
 
-    /** Releases what the source holds (connections, threads); called once, when the task stops. */
+    /** Releases what the source holds (connections, threads), when the task stops; more than one call is harmless. */
     @Override
     default void close() {
     }

@@ -1,6 +1,7 @@
 package io.pgsync.source.capture;
 
 import java.sql.Array;
+import java.sql.Types;
 import java.time.LocalTime;
 import java.util.Properties;
 import java.util.Set;
@@ -15,17 +16,17 @@ import io.pgsync.common.type.PgText;
 
 /**
  * A Debezium custom converter that carries the values of arrays, {@code time}, {@code bit varying} and
- * {@code polygon} columns in the text form PostgreSQL sent, instead of Debezium's mapping, which loses legal values of
- * those types: a 2-D
- * {@code text[]} became {@code {[Ljava.lang.String;@6d03c4f5,...}}, {@code '[0:2]={7,8,9}'} lost its lower bound,
- * {@code '{NaN,1.5}'::numeric[]}, {@code time '24:00:00'} and arrays of {@code money}, {@code interval} or enums with
- * NULL elements became NULL, {@code bit varying '0001'} became {@code '1'}, a polygon whose last point repeats its first
- * lost that point.
+ * {@code polygon} columns (also through domains) in the text form PostgreSQL sent, instead of Debezium's mapping,
+ * which loses legal values of those types: a 2-D {@code text[]} became {@code {[Ljava.lang.String;@6d03c4f5,...}},
+ * {@code '[0:2]={7,8,9}'} lost its lower bound, {@code '{NaN,1.5}'::numeric[]}, {@code time '24:00:00'} and arrays
+ * of {@code money}, {@code interval} or enums with NULL elements became NULL, {@code bit varying '0001'} became
+ * {@code '1'}, a polygon whose last point repeats its first lost that point.
  *
  * <p>The replication stream gives Debezium these values as PostgreSQL's text output (an array as a
- * {@link org.postgresql.jdbc.PgArray} holding its literal, a time or bit string as a string, a polygon as a
- * {@link org.postgresql.geometric.PGpolygon} of all its points), and so does Debezium's
- * snapshot; the converter passes that text on in a {@value PgText#SOURCE_TEXT} string, which the sink writes as it is.
+ * {@link org.postgresql.jdbc.PgArray} holding its literal, a time or bit string as a string), and so does Debezium's
+ * snapshot; the converter passes that text on in a {@value PgText#SOURCE_TEXT} string, which the sink writes as it
+ * is. A polygon comes as a {@link org.postgresql.geometric.PGpolygon} of all its points, written back with Java's
+ * spelling of each coordinate ({@code (0.0,1.5)}): the same values.
  * The column's source type still travels in the field's parameters ({@code column.propagate.source.type}).
  *
  * <p>Configured by {@link io.pgsync.source.PgSyncSourceConfig#withDefaults} as Debezium converter
@@ -38,7 +39,8 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
     /** The converter's setting (under {@value #NAME}.) for Debezium's placeholder of an unchanged TOASTed value. */
     public static final String PLACEHOLDER = "unavailable.value.placeholder";
 
-    private static final Set<String> TEXT_TYPES = Set.of("time", "varbit", "bit varying", "polygon");
+    /** The root type OIDs of {@code time}, {@code bit varying} and {@code polygon}. */
+    private static final Set<Integer> TEXT_TYPES = Set.of(1083, 1562, 604);
 
     private String placeholder;
 
@@ -51,16 +53,15 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
         }
     }
 
+    /**
+     * Registers the columns whose root type (a domain's base type) is an array, {@code time}, {@code bit varying} or
+     * {@code polygon}.
+     */
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
-        if (carriedAsText(column.typeName())) {
+        if (column.jdbcType() == Types.ARRAY || TEXT_TYPES.contains(column.nativeType())) {
             registration.register(SchemaBuilder.string().name(PgText.SOURCE_TEXT), value -> text(column, value));
         }
-    }
-
-    /** Whether values of the type (Debezium's name: {@code _int4} for {@code int4[]}) travel as their text. */
-    static boolean carriedAsText(String typeName) {
-        return typeName != null && (typeName.startsWith("_") || TEXT_TYPES.contains(typeName));
     }
 
     private Object text(RelationalColumn column, Object value) {
@@ -69,6 +70,11 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
         }
         if (value == null || value instanceof String) {
             return value;
+        }
+        if (value == column.defaultValue() || value.equals(column.defaultValue())) {
+            // Debezium's parse of the column's DEFAULT, for the field's schema: pgsync reads no schema default
+            // (DebeziumEnvelope#value), and Debezium's parse of a bit string or a time is not their text.
+            return null;
         }
         if (value instanceof Array || value instanceof PGobject) {
             return value.toString();

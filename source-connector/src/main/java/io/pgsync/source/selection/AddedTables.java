@@ -70,8 +70,8 @@ public final class AddedTables {
 
     /**
      * Records the selection, and when tables joined it since the last start, prepares their incremental snapshot.
-     * Returns the source of the added tables' schema records, which go out once, before Debezium's records (none when
-     * no table joined).
+     * Returns the source of the added tables' schema records, which go out once, before Debezium's records (a source
+     * that has finished at once when no table joined).
      *
      * @param firstStart whether the connector has never streamed: its full sync covers every selected table
      */

@@ -3,6 +3,7 @@ package io.pgsync.source.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.Types;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,18 +24,30 @@ import io.pgsync.common.type.PgText;
 class SourceTextConverterTest {
 
     @Test
-    void arraysTimesAndBitStringsTravelAsTextOtherTypesKeepDebeziumsMapping() {
-        for (String type : List.of("_int4", "_text", "_numeric", "_mood", "time", "varbit", "polygon")) {
-            assertThat(registered(type)).as(type).hasSize(1);
+    void arraysTimesBitStringsAndPolygonsTravelAsTextOtherTypesKeepDebeziumsMapping() {
+        assertThat(registered(Types.ARRAY, 1007)).as("int4[]").hasSize(1);
+        assertThat(registered(Types.ARRAY, 9999)).as("an array of a user type").hasSize(1);
+        for (int oid : List.of(1083, 1562, 604)) {
+            assertThat(registered(Types.OTHER, oid)).as("oid %s", oid).hasSize(1);
         }
-        for (String type : List.of("int4", "text", "numeric", "timetz", "timestamp", "bit", "interval")) {
-            assertThat(registered(type)).as(type).isEmpty();
+        for (int oid : List.of(23, 25, 1700, 1266, 1114, 1560, 1186)) {
+            assertThat(registered(Types.OTHER, oid)).as("oid %s", oid).isEmpty();
         }
     }
 
     @Test
+    void aColumnDefaultBecomesNoSchemaDefaultWhateverDebeziumParsedItInto() {
+        byte[] bits = {5};
+        SourceTextConverter converter = configured();
+        List<Registration> registrations = new ArrayList<>();
+        converter.converterFor(new Column(Types.OTHER, 1562, bits),
+                (schema, function) -> registrations.add(new Registration(schema, function)));
+        assertThat(registrations.get(0).converter.convert(bits)).isNull();
+    }
+
+    @Test
     void theSchemaIsANamedStringSoTheSinkWritesTheValueAsItIs() {
-        Schema schema = registered("_text").get(0).schema.build();
+        Schema schema = registered(Types.ARRAY, 1009).get(0).schema.build();
         assertThat(schema.type()).isEqualTo(Schema.Type.STRING);
         assertThat(schema.name()).isEqualTo(PgText.SOURCE_TEXT);
         assertThat(PgText.of(schema, "{{a,b},{c,d}}")).isEqualTo("{{a,b},{c,d}}");
@@ -42,18 +55,18 @@ class SourceTextConverterTest {
 
     @Test
     void valuesBecomeThePostgresTextTheyCameAs() throws Exception {
-        CustomConverter.Converter time = registered("time").get(0).converter;
+        CustomConverter.Converter time = registered(Types.OTHER, 1083).get(0).converter;
         assertThat(time.convert("24:00:00")).isEqualTo("24:00:00");
         assertThat(time.convert(null)).isNull();
         assertThat(time.convert(LocalTime.of(12, 0, 0, 1000))).isEqualTo("12:00:00.000001");
         PGobject bits = new PGobject();
         bits.setType("varbit");
         bits.setValue("0001");
-        assertThat(registered("varbit").get(0).converter.convert(bits)).isEqualTo("0001");
-        assertThat(registered("polygon").get(0).converter.convert(new PGpolygon("((0,0),(1,1.5),(0,0))")))
+        assertThat(registered(Types.OTHER, 1562).get(0).converter.convert(bits)).isEqualTo("0001");
+        assertThat(registered(Types.OTHER, 604).get(0).converter.convert(new PGpolygon("((0,0),(1,1.5),(0,0))")))
                 .isEqualTo("((0.0,0.0),(1.0,1.5),(0.0,0.0))");
         assertThat(time.convert(UnchangedToastedReplicationMessageColumn.UNCHANGED_TOAST_VALUE)).isEqualTo("?toast?");
-        CustomConverter.Converter array = registered("_text").get(0).converter;
+        CustomConverter.Converter array = registered(Types.ARRAY, 1009).get(0).converter;
         assertThat(array.convert(UnchangedToastedReplicationMessageColumn.UNCHANGED_TEXT_ARRAY_TOAST_VALUE))
                 .isEqualTo("?toast?");
         assertThat(array.convert(UnchangedToastedReplicationMessageColumn.UNCHANGED_INT_ARRAY_TOAST_VALUE))
@@ -62,9 +75,9 @@ class SourceTextConverterTest {
 
     @Test
     void aValueOfAnUnknownClassStopsNamingTheColumnRatherThanTravelWrong() {
-        CustomConverter.Converter array = registered("_int4").get(0).converter;
+        CustomConverter.Converter array = registered(Types.ARRAY, 1007).get(0).converter;
         assertThatThrownBy(() -> array.convert(List.of(1, 2))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("Column c of public.t (type _int4)").hasMessageContaining("java.util.");
+                .hasMessageContaining("Column c of public.t (type t_1007)").hasMessageContaining("java.util.");
     }
 
     @Test
@@ -76,19 +89,23 @@ class SourceTextConverterTest {
     private record Registration(SchemaBuilder schema, CustomConverter.Converter converter) {
     }
 
-    private static List<Registration> registered(String typeName) {
+    private static SourceTextConverter configured() {
         SourceTextConverter converter = new SourceTextConverter();
         Properties props = new Properties();
         props.setProperty(SourceTextConverter.PLACEHOLDER, "?toast?");
         converter.configure(props);
+        return converter;
+    }
+
+    private static List<Registration> registered(int jdbcType, int nativeType) {
         List<Registration> registrations = new ArrayList<>();
-        converter.converterFor(new Column(typeName),
+        configured().converterFor(new Column(jdbcType, nativeType, null),
                 (schema, function) -> registrations.add(new Registration(schema, function)));
         return registrations;
     }
 
     /** A column as Debezium describes it to a converter. */
-    private record Column(String typeName) implements RelationalColumn {
+    private record Column(int jdbcType, int nativeType, Object defaultValue) implements RelationalColumn {
         @Override
         public String name() {
             return "c";
@@ -100,18 +117,13 @@ class SourceTextConverterTest {
         }
 
         @Override
-        public int jdbcType() {
-            return 0;
-        }
-
-        @Override
-        public int nativeType() {
-            return 0;
+        public String typeName() {
+            return "t_" + nativeType;
         }
 
         @Override
         public String typeExpression() {
-            return typeName;
+            return typeName();
         }
 
         @Override
@@ -130,13 +142,8 @@ class SourceTextConverterTest {
         }
 
         @Override
-        public Object defaultValue() {
-            return null;
-        }
-
-        @Override
         public boolean hasDefaultValue() {
-            return false;
+            return defaultValue != null;
         }
     }
 }
