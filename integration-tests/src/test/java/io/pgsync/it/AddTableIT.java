@@ -93,4 +93,31 @@ class AddTableIT extends PipelineIT {
         assertThat(connect.statusText(db + "-sink")).doesNotContain("FAILED");
         undeployPipeline(db);
     }
+
+    @Test
+    void anAddedTablesArraysTimesAndBitStringsArriveExactlyThroughManySnapshotChunks() throws Exception {
+        String db = "addedarrays";
+        createDatabases(db);
+        source.execute(db, "CREATE TABLE orders (id int PRIMARY KEY)", "INSERT INTO orders VALUES (1)",
+                "CREATE TABLE shapes (id int PRIMARY KEY, lb int[], grid text[], n numeric[], i8 bigint[], t time, "
+                        + "vb varbit, f float8[])",
+                "INSERT INTO shapes SELECT g, ('[0:1]={' || g || ',2}')::int[], '{{a,\"b c\"},{NULL,d}}', "
+                        + "'{NaN,1.50,Infinity}', '[2:2]={9}', '24:00:00', B'0011', '{NaN,-0,1e-300}' "
+                        + "FROM generate_series(1, 600) g");
+        Map<String, String> config = Pipeline.withJson(Pipeline.source(source.cluster(), db, db, "public.orders", 1));
+        // twelve chunks: pgjdbc reads a statement's results in binary after its fifth run
+        config.put("incremental.snapshot.chunk.size", "50");
+        deployPipeline(db, config);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "orders", TIMEOUT,
+                () -> connect.statusText(db + "-sink"));
+
+        config.put("table.include.list", "public.orders,public.shapes");
+        connect.deploy(db + "-source", config);
+        connect.awaitRunning(db + "-source", 1);
+        Tables.awaitEqual(source.cluster(), target.cluster(), db, "shapes", TIMEOUT,
+                () -> connect.statusText(db + "-sink") + "; " + connect.statusText(db + "-source"));
+        assertThat(target.query(db, "SELECT lb::text, t::text FROM shapes WHERE id = 600"))
+                .containsExactly(List.of("[0:1]={600,2}", "24:00:00"));
+        undeployPipeline(db);
+    }
 }

@@ -161,6 +161,8 @@ public final class PgSyncSourceConfig extends AbstractConfig {
     /** Debezium's placeholder for unchanged TOASTed values, and its default. */
     static final String DBZ_UNAVAILABLE_PLACEHOLDER = "unavailable.value.placeholder";
     static final String DBZ_CONVERTERS = "converters";
+    /** pgjdbc's setting, passed through Debezium to its JDBC sessions. */
+    static final String DBZ_BINARY_TRANSFER = "database.binaryTransfer";
     static final String DBZ_UNAVAILABLE_PLACEHOLDER_DEFAULT = "__debezium_unavailable_value";
 
     public static final String TOPIC_CREATION_PARTITIONS = "topic.creation.default.partitions";
@@ -434,6 +436,9 @@ public final class PgSyncSourceConfig extends AbstractConfig {
      *   <li>{@code event.converting.failure.handling.mode=fail}: a value Debezium cannot convert stops the task,
      *       naming the table, column and type; Debezium's default ({@code warn}) would send NULL in its place and
      *       the destination would diverge with nothing but a log line;</li>
+     *   <li>{@code database.binaryTransfer=false}: Debezium's JDBC sessions (its snapshots, and the incremental
+     *       snapshot of tables added to the selection) read every value as text; pgjdbc otherwise reads the results of
+     *       a statement run more than five times in binary, and an array read so lost its lower bounds;</li>
      *   <li>{@code poll.interval.ms=50}: Debezium hands over a batch once it is full or this long after the poll
      *       began (500 ms by default), which bounds the lag of a lightly loaded database;</li>
      *   <li>{@code extended.headers.enabled=false}: no Debezium context headers on every record; the sink would only
@@ -476,6 +481,7 @@ public final class PgSyncSourceConfig extends AbstractConfig {
         result.putIfAbsent("tombstones.on.delete", "false");
         result.putIfAbsent("include.unknown.datatypes", "true");
         result.putIfAbsent("event.converting.failure.handling.mode", "fail");
+        result.putIfAbsent(DBZ_BINARY_TRANSFER, "false");
         result.putIfAbsent("poll.interval.ms", "50");
         result.putIfAbsent("extended.headers.enabled", "false");
         result.putIfAbsent(DBZ_SIGNAL_DATA_COLLECTION, SIGNAL_TABLE);

@@ -24,6 +24,7 @@ class PgSyncSourceConfigTest {
                 .containsEntry("binary.handling.mode", "bytes")
                 .containsEntry("include.unknown.datatypes", "true")
                 .containsEntry("event.converting.failure.handling.mode", "fail")
+                .containsEntry("database.binaryTransfer", "false")
                 .containsEntry("poll.interval.ms", "50")
                 .containsEntry("extended.headers.enabled", "false")
                 .containsEntry("skipped.operations", "none")
