@@ -39,6 +39,11 @@ public interface ChangelogSource extends AutoCloseable {
         return false;
     }
 
+    /** Whether the record's source partition is keyed by {@code key}: how a source tells its own records. */
+    static boolean hasPartitionKey(SourceRecord record, String key) {
+        return record.sourcePartition() != null && record.sourcePartition().containsKey(key);
+    }
+
     /** Releases what the source holds (connections, threads), when the task stops; more than one call is harmless. */
     @Override
     default void close() {

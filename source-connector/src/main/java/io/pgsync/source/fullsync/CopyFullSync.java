@@ -196,7 +196,7 @@ public final class CopyFullSync implements ChangelogSource {
     /** The full sync's records carry pgsync's offsets, not Debezium's. */
     @Override
     public boolean owns(SourceRecord record) {
-        return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
+        return ChangelogSource.hasPartitionKey(record, PARTITION_KEY);
     }
 
     /** Debezium's records wait until the last chunk has been handed out. */

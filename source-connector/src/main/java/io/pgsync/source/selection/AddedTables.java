@@ -107,7 +107,7 @@ public final class AddedTables {
 
         @Override
         public boolean owns(SourceRecord record) {
-            return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
+            return ChangelogSource.hasPartitionKey(record, PARTITION_KEY);
         }
     }
 

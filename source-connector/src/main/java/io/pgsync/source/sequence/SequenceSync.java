@@ -67,7 +67,7 @@ public final class SequenceSync implements ChangelogSource {
     /** Sequence positions carry pgsync's offsets, not Debezium's. */
     @Override
     public boolean owns(SourceRecord record) {
-        return record.sourcePartition() != null && record.sourcePartition().containsKey(PARTITION_KEY);
+        return ChangelogSource.hasPartitionKey(record, PARTITION_KEY);
     }
 
     /** Returns the positions that moved since they were last sent, once the interval has passed; else nothing. */
